@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One command to install everything and run the tests (CI runs exactly this). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/ruff check search tests benchmarks
+.venv/bin/ruff format --check search tests benchmarks
+set +e
+.venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests: treating as a failure" >&2
+  exit 1
+fi
+exit "$rc"

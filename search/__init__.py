@@ -1,0 +1,18 @@
+"""Search engine for German news archives.
+
+``create_app`` is the Flask application factory (``flask --app search run``); Flask itself is only
+imported by the web and CLI modules, so the indexing and search core can be used without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+
+def create_app(config: dict[str, Any] | None = None):  # noqa: ANN201 - returns flask.Flask
+    """Build the web application (HTML pages and the JSON API) for the configured index."""
+    from .web import create_app as _create_app
+
+    return _create_app(config)

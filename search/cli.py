@@ -1,0 +1,185 @@
+"""Command line: ``search reindex | query | serve | entities | ...`` as thin click commands.
+
+Each command parses options, calls one function of the package and prints the result; errors become a
+plain message and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from .config import settings
+from .errors import SearchError
+
+
+def common_options(fn: Callable) -> Callable:
+    """``--articles`` and ``--index`` (defaults from SEARCH_ARTICLES_DIR / SEARCH_INDEX_DIR)."""
+
+    @click.option(
+        "--articles",
+        "articles_dir",
+        type=click.Path(path_type=Path),
+        help="Articles folder (SEARCH_ARTICLES_DIR; default: seeds/).",
+    )
+    @click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path),
+        help="Index folder (SEARCH_INDEX_DIR; default: index/).",
+    )
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def fail_cleanly(fn: Callable) -> Callable:
+    """Turn the package's errors into ``Error: message`` and exit code 1 (2 for bad parameters)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return fn(*args, **kwargs)
+        except SearchError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            sys.exit(2 if exc.status == 400 else 1)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="nachrichtensuche")
+def main() -> None:
+    """Search engine for German news archives."""
+
+
+def _progress() -> Callable[[str, int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    state: dict = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label="Indexing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - state.get("done", 0))
+        state["done"] = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return report
+
+
+def run_reindex(articles_dir: Path | None, index_dir: Path | None, full: bool, ner: bool | None = None):  # noqa: ANN201
+    """Reindex with the configured enrichment; shared by ``reindex`` and ``serve``."""
+    from .enrich import default_enricher, enrich_articles
+    from .indexer import reindex
+
+    s = settings(articles_dir=articles_dir, index_dir=index_dir)
+    enrich = default_enricher()
+    if ner is not None and enrich is not None:
+
+        def enrich(articles):  # noqa: ANN001, ANN202
+            return enrich_articles(articles, s.spacy_model, ner)
+
+    return reindex(s.articles_dir, s.index_dir, full=full, enrich=enrich, progress=_progress())
+
+
+@main.command("reindex")
+@common_options
+@click.option("--full", is_flag=True, help="Rebuild from nothing instead of updating what changed.")
+@click.option("--ner/--no-ner", default=None, help="Extract persons and countries (default: on; SEARCH_NER).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@fail_cleanly
+def reindex_cmd(
+    articles_dir: Path | None, index_dir: Path | None, full: bool, ner: bool | None, as_json: bool
+) -> None:
+    """Index new, changed and deleted articles (or everything with --full)."""
+    summary = run_reindex(articles_dir, index_dir, full, ner)
+    for w in summary.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for sk in summary.skipped:
+        click.echo(f"skipped: {sk.path}: {sk.reason}", err=True)
+    if as_json:
+        data = {k: v for k, v in summary.__dict__.items() if k != "skipped"}
+        data["skipped"] = [sk.__dict__ for sk in summary.skipped]
+        click.echo(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        click.echo(summary.line())
+
+
+@main.command("query")
+@common_options
+@click.argument("text", default="")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON API response.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, help="Hits to show.")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FACET=VALUE",
+    help="Facet filter, e.g. country=KP (repeatable).",
+)
+@fail_cleanly
+def query_cmd(
+    articles_dir: Path | None,
+    index_dir: Path | None,
+    text: str,
+    as_json: bool,
+    sort: str,
+    limit: int,
+    filters: tuple[str, ...],
+) -> None:
+    """Search the index and print the ranked hits."""
+    from .params import search_request
+    from .search import search
+    from .store import IndexStore
+
+    s = settings(articles_dir=articles_dir, index_dir=index_dir)
+    params: dict[str, list[str]] = {"q": [text], "sort": [sort], "per_page": [str(limit)]}
+    for f in filters:
+        name, _, value = f.partition("=")
+        params.setdefault(name.strip(), []).append(value.strip())
+    resp = search(IndexStore(s.index_dir), search_request(params))
+    if as_json:
+        click.echo(json.dumps(resp.to_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{resp.total} Treffer ({resp.took_ms:.1f} ms, {resp.generation})")
+    if resp.suggestion:
+        click.echo(f"Meinten Sie: {resp.suggestion}?")
+    for i, hit in enumerate(resp.results, 1):
+        score = f"{hit['score']:.2f}" if hit["score"] is not None else "-"
+        click.echo(f"{i:>3}. [{score}] {hit['date'] or '----------'}  {hit['title']}  ({hit['id']})")
+
+
+@main.command("serve")
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@fail_cleanly
+def serve_cmd(articles_dir: Path | None, index_dir: Path | None, host: str, port: int, threads: int) -> None:
+    """Update the index from the articles folder, then serve the web search with waitress."""
+    import waitress
+
+    from . import create_app
+
+    s = settings(articles_dir=articles_dir, index_dir=index_dir)
+    summary = run_reindex(s.articles_dir, s.index_dir, full=False)
+    click.echo(f"index: {summary.line()}")
+    app = create_app({"SEARCH_INDEX_DIR": str(s.index_dir), "SEARCH_ARTICLES_DIR": str(s.articles_dir)})
+    click.echo(f"Nachrichtensuche: http://{host}:{port}/  (Ctrl+C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="nachrichtensuche")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

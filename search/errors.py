@@ -1,0 +1,65 @@
+"""Error types with stable codes: one place for what can go wrong and how it is reported."""
+
+from __future__ import annotations
+
+
+class SearchError(Exception):
+    """Base class: ``code`` is stable for programs, ``message`` is for people."""
+
+    code = "error"
+    status = 500
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+class InvalidParameter(SearchError):
+    """A request parameter (HTTP or CLI) that cannot be used as given."""
+
+    code = "invalid_parameter"
+    status = 400
+
+    def __init__(self, name: str, value: object, message: str):
+        super().__init__(message)
+        self.parameter = name
+        self.value = value
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "parameter": self.parameter}
+
+
+class QuerySyntaxError(InvalidParameter):
+    """A query that cannot be run even after repair (kept separate so the UI can show help)."""
+
+    code = "invalid_query"
+
+    def __init__(self, value: str, message: str):
+        super().__init__("q", value, message)
+
+
+class NotFound(SearchError):
+    code = "not_found"
+    status = 404
+
+
+class IndexUnavailable(SearchError):
+    """No usable index generation (never built, or the folder is unreadable)."""
+
+    code = "index_unavailable"
+    status = 503
+
+
+class ReindexError(SearchError):
+    """A reindex that could not finish; the previous index generation is untouched."""
+
+    code = "reindex_failed"
+
+
+class ReindexLocked(ReindexError):
+    """Another reindex holds the lock."""
+
+    code = "reindex_locked"

@@ -1,0 +1,164 @@
+"""Facet definitions and fast, disjunctive facet counts over per-generation value columns.
+
+For each facet field the columns hold, for every (document, value) pair of the index, the document number
+and the value's ordinal, as numpy arrays loaded once per index generation from the term index (never from
+stored documents). Counting a facet over a set of matching documents is then one vectorised pass:
+``bincount(ords[match[docs]])``.
+
+Disjunctive faceting: values within one facet combine with OR, facets with AND, and the counts of a facet
+are computed with every *other* facet's filter applied but not its own, so ticking a value never hides its
+siblings. All of it from one text search: the masks are combined in numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh.reading import IndexReader
+
+from .labels import label
+
+# facet name (API) -> index field
+FACETS = {
+    "person": "person",
+    "country": "country",
+    "date": "published",
+    "mentioned": "mentioned",
+    "source": "source",
+}
+DEFAULT_SIZE = 10
+CHRONOLOGICAL = ("date", "mentioned")
+
+
+@dataclass
+class Column:
+    """All (document, value) pairs of one facet field."""
+
+    values: list[str]
+    ordinal: dict[str, int]
+    docs: np.ndarray  # int32, document number of each pair
+    ords: np.ndarray  # int32, value ordinal of each pair
+
+    def mask_for(self, selected: list[str], ndocs: int) -> np.ndarray:
+        """Documents having any of ``selected`` (OR within a facet)."""
+        wanted = np.zeros(len(self.values) + 1, dtype=bool)
+        for v in selected:
+            if v in self.ordinal:
+                wanted[self.ordinal[v]] = True
+        mask = np.zeros(ndocs, dtype=bool)
+        mask[self.docs[wanted[self.ords]]] = True
+        return mask
+
+    def counts(self, match: np.ndarray) -> np.ndarray:
+        """How many matching documents have each value."""
+        return np.bincount(self.ords[match[self.docs]], minlength=len(self.values))
+
+
+@dataclass
+class Columns:
+    """Facet columns and the live-document mask of one index generation."""
+
+    ndocs: int
+    live: np.ndarray  # bool, not deleted
+    columns: dict[str, Column]
+
+
+def load_columns(reader: IndexReader) -> Columns:
+    """Read every facet field's postings once (for a new generation)."""
+    ndocs = reader.doc_count_all()
+    live = np.zeros(ndocs, dtype=bool)
+    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+    columns = {}
+    for facet, fieldname in FACETS.items():
+        values: list[str] = []
+        docs_parts: list[np.ndarray] = []
+        ords_parts: list[np.ndarray] = []
+        if fieldname in reader.schema:
+            for raw in reader.lexicon(fieldname):
+                value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                ids = np.fromiter(reader.postings(fieldname, raw).all_ids(), dtype=np.int32)
+                docs_parts.append(ids)
+                ords_parts.append(np.full(len(ids), len(values), dtype=np.int32))
+                values.append(value)
+        docs = np.concatenate(docs_parts) if docs_parts else np.zeros(0, dtype=np.int32)
+        ords = np.concatenate(ords_parts) if ords_parts else np.zeros(0, dtype=np.int32)
+        keep = live[docs] if len(docs) else np.zeros(0, dtype=bool)
+        columns[facet] = Column(values, {v: i for i, v in enumerate(values)}, docs[keep], ords[keep])
+    return Columns(ndocs, live, columns)
+
+
+def filter_masks(cols: Columns, filters: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray]:
+    """One document mask per facet that has selected values."""
+    return {
+        f: cols.columns[f].mask_for(list(vals), cols.ndocs)
+        for f, vals in filters.items()
+        if vals and f in cols.columns
+    }
+
+
+def combine(base: np.ndarray, masks: dict[str, np.ndarray], skip: str | None = None) -> np.ndarray:
+    """``base`` AND every facet mask except ``skip``."""
+    out = base.copy()
+    for name, m in masks.items():
+        if name != skip:
+            out &= m
+    return out
+
+
+def facet_values(
+    cols: Columns,
+    base: np.ndarray,
+    masks: dict[str, np.ndarray],
+    filters: dict[str, tuple[str, ...]],
+    lang: str = "de",
+    size: int = DEFAULT_SIZE,
+    prefix: dict[str, str] | None = None,
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """Facet values ``{value, label, count, selected}`` per facet, plus the number of non-zero values.
+
+    Sorted by count then label (dates chronologically); at most ``size`` values per facet, but
+    selected values always show, even with count 0. Dates are years with their months as ``children``.
+    """
+    out: dict[str, list[dict]] = {}
+    totals: dict[str, int] = {}
+    for facet, col in cols.columns.items():
+        counts = col.counts(combine(base, masks, skip=facet))
+        selected = set(filters.get(facet, ()))
+        wanted_prefix = (prefix or {}).get(facet, "").lower()
+        items = []
+        for i in np.flatnonzero(counts).tolist() + [col.ordinal[v] for v in selected if v in col.ordinal]:
+            items.append((col.values[i], int(counts[i])))
+        items += [(v, 0) for v in selected if v not in col.ordinal]
+        entries = {}
+        for value, count in items:
+            lab = label(facet, value, lang)
+            if wanted_prefix and not _matches_prefix(value, lab, wanted_prefix):
+                continue
+            entries[value] = {"value": value, "label": lab, "count": count, "selected": value in selected}
+        totals[facet] = sum(1 for e in entries.values() if e["count"])
+        if facet == "date":
+            out[facet] = _date_tree(entries, size)
+            continue
+        if facet in CHRONOLOGICAL:
+            ordered = sorted(entries.values(), key=lambda e: e["value"])
+        else:
+            ordered = sorted(entries.values(), key=lambda e: (-e["count"], e["label"].lower()))
+        shown = ordered[:size] + [e for e in ordered[size:] if e["selected"]]
+        out[facet] = shown
+    return out, totals
+
+
+def _matches_prefix(value: str, lab: str, prefix: str) -> bool:
+    """Prefix search within values: at the start of any word of the value or its label."""
+    return any(w.startswith(prefix) for text in (value, lab) for w in text.lower().replace("-", " ").split())
+
+
+def _date_tree(entries: dict[str, dict], size: int) -> list[dict]:
+    years = sorted((e for v, e in entries.items() if len(v) == 4), key=lambda e: e["value"])
+    for year in years:
+        year["children"] = sorted(
+            (e for v, e in entries.items() if len(v) == 7 and v.startswith(year["value"])),
+            key=lambda e: e["value"],
+        )
+    return years

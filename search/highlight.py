@@ -1,0 +1,187 @@
+"""Escaped, sentence-aware snippets with every match marked ``<mark>…</mark>``.
+
+A word of the article matches when any of its index terms matches a term of the query: its stem
+(``Sanktion`` marks ``Sanktionen``), its exact form, its genitive base, or one of its compound parts
+(``Programm`` marks ``Atomprogramm`` in full); phrases mark all their words where the whole phrase occurs.
+Article text is HTML-escaped before any markup is added, so nothing in an article can inject markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+
+from .analysis import Word, compound_parts, fold, genitive_base, query_words, stem, words
+from .query import And, Not, Or, Phrase, Scoped
+from .query import Word as QWord
+from .sentences import sentence_spans
+
+FRAGMENT_CHARS = 200
+MAX_FRAGMENTS = 3
+
+
+@dataclass
+class Terms:
+    """What to mark: stems, exact forms, compound-part stems, and phrases (sequences of exact forms)."""
+
+    stems: set[str] = field(default_factory=set)
+    exact: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
+    phrases: list[tuple[str, ...]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.stems or self.exact or self.prefixes or self.phrases)
+
+
+def query_terms(tree: object | None) -> Terms:
+    """The positive terms of a parsed query (negated parts are never marked)."""
+    terms = Terms()
+    _collect(tree, terms)
+    return terms
+
+
+def _collect(node: object | None, terms: Terms) -> None:
+    if isinstance(node, QWord):
+        for qw in query_words(node.text):
+            if node.prefix:
+                terms.prefixes.add(fold(node.text))
+            elif len(qw.exact) > 1:
+                terms.phrases.append(qw.exact)
+                if qw.joined_exact:
+                    terms.exact.add(qw.joined_exact)
+            elif not qw.stop:
+                terms.stems.add(qw.stems[0])
+                terms.exact.add(qw.exact[0])
+    elif isinstance(node, Phrase):
+        forms = tuple(f for qw in query_words(node.text) for f in qw.exact)
+        if len(forms) == 1:
+            terms.exact.add(forms[0])
+        elif forms:
+            terms.phrases.append(forms)
+    elif isinstance(node, Scoped) and node.field == "title":
+        _collect(node.value, terms)
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            _collect(child, terms)
+    elif isinstance(node, Not):
+        return
+
+
+def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
+    """Character spans of ``text`` to mark, sorted and non-overlapping."""
+    if not terms:
+        return []
+    all_words = words(text)
+    spans: list[tuple[int, int]] = []
+    for w in all_words:
+        if w.kind == "joined" or not _word_matches(w, terms):
+            continue
+        if w.kind == "expanded":  # "Atomwaffen- und Raketenprogramm": mark both conjuncts
+            for x in all_words:
+                if x.kind in ("word", "part") and (x.start == w.start or x.end == w.end):
+                    spans.append((x.start, x.end))
+        else:
+            spans.append((w.start, w.end))
+    if terms.phrases:
+        spans.extend(_phrase_spans(text, terms.phrases))
+    return _merge(spans)
+
+
+def _word_matches(w: Word, terms: Terms) -> bool:
+    lower = w.text.lower()
+    folded = fold(lower)
+    if folded in terms.exact or any(folded.startswith(p) for p in terms.prefixes):
+        return True
+    if terms.stems:
+        if stem(lower) in terms.stems:
+            return True
+        bare = genitive_base(w.text)
+        if bare and stem(bare) in terms.stems:
+            return True
+        if w.text[:1].isupper() and any(stem(p) in terms.stems for p in compound_parts(w.text)):
+            return True
+    return False
+
+
+def _phrase_spans(text: str, phrases: list[tuple[str, ...]]) -> list[tuple[int, int]]:
+    by_pos: dict[int, list[Word]] = {}
+    for w in words(text):
+        by_pos.setdefault(w.pos, []).append(w)
+    out = []
+    for phrase in phrases:
+        for pos in by_pos:
+            chosen = []
+            for i, form in enumerate(phrase):
+                hit = next((w for w in by_pos.get(pos + i, ()) if fold(w.text) == form), None)
+                if hit is None:
+                    break
+                chosen.append(hit)
+            else:
+                out.extend((w.start, w.end) for w in chosen if w.kind != "joined")
+                joined = [w for w in chosen if w.kind == "joined"]
+                out.extend((w.start, w.end) for w in joined)
+    return out
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """HTML of ``text[start:end]`` with ``spans`` wrapped in ``<mark>``; everything else escaped."""
+    end = len(text) if end is None else end
+    out = []
+    pos = start
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(escape(text[pos:s], quote=False))
+        out.append("<mark>" + escape(text[s:e], quote=False) + "</mark>")
+        pos = e
+    out.append(escape(text[pos:end], quote=False))
+    return "".join(out)
+
+
+def snippets(
+    text: str, terms: Terms, max_fragments: int = MAX_FRAGMENTS, size: int = FRAGMENT_CHARS
+) -> list[str]:
+    """Up to ``max_fragments`` marked sentence fragments; the lead when nothing in the text matches."""
+    spans = match_spans(text, terms)
+    sentences = list(sentence_spans(text))
+    if not sentences:
+        return []
+    if not spans:
+        s, e = sentences[0]
+        return [_fragment(text, [], s, e, size)]
+    scored = []
+    for idx, (s, e) in enumerate(sentences):
+        inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
+        if inside:
+            distinct = {fold(text[a:b]) for a, b in inside}
+            scored.append((-len(distinct), -len(inside), idx, s, e, inside))
+    best = sorted(scored)[:max_fragments]
+    best.sort(key=lambda t: t[2])
+    return [_fragment(text, inside, s, e, size) for *_, s, e, inside in best]
+
+
+def _fragment(text: str, spans: list[tuple[int, int]], s: int, e: int, size: int) -> str:
+    """One sentence, cut to about ``size`` characters around its first match at word boundaries."""
+    if e - s > size:
+        first = spans[0][0] if spans else s
+        start = max(s, min(first - size // 3, e - size))
+        if start > s:
+            space = text.find(" ", start, first if first > start else e)
+            start = space + 1 if space != -1 else start
+        stop = min(e, start + size)
+        if stop < e:
+            space = text.rfind(" ", start, stop)
+            stop = space if space > start else stop
+        return ("… " if start > s else "") + mark(text, spans, start, stop) + (" …" if stop < e else "")
+    return mark(text, spans, s, e)

@@ -1,0 +1,412 @@
+"""The only writer: incremental and full reindex into index generations with an atomic pointer.
+
+Layout of the index folder::
+
+    index/CURRENT            "gen-000007" — replaced atomically with os.replace
+    index/gen-000007/        a complete Whoosh index + manifest.json (path -> id, hash, size, mtime)
+    index/.reindex.lock      flock()ed by the running reindex (released by the OS if it dies)
+
+A reindex never modifies the live generation. An incremental run hard-links the live generation's files
+into a new folder (Whoosh never rewrites a file in place), applies deletions and additions there, and flips
+``CURRENT``; a full run builds the new folder from nothing. A run killed at any moment leaves ``CURRENT``
+pointing at the previous, complete generation; leftovers are removed by the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from .errors import ReindexError, ReindexLocked
+from .ingest import ArticleError, Metadata, article_id, iter_article_files, read_article, read_sidecar
+from .models import Article, ReindexSummary, Skipped
+from .schema import build_schema
+
+POINTER = "CURRENT"
+GEN_PREFIX = "gen-"
+LOCK_NAME = ".reindex.lock"
+MANIFEST = "manifest.json"
+META = "meta.json"
+KEEP_PREVIOUS = 2  # older generations kept for readers that still have them open
+# Bump when analysis or schema change in a way that makes old generations incompatible: the next
+# reindex then rebuilds fully instead of mixing old and new documents.
+INDEX_FORMAT = 1
+BATCH = 64
+
+Progress = Callable[[str, int, int], None]
+Enrich = Callable[[list[Article]], list[dict]]
+
+
+@dataclass
+class _Plan:
+    add: list[tuple[Path, Article | None]]  # files to (re)index
+    remove: list[str]  # ids to delete
+    manifest: dict[str, dict]  # the new manifest (path -> entry)
+    skipped: list[Skipped]
+    warnings: list[str]
+    unchanged: int
+    updated_ids: set[str]
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder named by ``CURRENT``, or None when there is none yet."""
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ReindexError(f"cannot read {index_dir / POINTER}: {exc.strerror}") from exc
+    path = index_dir / name
+    if not name.startswith(GEN_PREFIX) or "/" in name or not path.is_dir():
+        return None
+    return path
+
+
+def read_json(path: Path, default: object) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return default
+
+
+@contextmanager
+def reindex_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the reindex lock; a second reindex refuses instead of waiting or corrupting anything.
+
+    ``flock`` is released by the kernel when the holder dies, so a killed reindex never leaves a stale lock.
+    """
+    path = index_dir / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ReindexError(f"cannot create the lock file {path}: {exc.strerror}") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            raise ReindexLocked(
+                f"another reindex is running (pid {holder}) on {index_dir}; wait for it to finish"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _scan(articles_dir: Path, old: dict[str, dict], full: bool) -> _Plan:
+    """Compare the folder with the previous manifest; read only files whose size or mtime changed."""
+    new_manifest: dict[str, dict] = {}
+    add: list[tuple[Path, Article | None]] = []
+    skipped: list[Skipped] = []
+    warnings: list[str] = []
+    unchanged = 0
+    seen_ids: dict[str, str] = {}
+    sidecars: dict[Path, dict[str, Metadata]] = {}
+    sidecar_hashes: dict[Path, str] = {}
+    root = articles_dir.resolve()
+    for item in iter_article_files(root):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        rel = item.relative_to(root).as_posix()
+        doc_id = article_id(item)
+        if doc_id in seen_ids:
+            skipped.append(Skipped(rel, f"duplicate id {doc_id!r} (also {seen_ids[doc_id]})"))
+            continue
+        folder = item.parent
+        if folder not in sidecars:
+            sidecars[folder], sidecar_warnings = read_sidecar(folder)
+            warnings.extend(sidecar_warnings)
+            sidecar_hashes[folder] = _file_signature(folder / "metadata.json")
+        meta = sidecars[folder].get(doc_id)
+        meta_sig = json.dumps(meta.__dict__, sort_keys=True, default=str) if meta else ""
+        try:
+            st = item.stat()
+        except OSError as exc:
+            skipped.append(Skipped(rel, f"unreadable ({exc.strerror})"))
+            continue
+        prev = old.get(rel)
+        if (
+            not full
+            and prev
+            and prev.get("size") == st.st_size
+            and prev.get("mtime_ns") == st.st_mtime_ns
+            and prev.get("meta") == meta_sig
+        ):
+            new_manifest[rel] = prev
+            seen_ids[doc_id] = rel
+            unchanged += 1
+            continue
+        try:
+            article = read_article(item, root, meta)
+        except ArticleError as exc:
+            skipped.append(Skipped(rel, str(exc)))
+            continue
+        seen_ids[doc_id] = rel
+        entry = {
+            "id": doc_id,
+            "hash": article.content_hash,
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "meta": meta_sig,
+        }
+        new_manifest[rel] = entry
+        if not full and prev and prev.get("hash") == article.content_hash and prev.get("meta") == meta_sig:
+            unchanged += 1  # touched but identical: no analysis
+            continue
+        add.append((item, article))
+        warnings.extend(article.warnings)
+    old_ids = {entry["id"]: rel for rel, entry in old.items()}
+    new_ids = {entry["id"] for entry in new_manifest.values()}
+    remove = [] if full else [doc_id for doc_id in old_ids if doc_id not in new_ids]
+    readded = {a.id for _, a in add if a is not None}
+    updated = set() if full else {i for i in readded if i in old_ids}
+    return _Plan(add, remove, new_manifest, skipped, warnings, unchanged, updated)
+
+
+def _file_signature(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def document(article: Article, extra: dict | None = None) -> dict:
+    """The Whoosh fields of one article (``extra``: entity and date fields from the enrichment step)."""
+    doc: dict = {
+        "id": article.id,
+        "path": article.path,
+        "content_hash": article.content_hash,
+        "title": article.title,
+        "body": article.text,
+        "exact": f"{article.title}\n\n{article.text}",
+        "parts": f"{article.title}\n\n{article.text}",
+        "words": f"{article.title}\n\n{article.text}",
+        "title_derived": article.title_derived,
+        "date_estimated": article.date_estimated,
+        "pubdate": 0,
+    }
+    if article.source:
+        doc["source"] = article.source
+    if article.url:
+        doc["url"] = article.url
+    date = article.date
+    precision = article.date_precision
+    extra = dict(extra or {})
+    if date is None and extra.get("estimated_date"):
+        date, precision = extra["estimated_date"], "day"
+        doc["date_estimated"] = True
+    extra.pop("estimated_date", None)
+    if date is not None:
+        doc["date"] = date.isoformat()
+        doc["date_precision"] = precision
+        doc["pubdate"] = int(date.strftime("%Y%m%d"))
+        doc["published"] = date_facet_values(date, precision)
+    for key, value in extra.items():
+        if value:
+            doc[key] = value
+    return doc
+
+
+def date_facet_values(date: dt.date, precision: str | None) -> str:
+    """``2018`` and ``2018-05`` for a month- or day-precise date, ``2018`` for a year-only date."""
+    return f"{date.year}" if precision == "year" else f"{date.year},{date.year}-{date.month:02d}"
+
+
+def _next_generation(index_dir: Path) -> Path:
+    numbers = [
+        int(p.name[len(GEN_PREFIX) :])
+        for p in index_dir.glob(GEN_PREFIX + "*")
+        if p.name[len(GEN_PREFIX) :].isdigit()
+    ]
+    return index_dir / f"{GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
+
+
+def _link_copy(src: Path, dst: Path) -> None:
+    """Hard-link a generation's Whoosh files into ``dst`` (copy where links are not possible)."""
+    dst.mkdir()
+    for f in src.iterdir():
+        if f.name in (MANIFEST, META) or f.name.endswith("LOCK") or not f.is_file():
+            continue
+        try:
+            os.link(f, dst / f.name)
+        except OSError:
+            shutil.copy2(f, dst / f.name)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for f in folder.iterdir():
+        if f.is_file():
+            fd = os.open(f, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, data: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _flip_pointer(index_dir: Path, generation: Path) -> None:
+    tmp = index_dir / (POINTER + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(generation.name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _cleanup(index_dir: Path, live: Path | None) -> None:
+    """Remove unfinished generations and all but the newest ``KEEP_PREVIOUS`` older ones."""
+    gens = sorted(p for p in index_dir.glob(GEN_PREFIX + "*") if p.is_dir())
+    if live is None:
+        return
+    older = [g for g in gens if g.name < live.name and (g / META).is_file()]
+    doomed = [g for g in gens if g.name > live.name or not (g / META).is_file()]
+    doomed += older[: max(0, len(older) - KEEP_PREVIOUS)]
+    for g in doomed:
+        if g != live:
+            shutil.rmtree(g, ignore_errors=True)
+
+
+def _batches(items: list, size: int) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def reindex(
+    articles_dir: Path,
+    index_dir: Path,
+    full: bool = False,
+    enrich: Enrich | None = None,
+    progress: Progress | None = None,
+) -> ReindexSummary:
+    """Bring the index in line with the articles folder; returns what was done.
+
+    Incremental by default (only new, changed and deleted articles are touched); ``full`` rebuilds a new
+    generation from nothing. Raises :class:`ReindexError` with a plain message when it cannot finish; the
+    live generation is never modified.
+    """
+    started = time.perf_counter()
+    articles_dir = Path(articles_dir)
+    index_dir = Path(index_dir)
+    if not articles_dir.is_dir():
+        raise ReindexError(f"articles folder not found: {articles_dir}")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReindexError(f"cannot create the index folder {index_dir}: {exc.strerror}") from exc
+    with reindex_lock(index_dir):
+        live = current_generation(index_dir)
+        meta = read_json(live / META, {}) if live else {}
+        if live and meta.get("format") != INDEX_FORMAT:
+            full = True  # incompatible or unfinished generation: rebuild rather than mix
+        old_manifest = read_json(live / MANIFEST, {}) if live and not full else {}
+        plan = _scan(articles_dir, old_manifest if isinstance(old_manifest, dict) else {}, full)
+        summary_base = dict(
+            skipped=tuple(plan.skipped),
+            warnings=tuple(plan.warnings),
+            unchanged=plan.unchanged,
+            full=full,
+        )
+        if live and not full and not plan.add and not plan.remove:
+            _cleanup(index_dir, live)
+            return ReindexSummary(**summary_base, seconds=time.perf_counter() - started)
+        new_gen = _next_generation(index_dir)
+        try:
+            _build(live, new_gen, plan, full, enrich, progress)
+            _write_json(new_gen / MANIFEST, plan.manifest)
+            _write_json(
+                new_gen / META,
+                {
+                    "format": INDEX_FORMAT,
+                    "generation": new_gen.name,
+                    "parent": live.name if live and not full else None,
+                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "articles": len(plan.manifest),
+                    "articles_dir": str(articles_dir.resolve()),
+                },
+            )
+            _fsync_tree(new_gen)
+            _flip_pointer(index_dir, new_gen)
+        except OSError as exc:
+            shutil.rmtree(new_gen, ignore_errors=True)
+            reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+            raise ReindexError(
+                f"reindex failed, previous index kept: {reason} ({exc.filename or index_dir})"
+            ) from exc
+        except BaseException:
+            shutil.rmtree(new_gen, ignore_errors=True)
+            raise
+        _cleanup(index_dir, new_gen)
+        updated = len(plan.updated_ids)
+        return ReindexSummary(
+            **summary_base,
+            added=len(plan.add) - updated,
+            updated=updated,
+            removed=len([i for i in plan.remove if i not in plan.updated_ids]),
+            seconds=time.perf_counter() - started,
+            generation=new_gen.name,
+        )
+
+
+def _build(
+    live: Path | None,
+    new_gen: Path,
+    plan: _Plan,
+    full: bool,
+    enrich: Enrich | None,
+    progress: Progress | None,
+) -> None:
+    if live and not full:
+        _link_copy(live, new_gen)
+        ix = whoosh_index.open_dir(str(new_gen))
+    else:
+        new_gen.mkdir()
+        ix = whoosh_index.create_in(str(new_gen), build_schema())
+    writer = ix.writer(limitmb=256)
+    try:
+        for doc_id in plan.remove:
+            writer.delete_by_term("id", doc_id)
+        for doc_id in plan.updated_ids:
+            writer.delete_by_term("id", doc_id)
+        done = 0
+        total = len(plan.add)
+        for batch in _batches([a for _, a in plan.add if a is not None], BATCH):
+            extras = enrich(batch) if enrich else [{} for _ in batch]
+            for article, extra in zip(batch, extras, strict=True):
+                writer.add_document(**document(article, extra))
+            done += len(batch)
+            if progress:
+                progress("index", done, total)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise

@@ -1,0 +1,225 @@
+"""``search(store, request) -> SearchResponse``: the one search function behind the web page, the JSON API
+and the CLI.
+
+Steps: parse the query -> one text search for the matching documents (a numpy mask) -> facet masks and
+disjunctive counts from the generation's facet columns -> the requested page, scored and sorted by Whoosh
+with the combined mask as filter -> snippets for that page only -> a spelling suggestion when little is
+found.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.sorting import FieldFacet
+
+from .analysis import fold
+from .facets import Columns, combine, facet_values, filter_masks, load_columns
+from .highlight import query_terms, snippets
+from .labels import country_codes, country_label, locale_or_default
+from .query import Compiler, ParsedQuery, parse
+from .store import Generation, IndexStore
+
+SORTS = ("relevance", "newest", "oldest")
+SUGGEST_BELOW = 3  # offer "Meinten Sie ...?" when fewer hits than this
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search request (see :mod:`search.params` for the HTTP/CLI edge)."""
+
+    q: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    lang: str = "de"
+    facet_size: int = 10
+    facet_prefix: dict[str, str] = field(default_factory=dict)
+    with_snippets: bool = True
+
+
+@dataclass
+class SearchResponse:
+    """Everything a renderer needs; ``to_json`` gives the stable API shape."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    generation: str
+    results: list[dict]
+    facets: dict[str, list[dict]]
+    facet_totals: dict[str, int]
+    suggestion: str | None = None
+    match: str = "all"
+    warnings: tuple[str, ...] = ()
+    sort: str = "relevance"
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": round(self.took_ms, 2),
+            "sort": self.sort,
+            "match": self.match,
+            "generation": self.generation,
+            "results": self.results,
+            "facets": self.facets,
+            "facet_totals": self.facet_totals,
+            "suggestion": self.suggestion,
+            "warnings": list(self.warnings),
+        }
+
+
+def columns(gen: Generation) -> Columns:
+    """The facet columns of a generation, loaded once and shared."""
+    return gen.cached("facet-columns", lambda g: load_columns(g.searcher().reader()))
+
+
+def _person_resolver(cols: Columns):  # noqa: ANN202
+    names = cols.columns["person"].values
+
+    def resolve(text: str) -> list[str]:
+        wanted = fold(text).replace("-", " ").split()
+        exact = [n for n in names if fold(n).replace("-", " ").split() == wanted]
+        if exact:
+            return exact
+        return [n for n in names if all(w in fold(n).replace("-", " ").split() for w in wanted)]
+
+    return resolve
+
+
+def _mask(gen: Generation, q: wq.Query, cols: Columns) -> np.ndarray:
+    if isinstance(q, wq.Every):
+        return cols.live.copy()
+    mask = np.zeros(cols.ndocs, dtype=bool)
+    ids = np.fromiter(gen.searcher().docs_for_query(q), dtype=np.int64)
+    mask[ids] = True
+    return mask & cols.live
+
+
+def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResponse:
+    """Run one search: results of the requested page, disjunctive facets, snippets and suggestion."""
+    started = time.perf_counter()
+    gen = store.current() if isinstance(store, IndexStore) else store
+    lang = locale_or_default(request.lang)
+    searcher = gen.searcher()
+    cols = columns(gen)
+    parsed = parse(request.q)
+    compiler = Compiler(
+        searcher.reader(), resolve_country=country_codes, resolve_person=_person_resolver(cols)
+    )
+    text_query = compiler.compile(parsed.tree)
+    base = _mask(gen, text_query, cols)
+    masks = filter_masks(cols, request.filters)
+    matched = combine(base, masks)
+    total = int(matched.sum())
+    results = _page(gen, text_query, matched, parsed, request, lang) if total else []
+    facets, totals = facet_values(
+        cols, base, masks, request.filters, lang=lang, size=request.facet_size, prefix=request.facet_prefix
+    )
+    suggestion = _suggest(gen, compiler, parsed, cols, total) if total < SUGGEST_BELOW else None
+    return SearchResponse(
+        query=parsed.text,
+        total=total,
+        page=request.page,
+        per_page=request.per_page,
+        took_ms=(time.perf_counter() - started) * 1000,
+        generation=gen.name,
+        results=results,
+        facets=facets,
+        facet_totals=totals,
+        suggestion=suggestion,
+        warnings=parsed.warnings,
+        sort=request.sort,
+    )
+
+
+def _page(
+    gen: Generation, q: wq.Query, matched: np.ndarray, parsed: ParsedQuery, request: SearchRequest, lang: str
+) -> list[dict]:
+    searcher = gen.searcher()
+    limit = request.page * request.per_page
+    allowed = set(np.flatnonzero(matched).tolist())
+    run_query = wq.Every() if isinstance(q, wq.Every) else q
+    if request.sort == "newest" or (request.sort == "relevance" and isinstance(q, wq.Every)):
+        sortedby = [FieldFacet("pubdate", reverse=True)]
+    elif request.sort == "oldest":
+        sortedby = [FieldFacet("pubdate")]
+    else:
+        sortedby = None  # by score (BM25F)
+    results = searcher.search(run_query, filter=allowed, limit=limit, sortedby=sortedby)
+    start = (request.page - 1) * request.per_page
+    terms = query_terms(parsed.tree)
+    out = []
+    for rank in range(start, min(limit, results.scored_length())):
+        docnum = results.docnum(rank)
+        stored = searcher.stored_fields(docnum)
+        score = results.score(rank) if sortedby is None else None
+        out.append(hit_json(stored, score, terms, lang, request.with_snippets))
+    return out
+
+
+def hit_json(stored: dict, score: float | None, terms, lang: str, with_snippets: bool = True) -> dict:  # noqa: ANN001
+    """The API shape of one result (also used by the article endpoint without snippets)."""
+    entities = stored.get("entities") or {}
+    persons = entities.get("persons") or {}
+    countries = entities.get("countries") or {}
+    person_list = sorted(persons, key=lambda p: (-persons[p], p)) or _split(stored.get("person"))
+    country_list = sorted(countries, key=lambda c: (-countries[c], c)) or _split(stored.get("country"))
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "date": stored.get("date"),
+        "date_estimated": bool(stored.get("date_estimated")),
+        "date_precision": stored.get("date_precision"),
+        "source": stored.get("source"),
+        "url": f"/artikel/{stored['id']}",
+        "source_url": stored.get("url"),
+        "score": round(float(score), 4) if score is not None else None,
+        "snippets": snippets(stored.get("body", ""), terms) if with_snippets else [],
+        "persons": person_list,
+        "countries": [{"code": c, "label": country_label(c, lang)} for c in country_list],
+    }
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def _suggest(
+    gen: Generation, compiler: Compiler, parsed: ParsedQuery, cols: Columns, total: int
+) -> str | None:
+    """ "Meinten Sie ...?": replace unknown or rare words by close, more frequent words of the index."""
+    if not parsed.words:
+        return None
+    reader = gen.searcher().reader()
+    changed = False
+    text = parsed.text
+    for word in parsed.words:
+        lower = word.lower()
+        if len(lower) < 4 or "-" in lower:
+            continue
+        own = reader.doc_frequency("words", lower)
+        candidates = [
+            (reader.doc_frequency("words", t), t.decode() if isinstance(t, bytes) else t)
+            for t in reader.terms_within("words", lower, 2 if len(lower) > 6 else 1, prefix=1)
+        ]
+        better = [c for c in candidates if c[0] > own and c[1] != lower]
+        if better:
+            best = max(better)[1]
+            replacement = best.capitalize() if word[:1].isupper() else best
+            text = text.replace(word, replacement, 1)
+            changed = True
+    if not changed:
+        return None
+    alt = compiler.compile(parse(text).tree)
+    alt_total = int(_mask(gen, alt, cols).sum())
+    return text if alt_total > total else None

@@ -1,0 +1,127 @@
+"""Shared fixtures: real indexes on disk, the Flask app and client, a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test with a clear message when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(
+            f"{path} not found: the shared data (../shared beside the repository) is needed for this test"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the five seeds (with entity extraction), built once per test session."""
+    from search.enrich import default_enricher
+    from search.indexer import reindex
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    reindex(SEEDS, index_dir, enrich=default_enricher())
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def store(seed_index: Path):  # noqa: ANN201
+    from search.store import IndexStore
+
+    return IndexStore(seed_index)
+
+
+@pytest.fixture()
+def articles(tmp_path: Path) -> Path:
+    """A writable copy of the seeds folder."""
+    target = tmp_path / "articles"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def app(seed_index: Path):  # noqa: ANN201
+    from search import create_app
+
+    app = create_app(
+        {"TESTING": True, "SEARCH_INDEX_DIR": str(seed_index), "SEARCH_ARTICLES_DIR": str(SEEDS)}
+    )
+    return app
+
+
+@pytest.fixture()
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner():  # noqa: ANN201
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(
+    index_dir: Path, articles_dir: Path, extra_env: dict | None = None
+) -> tuple[subprocess.Popen, str]:
+    """``search serve`` as a real process on 127.0.0.1; returns it and its base URL once it answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "SEARCH_INDEX_DIR": str(index_dir),
+        "SEARCH_ARTICLES_DIR": str(articles_dir),
+        **(extra_env or {}),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stdout.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return proc, base
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start in time")
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_index: Path):  # noqa: ANN201
+    """A real ``search serve`` process over the seed index."""
+    proc, base = start_server(seed_index, SEEDS)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

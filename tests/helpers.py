@@ -1,0 +1,26 @@
+"""Small helpers for tests that need their own real index on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from search.indexer import reindex
+from search.search import SearchRequest, search
+from search.store import IndexStore
+
+
+def build_index(tmp_path: Path, docs: dict[str, str], enrich=None) -> IndexStore:  # noqa: ANN001
+    """Write ``docs`` (id -> text) as article files and index them."""
+    folder = tmp_path / "articles"
+    folder.mkdir(exist_ok=True)
+    for doc_id, text in docs.items():
+        (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    reindex(folder, tmp_path / "index", enrich=enrich)
+    return IndexStore(tmp_path / "index")
+
+
+def ids(store: IndexStore, q: str, **kwargs) -> list[str]:  # noqa: ANN003
+    """Ids of all hits of ``q`` in rank order."""
+    kwargs.setdefault("per_page", 100)
+    resp = search(store, SearchRequest(q=q, **kwargs))
+    return [r["id"] for r in resp.results]
