@@ -80,17 +80,11 @@ def _progress() -> Callable[[str, int, int], None] | None:
 
 def run_reindex(articles_dir: Path | None, index_dir: Path | None, full: bool, ner: bool | None = None):  # noqa: ANN201
     """Reindex with the configured enrichment; shared by ``reindex`` and ``serve``."""
-    from .enrich import default_enricher, enrich_articles
+    from .enrich import default_enricher
     from .indexer import reindex
 
     s = settings(articles_dir=articles_dir, index_dir=index_dir)
-    enrich = default_enricher()
-    if ner is not None and enrich is not None:
-
-        def enrich(articles):  # noqa: ANN001, ANN202
-            return enrich_articles(articles, s.spacy_model, ner)
-
-    return reindex(s.articles_dir, s.index_dir, full=full, enrich=enrich, progress=_progress())
+    return reindex(s.articles_dir, s.index_dir, full=full, enrich=default_enricher(ner), progress=_progress())
 
 
 @main.command("reindex")

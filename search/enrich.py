@@ -9,7 +9,6 @@ reindex never loads it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from functools import lru_cache
 
 from .config import settings
@@ -23,6 +22,53 @@ def _extractor(model: str):  # noqa: ANN202
     from .entities import EntityExtractor
 
     return EntityExtractor(model or None)
+
+
+class Enricher:
+    """Entities and dates for batches of articles, consistent across batches and runs.
+
+    Persons seen in earlier batches (and, through :meth:`prime`, in the live index) are fed back to the
+    extractor so a bare surname resolves and a person keeps one canonical value across the corpus.
+    :attr:`registry` collects canonical persons with their aliases; the indexer stores it per generation.
+    """
+
+    def __init__(self, model: str = "", ner: bool = True):
+        self.model = model
+        self.ner = ner
+        self.registry: dict[str, list[str]] = {}
+
+    def prime(self, registry: dict[str, list[str]]) -> None:
+        """Persons already in the index (``{canonical: [aliases]}``) before an incremental run."""
+        if not registry or not self.ner:
+            return
+        from .entities import ArticleEntities
+
+        known = ArticleEntities(
+            persons=dict.fromkeys(registry, 1), person_aliases=registry, countries={}, spans=[]
+        )
+        _extractor(self.model).learn([known])
+        for name, aliases in registry.items():
+            self._remember(name, aliases)
+
+    def _remember(self, name: str, aliases: list[str]) -> None:
+        merged = set(self.registry.get(name, ())) | set(aliases)
+        self.registry[name] = sorted(merged)
+
+    def __call__(self, articles: list[Article]) -> list[dict]:
+        out = enrich_articles(articles, self.model, self.ner)
+        if self.ner:
+            ents = [f.get("entities") for f in out if f.get("entities")]
+            from .entities import ArticleEntities
+
+            learned = [
+                ArticleEntities(persons=e["persons"], person_aliases=e["aliases"], countries={}, spans=[])
+                for e in ents
+            ]
+            _extractor(self.model).learn(learned)
+            for e in ents:
+                for name, aliases in e["aliases"].items():
+                    self._remember(name, aliases)
+        return out
 
 
 def enrich_articles(articles: list[Article], model: str = "", ner: bool = True) -> list[dict]:
@@ -58,16 +104,7 @@ def enrich_articles(articles: list[Article], model: str = "", ner: bool = True) 
     return out
 
 
-def default_enricher() -> Callable[[list[Article]], list[dict]] | None:
+def default_enricher(ner: bool | None = None) -> Enricher:
     """The enrichment configured by the environment (``SEARCH_NER``, ``SEARCH_SPACY_MODEL``)."""
     s = settings()
-    try:
-        from . import dates, entities  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - modules missing in a broken install
-        log.warning("entity/date extraction unavailable: %s", exc)
-        return None
-
-    def run(articles: list[Article]) -> list[dict]:
-        return enrich_articles(articles, s.spacy_model, s.ner_enabled)
-
-    return run
+    return Enricher(s.spacy_model, s.ner_enabled if ner is None else ner)

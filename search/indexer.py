@@ -38,6 +38,7 @@ GEN_PREFIX = "gen-"
 LOCK_NAME = ".reindex.lock"
 MANIFEST = "manifest.json"
 META = "meta.json"
+PERSONS = "persons.json"  # canonical persons with aliases, to keep names consistent across runs
 KEEP_PREVIOUS = 2  # older generations kept for readers that still have them open
 # Bump when analysis or schema change in a way that makes old generations incompatible: the next
 # reindex then rebuilds fully instead of mixing old and new documents.
@@ -240,7 +241,7 @@ def _link_copy(src: Path, dst: Path) -> None:
     """Hard-link a generation's Whoosh files into ``dst`` (copy where links are not possible)."""
     dst.mkdir()
     for f in src.iterdir():
-        if f.name in (MANIFEST, META) or f.name.endswith("LOCK") or not f.is_file():
+        if f.name in (MANIFEST, META, PERSONS) or f.name.endswith("LOCK") or not f.is_file():
             continue
         try:
             os.link(f, dst / f.name)
@@ -340,9 +341,13 @@ def reindex(
             _cleanup(index_dir, live)
             return ReindexSummary(**summary_base, seconds=time.perf_counter() - started)
         new_gen = _next_generation(index_dir)
+        if live and not full and hasattr(enrich, "prime"):
+            enrich.prime(read_json(live / PERSONS, {}))
         try:
             _build(live, new_gen, plan, full, enrich, progress)
             _write_json(new_gen / MANIFEST, plan.manifest)
+            if hasattr(enrich, "registry"):
+                _write_json(new_gen / PERSONS, enrich.registry)
             _write_json(
                 new_gen / META,
                 {

@@ -21,6 +21,7 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from .analysis import fold, query_word, query_words, stem
+from .compounds import compound_parts
 from .errors import QuerySyntaxError
 from .schema import WEIGHTS
 
@@ -45,7 +46,9 @@ FIELD_ALIASES = {
     "erwaehnt": "mentioned",
 }
 OPERATORS = {"OR": "OR", "ODER": "OR", "AND": "AND", "UND": "AND", "NOT": "NOT", "NICHT": "NOT"}
-_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": '"', "‘": '"', "’": "'"})
+# Typographic quotes are punctuation, not phrase syntax: people paste and type them inside questions
+# (Was wurde „die Tesla-Einheit“ genannt?). Only the ASCII " starts an exact phrase.
+_QUOTES = str.maketrans({"„": "", "“": "", "”": "", "«": "", "»": "", "‚": "", "‘": "", "’": "'"})
 _BARE = re.compile(r"[^\s()\"]+")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\Z")
 
@@ -347,11 +350,21 @@ class Compiler:
         self.reader = reader
         self.resolve_country = resolve_country
         self.resolve_person = resolve_person
+        self.keep_stopwords = False
+        # "some words" mode: compound parts of a query word count too (with a low weight)
+        self.loose = False
 
     def compile(self, node: object | None) -> wq.Query:
+        """The Whoosh query; stop words are dropped unless the query has nothing else (``"die"``)."""
         if node is None:
             return wq.Every()
         q = self._node(node)
+        if q is None:
+            self.keep_stopwords = True
+            try:
+                q = self._node(node)
+            finally:
+                self.keep_stopwords = False
         return q if q is not None else wq.NullQuery
 
     def _node(self, node: object) -> wq.Query | None:
@@ -379,6 +392,8 @@ class Compiler:
 
     def word(self, node: Word, fields: tuple[str, ...] = tuple(WEIGHTS)) -> wq.Query | None:
         qw = query_word(node.text)
+        if qw.stop and not self.keep_stopwords and not (node.prefix or node.fuzzy):
+            return None
         if node.prefix:
             return self._expanded("exact", self._prefix_terms(fold(node.text)), "prefix")
         if node.fuzzy:
@@ -395,6 +410,9 @@ class Compiler:
             if f == "parts" and len(term) < 3:
                 continue
             clauses.append(wq.Term(f, term, boost=WEIGHTS[f]))
+        if self.loose and node.text[:1].isupper():
+            for part in compound_parts(node.text):
+                clauses.append(wq.Term("body", stem(part), boost=WEIGHTS["parts"]))
         return wq.Or(clauses)
 
     def phrase(self, text: str, title_only: bool = False) -> wq.Query | None:

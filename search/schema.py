@@ -13,7 +13,7 @@ from .analysis import GermanAnalyzer
 
 # Field weights for BM25F-style scoring: a title match counts more than a body match, an exact (unstemmed)
 # match more than a stem-only match, a compound part least.
-WEIGHTS = {"title": 3.0, "body": 1.0, "exact": 1.5, "parts": 0.35}
+WEIGHTS = {"title": 3.0, "body": 1.0, "exact": 1.0, "parts": 0.35}
 TEXT_FIELDS = tuple(WEIGHTS)
 FACET_FIELDS = ("person", "country", "published", "mentioned", "source")
 

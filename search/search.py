@@ -9,22 +9,29 @@ found.
 
 from __future__ import annotations
 
+import math
+import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.sorting import FieldFacet
 
-from .analysis import fold
+from .analysis import fold, stopwords
+from .config import DATA_DIR
 from .facets import Columns, combine, facet_values, filter_masks, load_columns
 from .highlight import query_terms, snippets
 from .labels import country_codes, country_label, locale_or_default
-from .query import Compiler, ParsedQuery, parse
+from .query import MAX_EXPANSIONS, Compiler, ParsedQuery, parse
+from .query import Word as QWord
 from .store import Generation, IndexStore
 
 SORTS = ("relevance", "newest", "oldest")
 SUGGEST_BELOW = 3  # offer "Meinten Sie ...?" when fewer hits than this
+SOME_MIN_SHARE = 0.0  # share of content words a "some words" hit must match (0: any one)
+COORDINATION = 0.9  # Whoosh's coordination bonus for documents matching more of the words
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,13 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
     masks = filter_masks(cols, request.filters)
     matched = combine(base, masks)
     total = int(matched.sum())
+    match = "all"
+    if total == 0 and parsed.plain:
+        some = _some_words(gen, compiler, parsed, cols, masks)
+        if some is not None:
+            text_query, base, matched = some
+            total = int(matched.sum())
+            match = "some"
     results = _page(gen, text_query, matched, parsed, request, lang) if total else []
     facets, totals = facet_values(
         cols, base, masks, request.filters, lang=lang, size=request.facet_size, prefix=request.facet_prefix
@@ -139,7 +153,82 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
         suggestion=suggestion,
         warnings=parsed.warnings,
         sort=request.sort,
+        match=match,
     )
+
+
+def _some_words(
+    gen: Generation, compiler: Compiler, parsed: ParsedQuery, cols: Columns, masks: dict
+) -> tuple[wq.Query, np.ndarray, np.ndarray] | None:
+    """ "Some words" mode for a plain keyword query that found nothing with AND.
+
+    Stop words and question words are not required; documents must match at least half of the
+    remaining words (or, if none do, any of them) and rank by BM25F with a coordination bonus, so the
+    documents matching most words come first.
+    """
+    words = content_words(parsed.words)
+    if not words:
+        return None
+    if len(words) == 1:
+        return _similar_words(gen, compiler, words[0], cols, masks)
+    compiler.loose = True
+    try:
+        subqueries = [q for q in (compiler.word(QWord(w)) for w in words) if q is not None]
+    finally:
+        compiler.loose = False
+    hits = np.zeros(cols.ndocs, dtype=np.int32)
+    for q in subqueries:
+        hits += _mask(gen, q, cols)
+    query = wq.Or(subqueries, scale=COORDINATION)
+    for need in (max(1, math.ceil(len(subqueries) * SOME_MIN_SHARE)), 1):
+        base = hits >= need
+        matched = combine(base, masks)
+        if matched.any():
+            return query, base, matched
+    return None
+
+
+def _similar_words(
+    gen: Generation, compiler: Compiler, word: str, cols: Columns, masks: dict
+) -> tuple[wq.Query, np.ndarray, np.ndarray] | None:
+    """Last resort for a single word found nowhere: words of the index that share its beginning.
+
+    ``Sepsis`` -> ``septische``: derivations the stemmer does not join. The shared beginning is the
+    word minus its last three letters (at least three letters), at most ``MAX_EXPANSIONS`` words.
+    """
+    lower = word.lower()
+    if len(lower) < 5:
+        return None
+    prefix = lower[: max(3, len(lower) - 3)]
+    reader = gen.searcher().reader()
+    terms = []
+    for t in reader.expand_prefix("words", prefix):
+        terms.append(t.decode("utf-8") if isinstance(t, bytes) else t)
+        if len(terms) >= MAX_EXPANSIONS:
+            break
+    if not terms:
+        return None
+    query = wq.Or([wq.Term("exact", fold(t)) for t in terms])
+    base = _mask(gen, query, cols)
+    matched = combine(base, masks)
+    return (query, base, matched) if matched.any() else None
+
+
+@lru_cache(maxsize=1)
+def _question_words() -> frozenset[str]:
+    lines = (DATA_DIR / "question_words_de.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def content_words(words: tuple[str, ...]) -> list[str]:
+    """The words of a query that carry content: no stop words, no question words, no duplicates."""
+    out: list[str] = []
+    skip = stopwords() | _question_words()
+    pieces = [p for w in words for p in re.split(r"[-\u2010\u2011]", w) if p]  # hyphen pieces count singly
+    for w in pieces:
+        if w.lower() not in skip and w.lower() not in (x.lower() for x in out):
+            out.append(w)
+    return out
 
 
 def _page(
