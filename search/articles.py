@@ -9,6 +9,7 @@ from whoosh import query as wq
 from .analysis import fold
 from .errors import NotFound
 from .highlight import mark, match_spans, query_terms
+from .indexer import PERSONS, read_json
 from .labels import country_label
 from .query import parse
 from .search import columns, hit_json
@@ -116,3 +117,31 @@ def more_like_this(store: IndexStore | Generation, article_id: str, limit: int =
         for hit in results
         if hit["id"] != stored["id"]
     ][:limit]
+
+
+def entity_list(store: IndexStore | Generation, kind: str = "all", limit: int = 50, lang: str = "de") -> dict:
+    """Persons and countries of the whole index with article counts (and, for persons, their aliases)."""
+    gen = _gen(store)
+    cols = columns(gen)
+    registry = read_json(gen.path / PERSONS, {})
+    out: dict[str, list[dict]] = {}
+    for name in ("person", "country"):
+        if kind not in ("all", name):
+            continue
+        col = cols.columns[name]
+        counts = col.counts(cols.live)
+        rows = []
+        for i in sorted(range(len(col.values)), key=lambda i: (-int(counts[i]), col.values[i]))[:limit]:
+            if not counts[i]:
+                continue
+            value = col.values[i]
+            row = {
+                "value": value,
+                "label": country_label(value, lang) if name == "country" else value,
+                "count": int(counts[i]),
+            }
+            if name == "person":
+                row["aliases"] = registry.get(value, [value])
+            rows.append(row)
+        out[name] = rows
+    return out

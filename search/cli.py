@@ -175,5 +175,57 @@ def serve_cmd(articles_dir: Path | None, index_dir: Path | None, host: str, port
     waitress.serve(app, host=host, port=port, threads=threads, ident="nachrichtensuche")
 
 
+@main.command("entities")
+@common_options
+@click.option("--kind", type=click.Choice(["all", "person", "country"]), default="all", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@fail_cleanly
+def entities_cmd(
+    articles_dir: Path | None, index_dir: Path | None, kind: str, limit: int, as_json: bool
+) -> None:
+    """List persons and countries with their article counts and aliases."""
+    from .articles import entity_list
+    from .store import IndexStore
+
+    s = settings(articles_dir=articles_dir, index_dir=index_dir)
+    data = entity_list(IndexStore(s.index_dir), kind, limit)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for name, rows in data.items():
+        click.echo(f"{'Personen' if name == 'person' else 'Länder'} ({len(rows)}):")
+        for row in rows:
+            aliases = ", ".join(a for a in row.get("aliases", []) if a != row["label"])
+            click.echo(
+                f"  {row['count']:>6}  {row['label']}"
+                + (f"  [{row['value']}]" if name == "country" else "")
+                + (f"  ({aliases})" if aliases else "")
+            )
+
+
+@main.command("eval")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--limit", type=int, default=None, help="Only the first N queries (a smoke test).")
+@click.option("--ner/--no-ner", default=False, show_default=True, help="Extract entities while indexing.")
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to build the index (default: a temporary folder).",
+)
+@fail_cleanly
+def eval_cmd(folder: Path, limit: int | None, ner: bool, workdir: Path | None) -> None:
+    """Measure ranking on a BEIR-layout set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
+    import tempfile
+
+    from .enrich import default_enricher
+    from .evaluate import evaluate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = evaluate(folder, workdir or Path(tmp), limit=limit, enrich=default_enricher(ner))
+    click.echo(json.dumps(result, indent=1))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -9,6 +9,7 @@ Article text is HTML-escaped before any markup is added, so nothing in an articl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape
 
 from .analysis import Word, compound_parts, fold, genitive_base, query_words, stem, words
@@ -87,20 +88,24 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     return _merge(spans)
 
 
+@lru_cache(maxsize=200_000)
+def _word_keys(text: str) -> tuple[str, frozenset[str]]:
+    """A word's folded form and every stem it is indexed under (own, genitive base, compound parts)."""
+    lower = text.lower()
+    stems = {stem(lower)}
+    bare = genitive_base(text)
+    if bare:
+        stems.add(stem(bare))
+    if text[:1].isupper():
+        stems.update(stem(p) for p in compound_parts(text))
+    return fold(lower), frozenset(stems)
+
+
 def _word_matches(w: Word, terms: Terms) -> bool:
-    lower = w.text.lower()
-    folded = fold(lower)
+    folded, stems = _word_keys(w.text)
     if folded in terms.exact or any(folded.startswith(p) for p in terms.prefixes):
         return True
-    if terms.stems:
-        if stem(lower) in terms.stems:
-            return True
-        bare = genitive_base(w.text)
-        if bare and stem(bare) in terms.stems:
-            return True
-        if w.text[:1].isupper() and any(stem(p) in terms.stems for p in compound_parts(w.text)):
-            return True
-    return False
+    return not stems.isdisjoint(terms.stems)
 
 
 def _phrase_spans(text: str, phrases: list[tuple[str, ...]]) -> list[tuple[int, int]]:

@@ -129,6 +129,7 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
     matched = combine(base, masks)
     total = int(matched.sum())
     match = "all"
+    suggestion = _suggest(gen, compiler, parsed, cols, total) if total < SUGGEST_BELOW else None
     if total == 0 and parsed.plain:
         some = _some_words(gen, compiler, parsed, cols, masks)
         if some is not None:
@@ -139,7 +140,6 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
     facets, totals = facet_values(
         cols, base, masks, request.filters, lang=lang, size=request.facet_size, prefix=request.facet_prefix
     )
-    suggestion = _suggest(gen, compiler, parsed, cols, total) if total < SUGGEST_BELOW else None
     return SearchResponse(
         query=parsed.text,
         total=total,

@@ -12,7 +12,7 @@ from search.store import IndexStore
 def build_index(tmp_path: Path, docs: dict[str, str], enrich=None) -> IndexStore:  # noqa: ANN001
     """Write ``docs`` (id -> text) as article files and index them."""
     folder = tmp_path / "articles"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for doc_id, text in docs.items():
         (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
     reindex(folder, tmp_path / "index", enrich=enrich)
