@@ -164,7 +164,8 @@ def test_sort_and_paging(client) -> None:  # noqa: ANN001
 
 
 def test_exact_match_ranks_above_compound_part(tmp_path) -> None:  # noqa: ANN001
-    from .helpers import build_index, ids as local_ids
+    from .helpers import build_index
+    from .helpers import ids as local_ids
 
     store = build_index(
         tmp_path,
