@@ -135,7 +135,24 @@ def test_query_language(client, q: str, expected: set[str]) -> None:  # noqa: AN
 
 @pytest.mark.parametrize(
     "q",
-    ['"unbalanced', "(Trump AND", "Trump)", "OR", "AND OR NOT", "***", "~~~", "?", "Trump OR", "NOT", "-", "person:", "a" * 1999, "Kim\x00Jong\x07Un", "\u202eKim", "🙂 Trump"],
+    [
+        '"unbalanced',
+        "(Trump AND",
+        "Trump)",
+        "OR",
+        "AND OR NOT",
+        "***",
+        "~~~",
+        "?",
+        "Trump OR",
+        "NOT",
+        "-",
+        "person:",
+        "a" * 1999,
+        "Kim\x00Jong\x07Un",
+        "\u202eKim",
+        "🙂 Trump",
+    ],
 )
 def test_anything_typed_is_accepted(client, q: str) -> None:  # noqa: ANN001
     search(client, q=q)
@@ -169,7 +186,10 @@ def test_exact_match_ranks_above_compound_part(tmp_path) -> None:  # noqa: ANN00
 
     store = build_index(
         tmp_path,
-        {"part": "Das Atomprogramm und das Atomprogramm und noch ein Atomprogramm.", "exact": "Das Programm wurde gestoppt."},
+        {
+            "part": "Das Atomprogramm und das Atomprogramm und noch ein Atomprogramm.",
+            "exact": "Das Programm wurde gestoppt.",
+        },
     )
     assert local_ids(store, "Programm") == ["exact", "part"]
     store = build_index(
