@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/install_browser.sh
 .venv/bin/ruff check search tests benchmarks
 .venv/bin/ruff format --check search tests benchmarks
 set +e

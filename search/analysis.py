@@ -87,25 +87,35 @@ def words(text: str) -> list[Word]:
     return _words(text)
 
 
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
+
+
 @lru_cache(maxsize=8)
 def _words(text: str) -> list[Word]:
+    flat = text.translate(_HYPHENS)  # same length: offsets stay valid
     out: list[Word] = []
+    append = out.append
     pos = 0
     truncated: list[tuple[int, Word]] = []  # (index in out, word) of "Atomwaffen-"
-    for m in _WORD.finditer(text):
+    for m in _WORD.finditer(flat):
         raw = m.group()
-        trailing = bool(_HYPHEN.match(raw[-1]))
+        start = m.start()
+        if "-" not in raw:
+            append(Word(text[start : start + len(raw)], pos, start, start + len(raw)))
+            pos += 1
+            continue
+        trailing = raw.endswith("-")
         core = raw[:-1] if trailing else raw
-        pieces = _HYPHEN.split(core)
+        pieces = core.split("-")
         if len(pieces) == 1:
-            out.append(Word(core, pos, m.start(), m.start() + len(core)))
+            append(Word(text[start : start + len(core)], pos, start, start + len(core)))
             if trailing:
                 truncated.append((len(out) - 1, out[-1]))
         else:
-            out.append(Word("".join(pieces), pos, m.start(), m.start() + len(core), "joined"))
-            offset = m.start()
+            append(Word("".join(pieces), pos, start, start + len(core), "joined"))
+            offset = start
             for i, piece in enumerate(pieces):
-                out.append(Word(piece, pos + i, offset, offset + len(piece), "part"))
+                append(Word(piece, pos + i, offset, offset + len(piece), "part"))
                 offset += len(piece) + 1
         pos += len(pieces)
     if truncated:
@@ -127,30 +137,60 @@ def _expand_truncations(text: str, out: list[Word], truncated: list[tuple[int, W
                 break
 
 
-def tokens(text: str, flavor: str) -> Iterator[tuple[str, int, int, int]]:
-    """``(term, position, start_char, end_char)`` for one field flavour (see the module docstring)."""
-    stops = stopwords()
+@dataclass(frozen=True, slots=True)
+class WordTerms:
+    """Every term one surface word contributes, per flavour (computed once per distinct word)."""
+
+    stem: tuple[str, ...]  # empty for stop words; own stem, then the genitive base's stem
+    exact: str
+    lower: str | None  # None for numbers
+    parts: tuple[str, ...]  # stems of compound parts (capitalised words only)
+
+
+@lru_cache(maxsize=400_000)
+def word_terms(text: str) -> WordTerms:
+    """The terms of one surface word; cached because news vocabulary repeats heavily."""
+    lower = text.lower()
+    stems: tuple[str, ...] = ()
+    if lower not in stopwords():
+        own = stem(lower)
+        bare = genitive_base(text)
+        extra = stem(bare) if bare else None
+        stems = (own, extra) if extra and extra != own else (own,)
+    parts = tuple(stem(p) for p in compound_parts(text)) if text[:1].isupper() else ()
+    return WordTerms(stems, fold(lower), None if lower.isdigit() else lower, parts)
+
+
+Token4 = tuple[str, int, int, int]
+
+
+@lru_cache(maxsize=4)
+def analyze(text: str) -> dict[str, list[Token4]]:
+    """``(term, position, start_char, end_char)`` lists for every flavour, in one pass over ``text``.
+
+    Cached for the last few texts: the indexer feeds the same text to several fields.
+    """
+    out: dict[str, list[Token4]] = {f: [] for f in FLAVORS}
+    stem_out, exact_out, lower_out, parts_out = out["stem"], out["exact"], out["lower"], out["parts"]
     for w in words(text):
-        lower = w.text.lower()
-        if flavor == "stem":
-            if lower not in stops:
-                stemmed = stem(lower)
-                yield stemmed, w.pos, w.start, w.end
-                bare = genitive_base(w.text)
-                if bare and stem(bare) != stemmed:
-                    yield stem(bare), w.pos, w.start, w.end
-        elif flavor == "exact":
-            yield fold(lower), w.pos, w.start, w.end
-        elif flavor == "lower":
-            if w.kind in ("word", "part") and not lower.isdigit():
-                yield lower, w.pos, w.start, w.end
-        elif flavor == "parts":
-            # Nouns only (capitalised); joined hyphen forms are already covered by their pieces.
-            if w.kind != "joined" and w.text[:1].isupper():
-                for part in compound_parts(w.text):
-                    yield stem(part), w.pos, w.start, w.end
-        else:
-            raise ValueError(f"unknown flavour {flavor!r}")
+        terms = word_terms(w.text)
+        span = (w.pos, w.start, w.end)
+        for t in terms.stem:
+            stem_out.append((t, *span))
+        exact_out.append((terms.exact, *span))
+        if (w.kind == "word" or w.kind == "part") and terms.lower is not None:
+            lower_out.append((terms.lower, *span))
+        if w.kind != "joined":  # joined hyphen forms are covered by their pieces
+            for t in terms.parts:
+                parts_out.append((t, *span))
+    return out
+
+
+def tokens(text: str, flavor: str) -> list[Token4]:
+    """``(term, position, start_char, end_char)`` for one field flavour (see the module docstring)."""
+    if flavor not in FLAVORS:
+        raise ValueError(f"unknown flavour {flavor!r}")
+    return analyze(text)[flavor]
 
 
 def genitive_base(word: str) -> str | None:
@@ -167,6 +207,20 @@ def genitive_base(word: str) -> str | None:
     if zipf(lower_bare) >= zipf(lower) and (zipf(lower_bare) or not zipf(lower)):
         return bare
     return None
+
+
+class PreAnalyzed(str):
+    """A field value whose tokens were computed already (in a worker process): the analyzer uses them."""
+
+    tokens: dict[str, list[Token4]]
+
+
+def pre_analyzed(text: str, flavors: tuple[str, ...] = FLAVORS) -> PreAnalyzed:
+    """``text`` with its tokens for ``flavors`` attached (pickles with them)."""
+    value = PreAnalyzed(text)
+    result = analyze(text)
+    value.tokens = {f: result[f] for f in flavors}
+    return value
 
 
 class GermanAnalyzer(Analyzer):
@@ -194,7 +248,9 @@ class GermanAnalyzer(Analyzer):
         **kwargs: object,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for term, pos, start, end in tokens(value, self.flavor):
+        pre = getattr(value, "tokens", None) if isinstance(value, PreAnalyzed) else None
+        source = pre[self.flavor] if pre and self.flavor in pre else tokens(value, self.flavor)
+        for term, pos, start, end in source:
             token.text = term
             token.boost = 1.0
             token.stopped = False

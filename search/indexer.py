@@ -14,22 +14,36 @@ pointing at the previous, complete generation; leftovers are removed by the next
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import fcntl
+import hashlib
 import json
+import multiprocessing as mp
 import os
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from .analysis import pre_analyzed
 from .errors import ReindexError, ReindexLocked
-from .ingest import ArticleError, Metadata, article_id, iter_article_files, read_article, read_sidecar
+from .ingest import (
+    MAX_FILE_BYTES,
+    ArticleError,
+    Metadata,
+    article_id,
+    iter_article_files,
+    read_article,
+    read_sidecar,
+)
 from .models import Article, ReindexSummary, Skipped
 from .schema import build_schema
 
@@ -44,20 +58,31 @@ KEEP_PREVIOUS = 2  # older generations kept for readers that still have them ope
 # reindex then rebuilds fully instead of mixing old and new documents.
 INDEX_FORMAT = 1
 BATCH = 64
+PARALLEL_MIN = 200  # fewer changed articles than this are prepared in the main process
 
 Progress = Callable[[str, int, int], None]
 Enrich = Callable[[list[Article]], list[dict]]
 
 
+@dataclass(frozen=True)
+class _Job:
+    """A file to (re)index: read and analysed later, in a worker when there are many."""
+
+    path: Path
+    root: Path
+    rel: str
+    meta: Metadata | None
+
+
 @dataclass
 class _Plan:
-    add: list[tuple[Path, Article | None]]  # files to (re)index
+    add: list[_Job]  # files to (re)index
     remove: list[str]  # ids to delete
     manifest: dict[str, dict]  # the new manifest (path -> entry)
     skipped: list[Skipped]
     warnings: list[str]
     unchanged: int
-    updated_ids: set[str]
+    old_ids: set[str]
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -102,21 +127,27 @@ def reindex_lock(index_dir: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        global _lock_fd
+        _lock_fd = fd
         yield
     finally:
+        _lock_fd = None
         os.close(fd)
 
 
 def _scan(articles_dir: Path, old: dict[str, dict], full: bool) -> _Plan:
-    """Compare the folder with the previous manifest; read only files whose size or mtime changed."""
+    """Compare the folder with the previous manifest.
+
+    Files whose size, mtime and metadata are unchanged are not read at all; the others are hashed
+    (streamed, never held in memory) and only those whose content or metadata changed are planned.
+    """
     new_manifest: dict[str, dict] = {}
-    add: list[tuple[Path, Article | None]] = []
+    add: list[_Job] = []
     skipped: list[Skipped] = []
     warnings: list[str] = []
     unchanged = 0
     seen_ids: dict[str, str] = {}
     sidecars: dict[Path, dict[str, Metadata]] = {}
-    sidecar_hashes: dict[Path, str] = {}
     root = articles_dir.resolve()
     for item in iter_article_files(root):
         if isinstance(item, Skipped):
@@ -131,7 +162,6 @@ def _scan(articles_dir: Path, old: dict[str, dict], full: bool) -> _Plan:
         if folder not in sidecars:
             sidecars[folder], sidecar_warnings = read_sidecar(folder)
             warnings.extend(sidecar_warnings)
-            sidecar_hashes[folder] = _file_signature(folder / "metadata.json")
         meta = sidecars[folder].get(doc_id)
         meta_sig = json.dumps(meta.__dict__, sort_keys=True, default=str) if meta else ""
         try:
@@ -140,42 +170,47 @@ def _scan(articles_dir: Path, old: dict[str, dict], full: bool) -> _Plan:
             skipped.append(Skipped(rel, f"unreadable ({exc.strerror})"))
             continue
         prev = old.get(rel)
+        same_meta = bool(prev) and prev.get("meta") == meta_sig
         if (
             not full
-            and prev
+            and same_meta
             and prev.get("size") == st.st_size
             and prev.get("mtime_ns") == st.st_mtime_ns
-            and prev.get("meta") == meta_sig
         ):
             new_manifest[rel] = prev
             seen_ids[doc_id] = rel
             unchanged += 1
             continue
+        if st.st_size > MAX_FILE_BYTES:
+            skipped.append(
+                Skipped(
+                    rel,
+                    f"too large ({st.st_size // (1024 * 1024)} MB > {MAX_FILE_BYTES // (1024 * 1024)} MB)",
+                )
+            )
+            continue
         try:
-            article = read_article(item, root, meta)
-        except ArticleError as exc:
-            skipped.append(Skipped(rel, str(exc)))
+            with open(item, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError as exc:
+            skipped.append(Skipped(rel, f"unreadable ({exc.strerror})"))
             continue
         seen_ids[doc_id] = rel
-        entry = {
+        new_manifest[rel] = {
             "id": doc_id,
-            "hash": article.content_hash,
+            "hash": digest,
             "size": st.st_size,
             "mtime_ns": st.st_mtime_ns,
             "meta": meta_sig,
         }
-        new_manifest[rel] = entry
-        if not full and prev and prev.get("hash") == article.content_hash and prev.get("meta") == meta_sig:
+        if not full and same_meta and prev.get("hash") == digest:
             unchanged += 1  # touched but identical: no analysis
             continue
-        add.append((item, article))
-        warnings.extend(article.warnings)
-    old_ids = {entry["id"]: rel for rel, entry in old.items()}
+        add.append(_Job(item, root, rel, meta))
+    old_ids = {entry["id"] for entry in old.values()}
     new_ids = {entry["id"] for entry in new_manifest.values()}
-    remove = [] if full else [doc_id for doc_id in old_ids if doc_id not in new_ids]
-    readded = {a.id for _, a in add if a is not None}
-    updated = set() if full else {i for i in readded if i in old_ids}
-    return _Plan(add, remove, new_manifest, skipped, warnings, unchanged, updated)
+    remove = [] if full else sorted(old_ids - new_ids)
+    return _Plan(add, remove, new_manifest, skipped, warnings, unchanged, set() if full else old_ids)
 
 
 def _file_signature(path: Path) -> str:
@@ -188,15 +223,20 @@ def _file_signature(path: Path) -> str:
 
 def document(article: Article, extra: dict | None = None) -> dict:
     """The Whoosh fields of one article (``extra``: entity and date fields from the enrichment step)."""
+    # Analyse once: the title+text value feeds body (stemmed), exact, parts and words; only the text is
+    # stored. Worker processes call this, so the main process only writes.
+    full = pre_analyzed(f"{article.title}\n\n{article.text}", ("stem", "exact", "parts", "lower"))
     doc: dict = {
         "id": article.id,
         "path": article.path,
         "content_hash": article.content_hash,
-        "title": article.title,
-        "body": article.text,
-        "exact": f"{article.title}\n\n{article.text}",
-        "parts": f"{article.title}\n\n{article.text}",
-        "words": f"{article.title}\n\n{article.text}",
+        "title": pre_analyzed(article.title, ("stem",)),
+        "_stored_title": article.title,
+        "body": full,
+        "_stored_body": article.text,
+        "exact": full,
+        "parts": full,
+        "words": full,
         "title_derived": article.title_derived,
         "date_estimated": article.date_estimated,
         "pubdate": 0,
@@ -302,22 +342,92 @@ def _batches(items: list, size: int) -> Iterable[list]:
         yield items[i : i + size]
 
 
+# ---------------------------------------------------------------------------------------------- workers
+# A worker reads, enriches (entities, dates) and analyses a batch of files; the main process only writes
+# to Whoosh. With fork, workers inherit the loaded word lists and models.
+
+_worker_enrich: Enrich | None = None
+_lock_fd: int | None = None  # the reindex lock held by this process (workers must not keep it alive)
+
+
+def _init_worker(enrich: Enrich | None) -> None:
+    """Worker set-up: drop the inherited lock descriptor, die with the parent, remember the enricher."""
+    global _worker_enrich
+    if _lock_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(_lock_fd)  # the parent's lock stays; a worker orphaned by a kill -9 must not hold it
+    _die_with_parent()
+    _worker_enrich = enrich
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGKILL when the reindex process dies (best effort elsewhere)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _prepare(
+    jobs: list[_Job], enrich: Enrich | None = None
+) -> list[tuple[str, dict | None, str | None, tuple]]:
+    """``(rel, document, skip reason, warnings)`` for each job."""
+    enrich = enrich if enrich is not None else _worker_enrich
+    articles: list[Article] = []
+    out: list[tuple[str, dict | None, str | None, tuple]] = []
+    for job in jobs:
+        try:
+            articles.append(read_article(job.path, job.root, job.meta))
+        except ArticleError as exc:
+            out.append((job.rel, None, str(exc), ()))
+    extras = enrich(articles) if enrich and articles else [{} for _ in articles]
+    for article, extra in zip(articles, extras, strict=True):
+        out.append((article.path, document(article, extra), None, article.warnings))
+    return out
+
+
+def _prepared(
+    plan: _Plan, enrich: Enrich | None, workers: int
+) -> Iterator[tuple[str, dict | None, str | None, tuple]]:
+    """Prepared documents in order, from worker processes when there are enough to be worth it."""
+    batches = list(_batches(plan.add, BATCH))
+    if workers <= 1 or len(plan.add) < PARALLEL_MIN:
+        for batch in batches:
+            yield from _prepare(batch, enrich)
+        return
+    ctx = mp.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(enrich,)) as pool:
+        pending: deque = deque()
+        todo = iter(batches)
+        for batch in todo:  # keep a bounded number of batches in flight: memory stays flat
+            pending.append(pool.submit(_prepare, batch))
+            if len(pending) >= workers * 2:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
 def reindex(
     articles_dir: Path,
     index_dir: Path,
     full: bool = False,
     enrich: Enrich | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ReindexSummary:
     """Bring the index in line with the articles folder; returns what was done.
 
     Incremental by default (only new, changed and deleted articles are touched); ``full`` rebuilds a new
-    generation from nothing. Raises :class:`ReindexError` with a plain message when it cannot finish; the
-    live generation is never modified.
+    generation from nothing. ``workers`` processes read and analyse (default: one per core). Raises
+    :class:`ReindexError` with a plain message when it cannot finish; the live generation is never modified.
     """
     started = time.perf_counter()
     articles_dir = Path(articles_dir)
     index_dir = Path(index_dir)
+    workers = workers or os.cpu_count() or 1
     if not articles_dir.is_dir():
         raise ReindexError(f"articles folder not found: {articles_dir}")
     try:
@@ -331,20 +441,19 @@ def reindex(
             full = True  # incompatible or unfinished generation: rebuild rather than mix
         old_manifest = read_json(live / MANIFEST, {}) if live and not full else {}
         plan = _scan(articles_dir, old_manifest if isinstance(old_manifest, dict) else {}, full)
-        summary_base = dict(
-            skipped=tuple(plan.skipped),
-            warnings=tuple(plan.warnings),
-            unchanged=plan.unchanged,
-            full=full,
-        )
         if live and not full and not plan.add and not plan.remove:
             _cleanup(index_dir, live)
-            return ReindexSummary(**summary_base, seconds=time.perf_counter() - started)
+            return ReindexSummary(
+                skipped=tuple(plan.skipped),
+                warnings=tuple(plan.warnings),
+                unchanged=plan.unchanged,
+                seconds=time.perf_counter() - started,
+            )
         new_gen = _next_generation(index_dir)
         if live and not full and hasattr(enrich, "prime"):
             enrich.prime(read_json(live / PERSONS, {}))
         try:
-            _build(live, new_gen, plan, full, enrich, progress)
+            written = _build(live, new_gen, plan, full, enrich, progress, workers)
             _write_json(new_gen / MANIFEST, plan.manifest)
             if hasattr(enrich, "registry"):
                 _write_json(new_gen / PERSONS, enrich.registry)
@@ -371,14 +480,17 @@ def reindex(
             shutil.rmtree(new_gen, ignore_errors=True)
             raise
         _cleanup(index_dir, new_gen)
-        updated = len(plan.updated_ids)
+        updated = len(written & plan.old_ids)
         return ReindexSummary(
-            **summary_base,
-            added=len(plan.add) - updated,
+            skipped=tuple(plan.skipped),
+            warnings=tuple(plan.warnings),
+            unchanged=plan.unchanged,
+            added=len(written) - updated,
             updated=updated,
-            removed=len([i for i in plan.remove if i not in plan.updated_ids]),
+            removed=len(plan.remove),
             seconds=time.perf_counter() - started,
             generation=new_gen.name,
+            full=full,
         )
 
 
@@ -389,7 +501,9 @@ def _build(
     full: bool,
     enrich: Enrich | None,
     progress: Progress | None,
-) -> None:
+    workers: int,
+) -> set[str]:
+    """Write the new generation; returns the ids written. Skips found while reading update ``plan``."""
     if live and not full:
         _link_copy(live, new_gen)
         ix = whoosh_index.open_dir(str(new_gen))
@@ -397,21 +511,72 @@ def _build(
         new_gen.mkdir()
         ix = whoosh_index.create_in(str(new_gen), build_schema())
     writer = ix.writer(limitmb=256)
+    written: set[str] = set()
+    canon = _PersonNames(enrich) if workers > 1 and len(plan.add) >= PARALLEL_MIN else None
     try:
         for doc_id in plan.remove:
             writer.delete_by_term("id", doc_id)
-        for doc_id in plan.updated_ids:
-            writer.delete_by_term("id", doc_id)
-        done = 0
         total = len(plan.add)
-        for batch in _batches([a for _, a in plan.add if a is not None], BATCH):
-            extras = enrich(batch) if enrich else [{} for _ in batch]
-            for article, extra in zip(batch, extras, strict=True):
-                writer.add_document(**document(article, extra))
-            done += len(batch)
-            if progress:
+        for done, (rel, doc, reason, warnings) in enumerate(_prepared(plan, enrich, workers), 1):
+            plan.warnings.extend(warnings)
+            if doc is None:
+                plan.skipped.append(Skipped(rel, reason or "unreadable"))
+                plan.manifest.pop(rel, None)
+            else:
+                if canon is not None:
+                    canon.apply(doc)
+                if doc["id"] in plan.old_ids:
+                    writer.delete_by_term("id", doc["id"])
+                writer.add_document(**doc)
+                written.add(doc["id"])
+                entry = plan.manifest.get(rel)
+                if entry is not None:
+                    entry["hash"] = doc[
+                        "content_hash"
+                    ]  # what was indexed, even if the file changed meanwhile
+            if progress and (done % BATCH == 0 or done == total):
                 progress("index", done, total)
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
+    return written
+
+
+class _PersonNames:
+    """One spelling per person across worker processes: the first spelling seen for a person key wins.
+
+    Workers resolve names within their own batches; this pass in the writer makes the facet value of a
+    person the same in every document of the run, and records aliases in the enricher's registry.
+    """
+
+    def __init__(self, enrich: Enrich | None):
+        from .entities import person_key
+
+        self.key = person_key
+        self.registry: dict[str, list[str]] | None = getattr(enrich, "registry", None)
+        self.by_key: dict[str, str] = {}
+        for name in self.registry or {}:
+            self.by_key.setdefault(self.key(name), name)
+
+    def name(self, value: str) -> str:
+        return self.by_key.setdefault(self.key(value), value)
+
+    def apply(self, doc: dict) -> None:
+        ents = doc.get("entities")
+        if not ents or not ents.get("persons"):
+            return
+        persons: dict[str, int] = {}
+        aliases: dict[str, list[str]] = {}
+        for name, count in ents["persons"].items():
+            canonical = self.name(name)
+            persons[canonical] = persons.get(canonical, 0) + count
+            merged = set(aliases.get(canonical, [])) | set(ents.get("aliases", {}).get(name, [])) | {name}
+            aliases[canonical] = sorted(merged)
+            if self.registry is not None:
+                self.registry[canonical] = sorted(set(self.registry.get(canonical, [])) | merged)
+        ents["persons"], ents["aliases"] = persons, aliases
+        ents["spans"] = [
+            [s, e, kind, self.name(v) if kind == "PER" else v] for s, e, kind, v in ents.get("spans", [])
+        ]
+        doc["person"] = ",".join(sorted(persons))
