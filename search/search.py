@@ -297,6 +297,8 @@ def _suggest(
         if len(lower) < 4 or "-" in lower:
             continue
         own = reader.doc_frequency("words", lower)
+        if own:
+            continue  # a word of the index is not a typo; only unknown words get a suggestion
         candidates = [
             (reader.doc_frequency("words", t), t.decode() if isinstance(t, bytes) else t)
             for t in reader.terms_within("words", lower, 2 if len(lower) > 6 else 1, prefix=1)
