@@ -8,6 +8,7 @@ Article text is HTML-escaped before any markup is added, so nothing in an articl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -154,23 +155,79 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
     return "".join(out)
 
 
+_LETTER_VARIANTS = {"a": "(?:a|ä|ae)", "o": "(?:o|ö|oe)", "u": "(?:u|ü|ue)", "s": "(?:s|ß)"}
+WINDOW = 200  # characters around a candidate match that are analysed for snippets
+MAX_REGIONS = 3  # regions analysed per text: those with the most distinct candidate matches
+
+
+def _term_pattern(term: str) -> str:
+    return "".join(_LETTER_VARIANTS.get(c, re.escape(c)) for c in term)
+
+
+@lru_cache(maxsize=256)
+def _prefilter(keys: frozenset[str]) -> re.Pattern | None:
+    """A regex finding every place a word *could* match (stems are prefixes of the folded word,
+    compound parts substrings of it); only those places are analysed."""
+    if not keys:
+        return None
+    return re.compile("|".join(sorted((_term_pattern(k) for k in keys), key=len, reverse=True)))
+
+
+def _candidate_regions(text: str, terms: Terms) -> list[tuple[int, int]] | None:
+    """Merged windows of ``text`` around prefilter hits (None: analyse everything)."""
+    keys = frozenset(terms.stems | terms.exact | terms.prefixes | {w for p in terms.phrases for w in p})
+    rx = _prefilter(keys)
+    lower = text.lower()
+    if rx is None or len(lower) != len(text):
+        return None
+    regions: list[tuple[int, int]] = []
+    found: list[set[str]] = []
+    for m in rx.finditer(lower):
+        s, e = max(0, m.start() - WINDOW), min(len(text), m.end() + WINDOW)
+        if s:  # start and end on whitespace so no word is cut
+            cut = text.find(" ", s, m.start())
+            s = cut + 1 if cut != -1 else m.start()
+        if e < len(text):
+            cut = text.rfind(" ", m.end(), e)
+            e = cut if cut != -1 else m.end()
+        if regions and s <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(e, regions[-1][1]))
+            found[-1].add(m.group())
+        else:
+            regions.append((s, e))
+            found.append({m.group()})
+    if len(regions) > MAX_REGIONS:  # keep the richest regions, in text order
+        best = sorted(range(len(regions)), key=lambda i: (-len(found[i]), i))[:MAX_REGIONS]
+        regions = [regions[i] for i in sorted(best)]
+    return regions
+
+
 def snippets(
     text: str, terms: Terms, max_fragments: int = MAX_FRAGMENTS, size: int = FRAGMENT_CHARS
 ) -> list[str]:
-    """Up to ``max_fragments`` marked sentence fragments; the lead when nothing in the text matches."""
-    spans = match_spans(text, terms)
-    sentences = list(sentence_spans(text))
-    if not sentences:
-        return []
-    if not spans:
-        s, e = sentences[0]
-        return [_fragment(text, [], s, e, size)]
+    """Up to ``max_fragments`` marked sentence fragments; the lead when nothing in the text matches.
+
+    Only the regions around places a cheap regex finds are tokenised and matched, so long articles
+    cost little; sentences cut by a region's edge become fragments marked with an ellipsis.
+    """
+    regions = _candidate_regions(text, terms) if terms else []
+    if regions is None:
+        regions = [(0, len(text))]
     scored = []
-    for idx, (s, e) in enumerate(sentences):
-        inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
-        if inside:
-            distinct = {fold(text[a:b]) for a, b in inside}
-            scored.append((-len(distinct), -len(inside), idx, s, e, inside))
+    for rs, re_ in regions:
+        part = text[rs:re_]
+        spans = [(a + rs, b + rs) for a, b in match_spans(part, terms)]
+        if not spans:
+            continue
+        for s, e in sentence_spans(part):
+            s, e = s + rs, e + rs
+            inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
+            if inside:
+                distinct = {fold(text[a:b]) for a, b in inside}
+                scored.append((-len(distinct), -len(inside), s, e, inside))
+    if not scored:
+        lead = next(iter(sentence_spans(text[:2000])), None)
+        return [_fragment(text, [], *lead, size)] if lead else []
     best = sorted(scored)[:max_fragments]
     best.sort(key=lambda t: t[2])
     return [_fragment(text, inside, s, e, size) for *_, s, e, inside in best]

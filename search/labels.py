@@ -53,6 +53,7 @@ def number_label(n: float, lang: str = "de") -> str:
     return format_decimal(n, locale=locale_or_default(lang))
 
 
+@lru_cache(maxsize=65_536)
 def label(facet: str, value: str, lang: str = "de") -> str:
     """The label of a facet value."""
     if facet == "country":

@@ -17,7 +17,6 @@ from functools import lru_cache
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.sorting import FieldFacet
 
 from .analysis import fold, stopwords
 from .config import DATA_DIR
@@ -26,6 +25,7 @@ from .highlight import query_terms, snippets
 from .labels import country_codes, country_label, locale_or_default
 from .query import MAX_EXPANSIONS, Compiler, ParsedQuery, parse
 from .query import Word as QWord
+from .scoring import Scorer
 from .store import Generation, IndexStore
 
 SORTS = ("relevance", "newest", "oldest")
@@ -103,13 +103,13 @@ def _person_resolver(cols: Columns):  # noqa: ANN202
     return resolve
 
 
+def scorer(gen: Generation) -> Scorer:
+    """The vectorised matcher/scorer of a generation, built once and shared."""
+    return gen.cached("scorer", lambda g: Scorer(g.searcher().reader(), columns(g).live))
+
+
 def _mask(gen: Generation, q: wq.Query, cols: Columns) -> np.ndarray:
-    if isinstance(q, wq.Every):
-        return cols.live.copy()
-    mask = np.zeros(cols.ndocs, dtype=bool)
-    ids = np.fromiter(gen.searcher().docs_for_query(q), dtype=np.int64)
-    mask[ids] = True
-    return mask & cols.live
+    return scorer(gen).evaluate(q, gen.searcher())[0]
 
 
 def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResponse:
@@ -124,7 +124,7 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
         searcher.reader(), resolve_country=country_codes, resolve_person=_person_resolver(cols)
     )
     text_query = compiler.compile(parsed.tree)
-    base = _mask(gen, text_query, cols)
+    base, score = scorer(gen).evaluate(text_query, searcher)
     masks = filter_masks(cols, request.filters)
     matched = combine(base, masks)
     total = int(matched.sum())
@@ -133,10 +133,11 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
     if total == 0 and parsed.plain:
         some = _some_words(gen, compiler, parsed, cols, masks)
         if some is not None:
-            text_query, base, matched = some
+            base, score, matched = some
             total = int(matched.sum())
             match = "some"
-    results = _page(gen, text_query, matched, parsed, request, lang) if total else []
+    empty = isinstance(text_query, wq.Every)
+    results = _page(gen, score, matched, parsed, request, lang, empty) if total else []
     facets, totals = facet_values(
         cols, base, masks, request.filters, lang=lang, size=request.facet_size, prefix=request.facet_prefix
     )
@@ -159,7 +160,7 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
 
 def _some_words(
     gen: Generation, compiler: Compiler, parsed: ParsedQuery, cols: Columns, masks: dict
-) -> tuple[wq.Query, np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """ "Some words" mode for a plain keyword query that found nothing with AND.
 
     Stop words and question words are not required; documents must match at least half of the
@@ -176,21 +177,27 @@ def _some_words(
         subqueries = [q for q in (compiler.word(QWord(w)) for w in words) if q is not None]
     finally:
         compiler.loose = False
+    if not subqueries:
+        return None
+    sc, searcher = scorer(gen), gen.searcher()
     hits = np.zeros(cols.ndocs, dtype=np.int32)
+    score = np.zeros(cols.ndocs, dtype=np.float32)
     for q in subqueries:
-        hits += _mask(gen, q, cols)
-    query = wq.Or(subqueries, scale=COORDINATION)
+        m, sub = sc.evaluate(q, searcher)
+        hits += m
+        score += sub
+    score *= 1 - COORDINATION + COORDINATION * hits / len(subqueries)  # documents matching more words first
     for need in (max(1, math.ceil(len(subqueries) * SOME_MIN_SHARE)), 1):
         base = hits >= need
         matched = combine(base, masks)
         if matched.any():
-            return query, base, matched
+            return base, score, matched
     return None
 
 
 def _similar_words(
     gen: Generation, compiler: Compiler, word: str, cols: Columns, masks: dict
-) -> tuple[wq.Query, np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Last resort for a single word found nowhere: words of the index that share its beginning.
 
     ``Sepsis`` -> ``septische``: derivations the stemmer does not join. The shared beginning is the
@@ -209,9 +216,9 @@ def _similar_words(
     if not terms:
         return None
     query = wq.Or([wq.Term("exact", fold(t)) for t in terms])
-    base = _mask(gen, query, cols)
+    base, score = scorer(gen).evaluate(query, gen.searcher())
     matched = combine(base, masks)
-    return (query, base, matched) if matched.any() else None
+    return (base, score, matched) if matched.any() else None
 
 
 @lru_cache(maxsize=1)
@@ -232,27 +239,23 @@ def content_words(words: tuple[str, ...]) -> list[str]:
 
 
 def _page(
-    gen: Generation, q: wq.Query, matched: np.ndarray, parsed: ParsedQuery, request: SearchRequest, lang: str
+    gen: Generation,
+    score: np.ndarray,
+    matched: np.ndarray,
+    parsed: ParsedQuery,
+    request: SearchRequest,
+    lang: str,
+    empty: bool,
 ) -> list[dict]:
+    """The requested page: ranked with numpy, stored fields and snippets only for its hits."""
     searcher = gen.searcher()
-    limit = request.page * request.per_page
-    allowed = set(np.flatnonzero(matched).tolist())
-    run_query = wq.Every() if isinstance(q, wq.Every) else q
-    if request.sort == "newest" or (request.sort == "relevance" and isinstance(q, wq.Every)):
-        sortedby = [FieldFacet("pubdate", reverse=True)]
-    elif request.sort == "oldest":
-        sortedby = [FieldFacet("pubdate")]
-    else:
-        sortedby = None  # by score (BM25F)
-    results = searcher.search(run_query, filter=allowed, limit=limit, sortedby=sortedby)
-    start = (request.page - 1) * request.per_page
+    sort = "newest" if request.sort == "relevance" and empty else request.sort
+    top = scorer(gen).top(matched, score, request.page * request.per_page, sort)
     terms = query_terms(parsed.tree)
     out = []
-    for rank in range(start, min(limit, results.scored_length())):
-        docnum = results.docnum(rank)
+    for docnum, value in top[(request.page - 1) * request.per_page :]:
         stored = searcher.stored_fields(docnum)
-        score = results.score(rank) if sortedby is None else None
-        out.append(hit_json(stored, score, terms, lang, request.with_snippets))
+        out.append(hit_json(stored, value, terms, lang, request.with_snippets))
     return out
 
 

@@ -28,7 +28,7 @@ class Generation:
     ix: whoosh_index.Index
     meta: dict
     _local: threading.local = field(default_factory=threading.local)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
     _cache: dict = field(default_factory=dict)
 
     def searcher(self) -> Searcher:

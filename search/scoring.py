@@ -1,0 +1,182 @@
+"""Vectorised matching and BM25F scoring over Whoosh's term index (numpy), for one index generation.
+
+Whoosh stays the index (postings, lexicon, stored fields); this module reads a term's postings block by
+block into numpy arrays (cached per generation) and evaluates the query tree as whole-corpus arrays: a
+boolean mask and a float score per document. Matching, disjunctive facets and top-k then cost a few
+vectorised passes instead of a Python call per matching document, which is what makes Whoosh slow for
+common words. Query nodes without a vectorised form (phrases, numeric ranges) are matched by Whoosh
+and scored here.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
+
+from .schema import TEXT_FIELDS
+
+K1 = 1.2
+B = 0.75
+COORDINATION = 0.9  # an Or with scale: documents matching fewer of its clauses lose up to this share
+TERM_CACHE = 4096  # postings arrays kept per generation
+
+
+@dataclass
+class Postings:
+    ids: np.ndarray  # int32 document numbers
+    tf: np.ndarray  # float32 term frequencies
+
+
+class Scorer:
+    """Per-generation statistics and a postings cache; thread-safe, shared by all requests."""
+
+    def __init__(self, reader: IndexReader, live: np.ndarray):
+        self.reader = reader
+        self.live = live
+        self.ndocs = len(live)
+        self.n_live = int(live.sum()) or 1
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self.lengths: dict[str, np.ndarray] = {}
+        self.avg: dict[str, float] = {}
+        for field in TEXT_FIELDS:
+            lengths = np.ones(self.ndocs, dtype=np.float32)
+            for seg, base in reader.leaf_readers():
+                for docnum in range(seg.doc_count_all()):
+                    lengths[base + docnum] = seg.doc_field_length(docnum, field, 0) or 1
+            self.lengths[field] = lengths
+            self.avg[field] = float(lengths[live].mean()) if live.any() else 1.0
+        self.pubdate = _column(reader, "pubdate", self.ndocs)
+
+    # --------------------------------------------------------------------------------- postings
+
+    def postings(self, field: str, term: str) -> Postings:
+        key = (field, term)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        ids_parts: list[np.ndarray] = []
+        tf_parts: list[np.ndarray] = []
+        for seg, base in self.reader.leaf_readers():
+            if (field, term) not in seg:
+                continue
+            m = seg.postings(field, term)
+            if isinstance(m, FilterMatcher):
+                m = m.child  # deleted documents are removed with the live mask below
+            while m.is_active():
+                m._read_ids()
+                m._read_weights()
+                ids_parts.append(np.asarray(m._ids, dtype=np.int32) + base)
+                tf_parts.append(np.asarray(m._weights, dtype=np.float32))
+                m._next_block()
+        if ids_parts:
+            ids, tf = np.concatenate(ids_parts), np.concatenate(tf_parts)
+            keep = self.live[ids]
+            result = Postings(ids[keep], tf[keep])
+        else:
+            result = Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+        with self._lock:
+            self._cache[key] = result
+            if len(self._cache) > TERM_CACHE:
+                self._cache.popitem(last=False)
+        return result
+
+    def term_scores(self, field: str, term: str, boost: float) -> tuple[np.ndarray, np.ndarray]:
+        """Documents containing the term and their BM25 score for it (weighted by the field boost)."""
+        p = self.postings(field, term)
+        df = len(p.ids)
+        if not df:
+            return p.ids, p.tf
+        idf = math.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
+        norm = K1 * (1 - B + B * self.lengths[field][p.ids] / self.avg[field])
+        return p.ids, (boost * idf * p.tf * (K1 + 1) / (p.tf + norm)).astype(np.float32)
+
+    # --------------------------------------------------------------------------------- evaluation
+
+    def evaluate(self, q: wq.Query, searcher) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+        """``(mask, score)`` arrays over all documents for a compiled query."""
+        n = self.ndocs
+        if isinstance(q, wq.Every):
+            return self.live.copy(), np.zeros(n, dtype=np.float32)
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return np.zeros(n, dtype=bool), np.zeros(n, dtype=np.float32)
+        if isinstance(q, wq.Term):
+            mask = np.zeros(n, dtype=bool)
+            score = np.zeros(n, dtype=np.float32)
+            if q.fieldname in self.lengths:
+                ids, s = self.term_scores(q.fieldname, q.text, q.boost)
+                score[ids] = s
+            else:  # keyword fields: filters, no score
+                ids = self.postings(q.fieldname, q.text).ids
+            mask[ids] = True
+            return mask, score
+        if isinstance(q, wq.AndNot):
+            mask, score = self.evaluate(q.a, searcher)
+            neg, _ = self.evaluate(q.b, searcher)
+            mask &= ~neg
+            return mask, np.where(mask, score, 0).astype(np.float32)
+        if isinstance(q, wq.And):
+            parts = [self.evaluate(c, searcher) for c in q.subqueries]
+            mask = np.logical_and.reduce([m for m, _ in parts])
+            score = np.sum([s for _, s in parts], axis=0, dtype=np.float32) * mask
+            return mask, score.astype(np.float32)
+        if isinstance(q, wq.Or):
+            parts = [self.evaluate(c, searcher) for c in q.subqueries]
+            masks = [m for m, _ in parts]
+            mask = np.logical_or.reduce(masks)
+            score = np.sum([s for _, s in parts], axis=0, dtype=np.float32)
+            if q.scale:
+                matched = np.sum(masks, axis=0, dtype=np.float32)
+                score *= 1 - q.scale + q.scale * matched / len(parts)
+            return mask, score.astype(np.float32)
+        if isinstance(q, wq.Not):
+            inner, _ = self.evaluate(q.query, searcher)
+            return self.live & ~inner, np.zeros(n, dtype=np.float32)
+        # Phrases, numeric ranges, anything else: Whoosh finds the documents, we score phrases.
+        mask = np.zeros(n, dtype=bool)
+        ids = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+        mask[ids] = True
+        mask &= self.live
+        score = np.zeros(n, dtype=np.float32)
+        if isinstance(q, wq.Phrase) and q.fieldname in self.lengths:
+            for word in q.words:
+                tids, s = self.term_scores(q.fieldname, word, q.boost)
+                score[tids] += s
+            score *= mask
+        return mask, score
+
+    def top(
+        self, matched: np.ndarray, score: np.ndarray, k: int, sort: str
+    ) -> list[tuple[int, float | None]]:
+        """The first ``k`` matching documents: by score (ties: newer first), or by date."""
+        docs = np.flatnonzero(matched)
+        if not len(docs):
+            return []
+        if sort == "relevance":
+            keys = np.lexsort((-self.pubdate[docs], -score[docs]))
+        elif sort == "newest":
+            keys = np.lexsort((docs, -self.pubdate[docs]))
+        else:
+            keys = np.lexsort((docs, self.pubdate[docs]))
+        chosen = docs[keys[:k]]
+        return [(int(d), float(score[d]) if sort == "relevance" else None) for d in chosen]
+
+
+def _column(reader: IndexReader, field: str, ndocs: int) -> np.ndarray:
+    out = np.zeros(ndocs, dtype=np.int64)
+    if not reader.has_column(field):
+        return out
+    for seg, base in reader.leaf_readers():
+        col = seg.column_reader(field)
+        for docnum in range(seg.doc_count_all()):
+            out[base + docnum] = col[docnum] or 0
+    return out
