@@ -8,7 +8,6 @@ One tokenizer feeds three flavours of terms, one per index field:
   half-folded word.
 * ``exact`` — lowercase, umlauts and ß folded (ä->a, ß->ss), not stemmed, stop words kept: exact phrases,
   the "exact match" ranking boost and spelling suggestions.
-* ``lower`` — plain lowercase words with their umlauts: the vocabulary for "Meinten Sie ...?".
 * ``parts`` — stems of the parts of compound nouns (``Atomprogramm`` -> ``atom``, ``programm``), at the
   position of the whole word, in a field of their own so that exact matches rank first.
 
@@ -38,7 +37,7 @@ _HYPHEN = re.compile(r"[-\u2010\u2011]")
 _CONJUNCTIONS = frozenset({"und", "oder", "sowie", "bzw", "beziehungsweise", "wie", "bis"})
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "à": "a", "á": "a", "é": "e", "è": "e"})
 
-FLAVORS = ("stem", "exact", "parts", "lower")
+FLAVORS = ("stem", "exact", "parts")
 
 
 @lru_cache(maxsize=1)
@@ -143,7 +142,6 @@ class WordTerms:
 
     stem: tuple[str, ...]  # empty for stop words; own stem, then the genitive base's stem
     exact: str
-    lower: str | None  # None for numbers
     parts: tuple[str, ...]  # stems of compound parts (capitalised words only)
 
 
@@ -158,7 +156,7 @@ def word_terms(text: str) -> WordTerms:
         extra = stem(bare) if bare else None
         stems = (own, extra) if extra and extra != own else (own,)
     parts = tuple(stem(p) for p in compound_parts(text)) if text[:1].isupper() else ()
-    return WordTerms(stems, fold(lower), None if lower.isdigit() else lower, parts)
+    return WordTerms(stems, fold(lower), parts)
 
 
 Token4 = tuple[str, int, int, int]
@@ -171,15 +169,13 @@ def analyze(text: str) -> dict[str, list[Token4]]:
     Cached for the last few texts: the indexer feeds the same text to several fields.
     """
     out: dict[str, list[Token4]] = {f: [] for f in FLAVORS}
-    stem_out, exact_out, lower_out, parts_out = out["stem"], out["exact"], out["lower"], out["parts"]
+    stem_out, exact_out, parts_out = out["stem"], out["exact"], out["parts"]
     for w in words(text):
         terms = word_terms(w.text)
         span = (w.pos, w.start, w.end)
         for t in terms.stem:
             stem_out.append((t, *span))
         exact_out.append((terms.exact, *span))
-        if (w.kind == "word" or w.kind == "part") and terms.lower is not None:
-            lower_out.append((terms.lower, *span))
         if w.kind != "joined":  # joined hyphen forms are covered by their pieces
             for t in terms.parts:
                 parts_out.append((t, *span))

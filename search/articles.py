@@ -12,7 +12,7 @@ from .highlight import mark, match_spans, query_terms
 from .indexer import PERSONS, read_json
 from .labels import country_label
 from .query import parse
-from .search import columns, hit_json
+from .search import columns, hit_json, surface_form
 from .store import Generation, IndexStore
 
 _VALID_ID = re.compile(r"[^\x00-\x1f\x7f/\\]{1,255}\Z")
@@ -85,13 +85,13 @@ def suggest(store: IndexStore | Generation, q: str, lang: str = "de") -> dict:
     reader = gen.searcher().reader()
     if len(want) >= 2:
         terms = []
-        for term in reader.expand_prefix("words", last.lower()):
+        for term in reader.expand_prefix("exact", want):
             term = term.decode("utf-8") if isinstance(term, bytes) else term
-            terms.append((reader.doc_frequency("words", term), term))
+            terms.append((reader.doc_frequency("exact", term), term))
             if len(terms) >= 500:
                 break
         for _, term in sorted(terms, reverse=True)[:MAX_SUGGESTIONS]:
-            text = f"{head} {term}".strip()
+            text = f"{head} {surface_form(gen, term)}".strip()
             out.append({"value": text, "label": text, "kind": "term"})
     return {"query": q, "suggestions": out[:MAX_SUGGESTIONS]}
 

@@ -56,7 +56,7 @@ PERSONS = "persons.json"  # canonical persons with aliases, to keep names consis
 KEEP_PREVIOUS = 2  # older generations kept for readers that still have them open
 # Bump when analysis or schema change in a way that makes old generations incompatible: the next
 # reindex then rebuilds fully instead of mixing old and new documents.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 BATCH = 64
 PARALLEL_MIN = 200  # fewer changed articles than this are prepared in the main process
 
@@ -223,9 +223,9 @@ def _file_signature(path: Path) -> str:
 
 def document(article: Article, extra: dict | None = None) -> dict:
     """The Whoosh fields of one article (``extra``: entity and date fields from the enrichment step)."""
-    # Analyse once: the title+text value feeds body (stemmed), exact, parts and words; only the text is
-    # stored. Worker processes call this, so the main process only writes.
-    full = pre_analyzed(f"{article.title}\n\n{article.text}", ("stem", "exact", "parts", "lower"))
+    # Analyse once: the title+text value feeds body (stemmed), exact and parts; only the text is
+    # stored.
+    full = pre_analyzed(f"{article.title}\n\n{article.text}", ("stem", "exact", "parts"))
     doc: dict = {
         "id": article.id,
         "path": article.path,
@@ -236,7 +236,6 @@ def document(article: Article, extra: dict | None = None) -> dict:
         "_stored_body": article.text,
         "exact": full,
         "parts": full,
-        "words": full,
         "title_derived": article.title_derived,
         "date_estimated": article.date_estimated,
         "pubdate": 0,
@@ -352,12 +351,17 @@ _lock_fd: int | None = None  # the reindex lock held by this process (workers mu
 
 def _init_worker(enrich: Enrich | None) -> None:
     """Worker set-up: drop the inherited lock descriptor, die with the parent, remember the enricher."""
-    global _worker_enrich
+    global _worker_enrich, _lock_fd
     if _lock_fd is not None:
         with contextlib.suppress(OSError):
             os.close(_lock_fd)  # the parent's lock stays; a worker orphaned by a kill -9 must not hold it
+        _lock_fd = None
     _die_with_parent()
     _worker_enrich = enrich
+
+
+# Every child forked while the lock is held (also Whoosh's sub-writers, which we do not start) drops it.
+os.register_at_fork(after_in_child=lambda: _lock_fd is not None and _init_worker(_worker_enrich))
 
 
 def _die_with_parent() -> None:
@@ -510,9 +514,15 @@ def _build(
     else:
         new_gen.mkdir()
         ix = whoosh_index.create_in(str(new_gen), build_schema())
-    writer = ix.writer(limitmb=256)
+    parallel = workers > 1 and len(plan.add) >= PARALLEL_MIN
+    if parallel:
+        # Whoosh's multiprocessing writer: each sub-process builds its own segment from the prepared
+        # documents (postings are the expensive part); no merge at the end.
+        writer = ix.writer(procs=workers, multisegment=True, batchsize=BATCH, limitmb=128)
+    else:
+        writer = ix.writer(limitmb=256)
     written: set[str] = set()
-    canon = _PersonNames(enrich) if workers > 1 and len(plan.add) >= PARALLEL_MIN else None
+    canon = _PersonNames(enrich) if parallel else None
     try:
         for doc_id in plan.remove:
             writer.delete_by_term("id", doc_id)
@@ -522,6 +532,7 @@ def _build(
             if doc is None:
                 plan.skipped.append(Skipped(rel, reason or "unreadable"))
                 plan.manifest.pop(rel, None)
+                writer.delete_by_term("id", article_id(Path(rel)))  # its previous text must go too
             else:
                 if canon is not None:
                     canon.apply(doc)

@@ -32,8 +32,6 @@ def build_schema() -> Schema:
         body=TEXT(analyzer=GermanAnalyzer("stem"), stored=True, phrase=False),
         exact=TEXT(analyzer=GermanAnalyzer("exact"), phrase=True),
         parts=TEXT(analyzer=GermanAnalyzer("parts"), phrase=False),
-        # Spelling vocabulary only (lexicon and document frequencies); never searched directly.
-        words=TEXT(analyzer=GermanAnalyzer("lower"), phrase=False),
         title_derived=BOOLEAN(stored=True),
         # Publication date: "YYYY-MM-DD" as stored text, yyyymmdd as a sortable number (0 = undated).
         date=STORED(),

@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 from whoosh import query as wq
 
-from .analysis import fold, stopwords
+from .analysis import fold, stopwords, words
 from .config import DATA_DIR
 from .facets import Columns, combine, facet_values, filter_masks, load_columns
 from .highlight import query_terms, snippets
@@ -206,16 +206,16 @@ def _similar_words(
     lower = word.lower()
     if len(lower) < 5:
         return None
-    prefix = lower[: max(3, len(lower) - 3)]
+    prefix = fold(lower[: max(3, len(lower) - 3)])
     reader = gen.searcher().reader()
     terms = []
-    for t in reader.expand_prefix("words", prefix):
+    for t in reader.expand_prefix("exact", prefix):
         terms.append(t.decode("utf-8") if isinstance(t, bytes) else t)
         if len(terms) >= MAX_EXPANSIONS:
             break
     if not terms:
         return None
-    query = wq.Or([wq.Term("exact", fold(t)) for t in terms])
+    query = wq.Or([wq.Term("exact", t) for t in terms])
     base, score = scorer(gen).evaluate(query, gen.searcher())
     matched = combine(base, masks)
     return (base, score, matched) if matched.any() else None
@@ -282,6 +282,21 @@ def hit_json(stored: dict, score: float | None, terms, lang: str, with_snippets:
     }
 
 
+def surface_form(gen: Generation, folded: str) -> str:
+    """How a folded index term (``pjongjang``) is written in the articles (``pjöngjang``), lowercase.
+
+    The exact field folds umlauts; the first article containing the term shows its spelling.
+    """
+    sc = scorer(gen)
+    ids = sc.postings("exact", folded).ids
+    if len(ids):
+        body = gen.searcher().stored_fields(int(ids[0])).get("body", "")
+        for w in words(body):
+            if fold(w.text) == folded:
+                return w.text.lower()
+    return folded
+
+
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
@@ -299,17 +314,18 @@ def _suggest(
         lower = word.lower()
         if len(lower) < 4 or "-" in lower:
             continue
-        own = reader.doc_frequency("words", lower)
+        folded = fold(lower)
+        own = reader.doc_frequency("exact", folded)
         if own:
             continue  # a word of the index is not a typo; only unknown words get a suggestion
         candidates = [
-            (reader.doc_frequency("words", t), t.decode() if isinstance(t, bytes) else t)
-            for t in reader.terms_within("words", lower, 2 if len(lower) > 6 else 1, prefix=1)
+            (reader.doc_frequency("exact", t), t.decode() if isinstance(t, bytes) else t)
+            for t in reader.terms_within("exact", folded, 2 if len(lower) > 6 else 1, prefix=1)
         ]
-        better = [c for c in candidates if c[0] > own and c[1] != lower]
+        better = [c for c in candidates if c[0] > own and c[1] != folded]
         if better:
-            best = max(better)[1]
-            replacement = best.capitalize() if word[:1].isupper() else best
+            best = surface_form(gen, max(better)[1])
+            replacement = best[:1].upper() + best[1:] if word[:1].isupper() else best
             text = text.replace(word, replacement, 1)
             changed = True
     if not changed:
