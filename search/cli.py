@@ -204,6 +204,65 @@ def entities_cmd(
             )
 
 
+@main.command("ner-report")
+@click.option(
+    "--dev",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="GermEval-format file (default: ../shared/data/ner/dev/germeval2014-dev-part1.tsv).",
+)
+@click.option(
+    "--model",
+    default="",
+    help="spaCy pipeline name or path (default: SEARCH_SPACY_MODEL or the bundled model).",
+)
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Gold persons/countries of the seeds (default: tests/data/seeds_gold.json).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@fail_cleanly
+def ner_report_cmd(dev: Path | None, model: str, gold: Path | None, as_json: bool) -> None:
+    """Entity quality: P/R/F for PER and LOC on GermEval dev, and facet precision/recall on the seeds."""
+    from .config import DEFAULT_ARTICLES_DIR, PROJECT_ROOT
+    from .entities import EntityExtractor, load_pipeline
+    from .entity_report import facet_scores
+    from .nertrain import format_scores, predict_spans, read_germeval, score_spans
+
+    dev = dev or PROJECT_ROOT.parent / "shared" / "data" / "ner" / "dev" / "germeval2014-dev-part1.tsv"
+    gold = gold or PROJECT_ROOT / "tests" / "data" / "seeds_gold.json"
+    report: dict = {}
+    if dev.is_file():
+        sentences = read_germeval(dev)
+        gold_spans = [spans for _, spans in sentences]
+        nlp = load_pipeline(model or None)
+        # Gazetteer matches of country and city names count as LOC (the GermEval label for places).
+        relabel = {"COUNTRY": "LOC", "CITY": "LOC"}
+        pred = [[(s, e, relabel.get(lab, lab)) for s, e, lab in doc] for doc in predict_spans(nlp, sentences)]
+        report["dev_pipeline"] = score_spans(gold_spans, pred)
+        if "ner" in nlp.pipe_names:
+            with nlp.select_pipes(enable=["ner"]):
+                report["dev_model"] = score_spans(gold_spans, predict_spans(nlp, sentences))
+    else:
+        click.echo(f"note: {dev} not found, GermEval scores skipped", err=True)
+    if gold.is_file():
+        scores = facet_scores(EntityExtractor(model or None), DEFAULT_ARTICLES_DIR, gold)
+        report["seed_facets"] = {k: scores[k] for k in ("persons", "countries")}
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    if "dev_model" in report:
+        click.echo(f"GermEval 2014 dev part ({dev.name}), statistical model alone:")
+        click.echo(format_scores(report["dev_model"]))
+    if "dev_pipeline" in report:
+        click.echo(f"GermEval 2014 dev part ({dev.name}), model + rules (country/city names as LOC):")
+        click.echo(format_scores(report["dev_pipeline"]))
+    for name, sc in report.get("seed_facets", {}).items():
+        click.echo(f"seed {name} facet: precision {sc['precision']:.3f} recall {sc['recall']:.3f}")
+
+
 @main.command("eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--limit", type=int, default=None, help="Only the first N queries (a smoke test).")
