@@ -171,6 +171,7 @@ def serve_cmd(articles_dir: Path | None, index_dir: Path | None, host: str, port
     summary = run_reindex(s.articles_dir, s.index_dir, full=False)
     click.echo(f"index: {summary.line()}")
     app = create_app({"SEARCH_INDEX_DIR": str(s.index_dir), "SEARCH_ARTICLES_DIR": str(s.articles_dir)})
+    _warm_up(app)
     click.echo(f"Nachrichtensuche: http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="nachrichtensuche")
 
@@ -284,6 +285,18 @@ def eval_cmd(folder: Path, limit: int | None, ner: bool, workdir: Path | None) -
     with tempfile.TemporaryDirectory() as tmp:
         result = evaluate(folder, workdir or Path(tmp), limit=limit, enrich=default_enricher(ner))
     click.echo(json.dumps(result, indent=1))
+
+
+def _warm_up(app) -> None:  # noqa: ANN001
+    """Load word lists, facet columns and the scorer before the first visitor waits for them."""
+    from .compounds import zipf
+    from .search import SearchRequest, search
+
+    zipf("warmup")
+    try:
+        search(app.extensions["search_store"], SearchRequest(q="Programm"))
+    except SearchError as exc:  # an empty or missing index is reported by the pages themselves
+        click.echo(f"warning: {exc.message}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
