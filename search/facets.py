@@ -137,13 +137,10 @@ def facet_values(
                 continue
             entries[value] = {"value": value, "label": lab, "count": count, "selected": value in selected}
         totals[facet] = sum(1 for e in entries.values() if e["count"])
-        if facet == "date":
+        if facet in CHRONOLOGICAL:
             out[facet] = _date_tree(entries, size)
             continue
-        if facet in CHRONOLOGICAL:
-            ordered = sorted(entries.values(), key=lambda e: e["value"])
-        else:
-            ordered = sorted(entries.values(), key=lambda e: (-e["count"], e["label"].lower()))
+        ordered = sorted(entries.values(), key=lambda e: (-e["count"], e["label"].lower()))
         shown = ordered[:size] + [e for e in ordered[size:] if e["selected"]]
         out[facet] = shown
     return out, totals
@@ -155,7 +152,20 @@ def _matches_prefix(value: str, lab: str, prefix: str) -> bool:
 
 
 def _date_tree(entries: dict[str, dict], size: int) -> list[dict]:
-    years = sorted((e for v, e in entries.items() if len(v) == 4), key=lambda e: e["value"])
+    """Years in chronological order, each with its months as ``children``.
+
+    With more years than ``size``, the ``size`` years with most articles are shown (and selected ones).
+    """
+    years = [e for v, e in entries.items() if len(v) == 4]
+    if len(years) > size:
+        ranked = sorted(years, key=lambda e: (-e["count"], e["value"]))
+        years = ranked[:size] + [
+            e
+            for e in ranked[size:]
+            if e["selected"]
+            or any(c["selected"] for v, c in entries.items() if len(v) == 7 and v.startswith(e["value"]))
+        ]
+    years = sorted(years, key=lambda e: e["value"])
     for year in years:
         year["children"] = sorted(
             (e for v, e in entries.items() if len(v) == 7 and v.startswith(year["value"])),
