@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, i18n, web
+from . import api, i18n, security, web
 from .config import STATIC_DIR, TEMPLATES_DIR, settings
 from .errors import SearchError
 from .indexer import current_generation, reindex
@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(web.bp)
     i18n.init_app(app)  # Flask-Babel, locale choice, localised template filters
     _register_errors(app)
+    security.init_security(app)
     return app
 
 

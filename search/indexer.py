@@ -127,8 +127,8 @@ def reindex_lock(index_dir: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        global _lock_fd
-        _lock_fd = fd
+        global _lock_fd, _lock_pid
+        _lock_fd, _lock_pid = fd, os.getpid()
         yield
     finally:
         _lock_fd = None
@@ -347,6 +347,7 @@ def _batches(items: list, size: int) -> Iterable[list]:
 
 _worker_enrich: Enrich | None = None
 _lock_fd: int | None = None  # the reindex lock held by this process (workers must not keep it alive)
+_lock_pid: int | None = None  # the process that took it: the parent of every child forked meanwhile
 
 
 def _init_worker(enrich: Enrich | None) -> None:
@@ -373,6 +374,8 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    if _lock_pid is not None and os.getppid() != _lock_pid:
+        os._exit(1)  # the reindex died between our fork and the line above: the signal would never come
 
 
 def _prepare(

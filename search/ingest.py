@@ -245,7 +245,9 @@ def read_article(path: Path, root: Path, meta: Metadata | None = None) -> Articl
         raw = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"unreadable ({exc.strerror or exc})") from exc
-    return parse_article(raw, path.resolve().relative_to(root.resolve()).as_posix(), meta)
+    # a link inside the folder is an article of its own name, not a second copy of its target's id
+    rel = path.relative_to(root) if path.is_relative_to(root) else path.resolve().relative_to(root.resolve())
+    return parse_article(raw, rel.as_posix(), meta)
 
 
 def parse_article(raw: bytes, rel_path: str, meta: Metadata | None = None) -> Article:

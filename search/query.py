@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
+from . import limits
 from .analysis import fold, query_word, query_words, stem
 from .compounds import compound_parts
 from .errors import QuerySyntaxError
@@ -322,7 +323,10 @@ def parse(text: str) -> ParsedQuery:
             cleaned[:50], f"query too long ({len(cleaned):,} characters; at most {MAX_QUERY_CHARS:,})"
         )
     parser = _Parser(_lex(cleaned))
-    tree = parser.parse()
+    try:
+        tree = parser.parse()
+    except RecursionError:  # hundreds of nested "(": a clear error instead of a crash
+        raise QuerySyntaxError(cleaned[:50], "too many nested parentheses") from None
     return ParsedQuery(
         text=cleaned,
         tree=tree,
@@ -451,6 +455,7 @@ class Compiler:
         return None
 
     def _prefix_terms(self, prefix: str) -> list[str]:
+        limits.check("expanding * and ~")
         if len(prefix) < MIN_PREFIX:
             return []
         out = []
@@ -461,6 +466,7 @@ class Compiler:
         return out
 
     def _fuzzy_terms(self, text: str, maxdist: int) -> list[str]:
+        limits.check("expanding * and ~")
         if len(text) < 3:
             return [text]
         terms = self.reader.terms_within("exact", text, maxdist, prefix=1)

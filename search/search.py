@@ -18,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 from whoosh import query as wq
 
+from . import limits
 from .analysis import fold, stopwords, words
 from .config import DATA_DIR
 from .facets import Columns, combine, facet_values, filter_masks, load_columns
@@ -124,6 +125,7 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
         searcher.reader(), resolve_country=country_codes, resolve_person=_person_resolver(cols)
     )
     text_query = compiler.compile(parsed.tree)
+    limits.check("expanding the query")
     base, score = scorer(gen).evaluate(text_query, searcher)
     masks = filter_masks(cols, request.filters)
     matched = combine(base, masks)
@@ -183,6 +185,7 @@ def _some_words(
     hits = np.zeros(cols.ndocs, dtype=np.int32)
     score = np.zeros(cols.ndocs, dtype=np.float32)
     for q in subqueries:
+        limits.check("matching some of the words")
         m, sub = sc.evaluate(q, searcher)
         hits += m
         score += sub
@@ -254,6 +257,7 @@ def _page(
     terms = query_terms(parsed.tree)
     out = []
     for docnum, value in top[(request.page - 1) * request.per_page :]:
+        limits.check("snippets")
         stored = searcher.stored_fields(docnum)
         out.append(hit_json(stored, value, terms, lang, request.with_snippets))
     return out
@@ -311,6 +315,7 @@ def _suggest(
     changed = False
     text = parsed.text
     for word in parsed.words:
+        limits.check("spelling suggestions")
         lower = word.lower()
         if len(lower) < 4 or "-" in lower:
             continue

@@ -172,7 +172,7 @@ def _results_page(args: QueryArgs):  # noqa: ANN202
     except QuerySyntaxError as exc:
         return (
             render_template("search.html", q=q, error=exc.message, resp=None, req=None, person_prefix=""),
-            400,
+            exc.status,  # 400 for a query that cannot run, 503 when the search ran out of time
         )
     context = _results_context(args, req, resp)
     context["person_prefix"] = prefix

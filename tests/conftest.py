@@ -96,15 +96,15 @@ def start_server(
     proc = subprocess.Popen(
         [sys.executable, "-m", "search.cli", "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=subprocess.DEVNULL,  # never an unread pipe: a chatty server would block on it
+        stderr=subprocess.DEVNULL,
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stdout.read().decode(errors='replace')}")
+            raise RuntimeError(f"server exited with code {proc.returncode}")
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
                 if r.status == 200:
