@@ -1,0 +1,108 @@
+"""Smoke test of the archive-scale benchmark (benchmarks/run.py) at a tiny size.
+
+It checks that every step runs and produces sane figures, never how fast anything is: the benchmark is a
+measuring tool, not a timed test. Tantivy is compared only when it is installed (the ``bench`` extra).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run as bench
+from benchmarks.corpora import write_fang, write_synthetic
+from benchmarks.tantivy_ref import available
+
+
+def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
+    md = tmp_path / "BENCHMARKS.md"
+    md.write_text("# Benchmarks\n\n## Ranking quality\n\nkept as is\n", encoding="utf-8")
+    http = 2 if shutil.which("wrk") else 0
+    argv = ["--corpus", "synthetic", "--size", "50", "--no-ner", "--queries", "12", "--repeat", "1"]
+    argv += ["--http", str(http), "--workdir", str(tmp_path / "work"), "--write-md", "--md-path", str(md)]
+    result = bench.main(argv)
+
+    rx = result["reindex"]
+    assert rx["articles"] == 50 and rx["skipped"] == 0
+    assert rx["seconds"] > 0 and rx["articles_per_s"] > 0
+    assert rx["peak_rss_mb"] > 10  # a Python process tree was sampled
+    assert rx["index_bytes"] > 0 and rx["noop_added"] == 0
+    q = result["queries"]
+    assert q["queries"] == 12 and q["ours"]["samples"] == 12
+    assert 0 < q["ours"]["median_ms"] <= q["ours"]["p95_ms"] <= q["ours"]["p99_ms"]
+    assert q["ours_facets"]["median_ms"] > 0
+    assert all(row["total"] >= 0 for row in q["per_query"])
+    assert any(row["total"] > 0 for row in q["per_query"])  # the facet-only/prefix requests find articles
+    if available():
+        assert result["tantivy_index"]["docs"] == 50
+        assert q["tantivy"]["samples"] == 12
+        assert result["ratios"]["query_median"] > 0
+    if http:
+        assert result["http"]["requests"] > 0
+        assert result["http"]["non_2xx"] == 0
+
+    saved = json.loads((tmp_path / "work" / "results" / "main-synthetic-50-noner.json").read_text())
+    assert saved["key"] == "synthetic-50-noner"
+    text = md.read_text(encoding="utf-8")
+    assert "## Ranking quality\n\nkept as is" in text  # sections of others are kept
+    assert text.count(bench.MD_START) == 1 and text.count(bench.MD_END) == 1
+    assert "Performance at archive scale" in text
+
+
+def test_placeholders_resolve_against_the_index_values() -> None:
+    queries = [
+        {
+            "kind": "f",
+            "params": {"q": "", "person": ["@top:person:0", "@top:person:1"], "date": "@top:month:0"},
+        },
+        {"kind": "g", "params": {"q": "x", "country": "@top:country:5"}},
+    ]
+    tops = {"person": ["A", "B"], "country": ["DE"], "month": ["2020-03"], "year": ["2020"]}
+    ready, skipped = bench.resolve(queries, tops)
+    assert ready[0]["resolved"] == {"q": "", "person": ["A", "B"], "date": "2020-03"}
+    assert [s["kind"] for s in skipped] == ["g"]
+
+
+def test_committed_query_mix_is_valid() -> None:
+    from search.params import search_request
+
+    queries = bench.load_queries()
+    assert len(queries) >= 30
+    kinds = {q["kind"] for q in queries}
+    assert {"word", "and", "or", "phrase", "prefix", "facet-only", "filter-3", "sorted"} <= kinds
+    tops = {f: ["X1", "X2", "X3"] for f in ("person", "source")}
+    tops |= {"country": ["DE", "AT", "FR"], "mentioned": ["2020", "2020-03"], "year": ["2020"]}
+    tops |= {"month": ["2020-03", "2020-04", "2020-05"], "date": ["2020", "2020-03"]}
+    ready, skipped = bench.resolve(queries, tops)
+    assert not skipped
+    for q in ready:
+        search_request(q["resolved"])  # raises on an invalid parameter
+
+
+def test_corpus_folders_follow_the_sidecar_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import corpora
+    from search.ingest import read_sidecar
+
+    monkeypatch.setattr(corpora, "FOLDER_SIZE", 10)  # 1,000 in real runs; generating text is slow
+    info = write_synthetic(tmp_path / "s", 25)
+    parts = sorted(p for p in info.folder.iterdir() if p.is_dir())
+    assert [len(list(p.glob("*.txt"))) for p in parts] == [10, 10, 5]
+    meta, warnings = read_sidecar(parts[2])
+    assert not warnings and len(meta) == 5 and all(m.date and m.source for m in meta.values())
+    assert write_synthetic(tmp_path / "s", 25).articles == 25  # reused, not rewritten
+
+
+def test_fang_corpus_when_shared_data_is_there(tmp_path: Path) -> None:
+    from benchmarks.corpora import FANG_DIR
+    from search.ingest import read_sidecar
+
+    if not any(FANG_DIR.glob("*.jsonl.gz")):
+        pytest.skip(f"FANG-COVID not found in {FANG_DIR} (shared/ absent)")
+    info = write_fang(tmp_path / "f", 20)
+    assert info.articles == 20
+    meta, _ = read_sidecar(info.folder / "part-0000")
+    first = meta["fang-0"]
+    assert first.title and first.source and first.url and len(first.date) == 10
