@@ -22,6 +22,7 @@ FANG_DIR = SHARED_DIR / "corpora" / "fang-covid"
 FANG_SIZE = 41242
 FOLDER_SIZE = 1000
 DONE_MARK = ".complete.json"
+LAYOUT = 2  # bump when the written folders change (2: unique file ids for repeated FANG ids)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -124,7 +125,7 @@ def _prepare(folder: Path, name: str, size: int) -> CorpusInfo | None:
     if mark.is_file():
         try:
             data = json.loads(mark.read_text(encoding="utf-8"))
-            if data.get("name") == name and data.get("requested") == size:
+            if data.get("name") == name and data.get("requested") == size and data.get("layout") == LAYOUT:
                 return CorpusInfo(name, folder, data["articles"], data["chars"], data["description"])
         except (OSError, ValueError, KeyError):
             pass
@@ -135,9 +136,19 @@ def _prepare(folder: Path, name: str, size: int) -> CorpusInfo | None:
 
 
 def _finish(info: CorpusInfo, requested: int) -> CorpusInfo:
-    data = info.to_json() | {"requested": requested}
+    data = info.to_json() | {"requested": requested, "layout": LAYOUT}
     (info.folder / DONE_MARK).write_text(json.dumps(data), encoding="utf-8")
     return info
+
+
+def _unique_ids(rows: Iterator[dict]) -> Iterator[tuple[str, str, dict]]:
+    """(file id, text, metadata) per row; the data set reuses 52 ids for 161 rows, so repeats get ``-2``, ``-3``."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        base = f"fang-{row['id']}"
+        seen[base] = seen.get(base, 0) + 1
+        doc_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        yield doc_id, str(row["article"]), _fang_meta(row)
 
 
 def write_fang(folder: Path, size: int | None = None) -> CorpusInfo:
@@ -149,8 +160,7 @@ def write_fang(folder: Path, size: int | None = None) -> CorpusInfo:
     cached = _prepare(folder, "fang", requested)
     if cached:
         return cached
-    rows = ((f"fang-{row['id']}", str(row["article"]), _fang_meta(row)) for row in iter_fang(requested))
-    count, chars = _write_chunked(folder, rows)
+    count, chars = _write_chunked(folder, _unique_ids(iter_fang(requested)))
     desc = f"FANG-COVID (German news 2020-2021, {FANG_SIZE:,} articles), first {count:,} in file order"
     return _finish(CorpusInfo("fang", folder, count, chars, desc), requested)
 

@@ -34,6 +34,14 @@ Pravda" no). :meth:`EntityExtractor.extract` sees one text plus the alias table 
 Statistical model spans are filtered: a PER span that does not start with a known given name must not
 contain common German words or end in a German compound ("Zankapfel Atomprogramm"), and a single-word
 PER span is kept only when it resolves to a full name.
+
+Speed (every article of the archive passes through here at index time): a Doc is read once into plain
+lists (:class:`_TokenView`), since each spaCy Token access builds an object; properties of a word are
+cached per distinct string; the registry finds known names through indexes (:class:`_KeyIndex`, words to
+persons) instead of comparing every name with every other, which grew quadratically with the batch; and
+the EntityRuler's token Matcher is replaced by a set look-up for its exact-token patterns
+(:class:`_OrthMatcher`). ``tests/test_entities_speed.py`` pins each shortcut to the plain version it
+stands for.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -222,6 +230,18 @@ _GLUE_VERBS = frozenset(
 # --------------------------------------------------------------------------------------------------------
 
 
+_HYPHEN_SPLIT = re.compile(r"[-\u2010\u2011]")
+_KEY_APOSTROPHE = re.compile(r"[" + _APOSTROPHES + r"]s?$")
+_KEY_SEPARATORS = re.compile(r"[\-\u2010\u2011_.]")
+_CAPITAL_AFTER_HYPHEN = re.compile(r"-[A-ZÄÖÜ]")
+_INITIALS_IN_TEXT = re.compile(r"\b[A-ZÄÖÜ]\.")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s?$")
+_WORD_BEFORE = re.compile(r"([^\W\d_][\w\-]*)\.?\s+$")
+# Sizes of the per-string caches: the distinct words of a large archive, not of one article.
+_WORD_CACHE = 1 << 16
+_NAME_CACHE = 1 << 16
+
+
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
@@ -236,8 +256,8 @@ def person_key(name: str) -> str:
     comparison only; display forms keep their spelling.
     """
     text = _fold(name.strip())
-    text = re.sub(r"[" + _APOSTROPHES + r"]s?$", "", text)
-    text = re.sub(r"[\-\u2010\u2011_.]", " ", text)
+    text = _KEY_APOSTROPHE.sub("", text)
+    text = _KEY_SEPARATORS.sub(" ", text)
     tokens = [t for t in text.split() if t]
     longer = [t for t in tokens if len(t) > 1]
     tokens = longer or tokens
@@ -246,16 +266,27 @@ def person_key(name: str) -> str:
     return " ".join(tokens)
 
 
-def _key_tokens(key: str) -> list[str]:
-    return key.split()
+# The same surfaces are keyed again and again (every mention, every registry lookup): cache them.
+_person_key = lru_cache(maxsize=_NAME_CACHE)(person_key)
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def _key_tokens(key: str) -> tuple[str, ...]:
+    return tuple(key.split())
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def _display_shape(surface: str) -> tuple[bool, bool, int]:
+    """The spelling part of :func:`_display_rank`; cached because it runs regexes."""
+    hyphen = "-" in surface
+    capital_after_hyphen = bool(_CAPITAL_AFTER_HYPHEN.search(surface))
+    initials = len(_INITIALS_IN_TEXT.findall(surface))
+    return (not hyphen, capital_after_hyphen, initials)
 
 
 def _display_rank(surface: str, count: int) -> tuple:
     """Sort key: the preferred display spelling first (see module docstring)."""
-    hyphen = "-" in surface
-    capital_after_hyphen = bool(re.search(r"-[A-ZÄÖÜ]", surface))
-    initials = len(re.findall(r"\b[A-ZÄÖÜ]\.", surface))
-    return (not hyphen, capital_after_hyphen, initials, -count, surface)
+    return (*_display_shape(surface), -count, surface)
 
 
 def _best_display(variants: Counter) -> str:
@@ -282,7 +313,8 @@ def _lines(path: Path) -> list[str]:
 @dataclass(frozen=True)
 class _Cues:
     exact: frozenset[str]
-    suffixes: tuple[str, ...]
+    suffixes: frozenset[str]
+    suffix_lengths: tuple[int, ...]  # distinct lengths of ``suffixes``: a suffix test is one set lookup each
 
 
 def _cue_forms(base: str) -> set[str]:
@@ -304,10 +336,11 @@ def _cues() -> _Cues:
         exact |= forms
         if not whole_only and len(line) >= 4:
             suffixes |= forms
-    return _Cues(frozenset(exact), tuple(sorted(suffixes, key=len, reverse=True)))
+    lengths = tuple(sorted({len(s) for s in suffixes}))
+    return _Cues(frozenset(exact), frozenset(suffixes), lengths)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_WORD_CACHE)
 def is_cue(word: str) -> bool:
     """True for a title or role word (also inside compounds: ``US-Außenminister``, ``Atomunterhändlers``)."""
     w = word.lower().strip(".,;:")
@@ -316,10 +349,13 @@ def is_cue(word: str) -> bool:
     cues = _cues()
     if w in cues.exact:
         return True
-    last = re.split(r"[-\u2010\u2011]", w)[-1]
+    last = _HYPHEN_SPLIT.split(w)[-1]
     if last in cues.exact:
         return True
-    return any(w.endswith(s) and len(w) - len(s) >= 3 for s in cues.suffixes)
+    # a cue ending after at least three letters of its own ("Atomunterhändlers")
+    room = len(w) - 3
+    suffixes = cues.suffixes
+    return any(n <= room and w[-n:] in suffixes for n in cues.suffix_lengths)
 
 
 @lru_cache(maxsize=1)
@@ -346,10 +382,10 @@ def _calendar_words() -> frozenset[str]:
     return frozenset(words | {"jänner", "märz"})
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_WORD_CACHE)
 def _german_common_word(word: str) -> bool:
     """A capitalised word that is far more likely a German noun than a name (ends a name sequence)."""
-    low = re.split(r"[-\u2010\u2011]", word.lower())[-1]
+    low = _HYPHEN_SPLIT.split(word.lower())[-1]
     try:
         from wordfreq import zipf_frequency
     except ImportError:  # pragma: no cover - wordfreq is a project dependency
@@ -367,7 +403,7 @@ def load_aliases(paths: Iterable[Path]) -> dict[str, str]:
     return _load_alias_table(paths)[0]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_NAME_CACHE)
 def _german_compound(word: str) -> bool:
     """``Atomprogramm`` = atom + programm: two frequent German words; surnames rarely split so cleanly."""
     low = word.lower()
@@ -406,6 +442,77 @@ def _load_alias_table(paths: Iterable[Path]) -> tuple[dict[str, str], dict[str, 
 
 
 # --------------------------------------------------------------------------------------------------------
+# Per-word properties (cached per distinct string: an archive repeats its vocabulary endlessly)
+# --------------------------------------------------------------------------------------------------------
+
+# What a word can be in a person's name, independent of its position in the text (see _TokenView.namey).
+_NEVER = 0  # never part of a name
+_INITIAL_WORD = 1  # "E.": a name word, but not the first
+_NAME_WORD = 2  # a name word, subject to the context checks
+
+# Flags of a token for the scans over a Doc.
+_F_CUE = 1  # capitalised title or role word ("Präsident")
+_F_FIRST = 2  # known given name
+_F_HYPHEN = 4  # contains a hyphen: a compound that may name a country ("US-Präsident", "Nord-")
+
+
+@lru_cache(maxsize=_WORD_CACHE)
+def _name_class(t: str) -> tuple[int, bool, bool]:
+    """(kind, is a capital/city form, is a stop word): the context-free part of ``_TokenView.namey``."""
+    if not t or not t[0].isupper():
+        return (_NEVER, False, False)
+    if _INITIAL.match(t):
+        return (_INITIAL_WORD, False, False)
+    if not _NAME_CHARS.match(t) or (t.isupper() and len(t) > 1):
+        return (_NEVER, False, False)
+    low = t.lower()
+    if is_cue(t) or low in _calendar_words() or low in _TEMPORAL:
+        return (_NEVER, False, False)
+    gaz = _countries.gazetteer()
+    form = gaz.form(t)
+    if form is not None and form.kind not in (_countries.CAPITAL, _countries.CITY):
+        return (_NEVER, False, False)
+    if form is None and gaz.parts(t):
+        return (_NEVER, False, False)
+    return (_NAME_WORD, form is not None, low in _stop_words())
+
+
+@lru_cache(maxsize=_WORD_CACHE)
+def _token_flags(t: str) -> int:
+    """Which of the per-token scans (cue, given name, compound) token text ``t`` can start."""
+    flags = 0
+    if t[:1].isupper() and is_cue(t):  # German nouns are capitalised: "oppositioneller" is no role
+        flags |= _F_CUE
+    if t in _first_names():
+        flags |= _F_FIRST
+    if "-" in t or "\u2010" in t or "\u2011" in t:
+        flags |= _F_HYPHEN
+    return flags
+
+
+@lru_cache(maxsize=_WORD_CACHE)
+def _is_initial(t: str) -> bool:
+    return _INITIAL.match(t) is not None
+
+
+@lru_cache(maxsize=_WORD_CACHE)
+def _initial_or_particle(t: str) -> bool:
+    """A name word that cannot stand alone or end a name: "E.", "von", "bin"."""
+    return _INITIAL.match(t) is not None or t.lower() in _PARTICLES
+
+
+@lru_cache(maxsize=_WORD_CACHE)
+def _country_form(surface: str) -> _countries.Form | None:
+    """:meth:`Gazetteer.form` of the process-wide gazetteer, cached (it normalises and strips each time)."""
+    return _countries.gazetteer().form(surface)
+
+
+@lru_cache(maxsize=_WORD_CACHE)
+def _country_parts(token: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple(_countries.gazetteer().parts(token))
+
+
+# --------------------------------------------------------------------------------------------------------
 # Result
 # --------------------------------------------------------------------------------------------------------
 
@@ -430,7 +537,7 @@ class _Mention:
 
     @property
     def key(self) -> str:
-        return person_key(self.surface)
+        return _person_key(self.surface)
 
 
 @dataclass
@@ -497,12 +604,177 @@ def load_pipeline(model: str | None = None, alias_surfaces: dict[str, str] | Non
         patterns.append({"label": "PER", "pattern": surface, "id": canonical})
     with nlp.select_pipes(enable=[]):
         ruler.add_patterns(patterns)
+    ruler.matcher = _OrthMatcher(ruler.matcher)
     return nlp
+
+
+class _OrthMatcher:
+    """Stands in for the EntityRuler's token Matcher; same ``(match_id, start, end)`` list, far cheaper.
+
+    Why: spaCy's Matcher builds a Token object per token and steps every pattern over every token, so the 13
+    abbreviation patterns (``US``, ``DVRK``: one exact ORTH token each) cost more than the PhraseMatcher with
+    all other country forms. When every pattern is such a single ORTH token (one key per token text, no
+    callback, no greedy filter), a set look-up per token gives the matches, in the Matcher's order (by
+    token). Anything else, and every other method, goes to the wrapped Matcher.
+    """
+
+    def __init__(self, matcher) -> None:  # noqa: ANN001 - spacy.matcher.Matcher
+        self._matcher = matcher
+        self._table: dict[int, int] | None = None  # ORTH hash -> match key; None: not built yet
+        self._exact = False  # whether the table stands for all patterns
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - get, vocab, _normalize_key, ... of the Matcher
+        return getattr(self._matcher, name)
+
+    def __len__(self) -> int:
+        return len(self._matcher)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._matcher
+
+    def add(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - Matcher.add
+        self._table = None
+        self._matcher.add(*args, **kwargs)
+
+    def remove(self, key: object) -> None:
+        self._table = None
+        self._matcher.remove(key)
+
+    def _build(self) -> dict[int, int]:
+        m = self._matcher
+        table: dict[int, int] = {}
+        self._exact = False
+        for key, patterns in m._patterns.items():
+            if m._callbacks.get(key) is not None or m._filter.get(key) is not None:
+                return table
+            for pattern in patterns:
+                if (
+                    len(pattern) != 1
+                    or list(pattern[0]) != ["ORTH"]
+                    or not isinstance(pattern[0]["ORTH"], str)
+                ):
+                    return table
+                orth = m.vocab.strings.add(pattern[0]["ORTH"])
+                if table.setdefault(orth, key) != key:
+                    return table  # one token, two keys: the order of their matches is the Matcher's business
+        self._exact = bool(table)
+        return table
+
+    def __call__(self, doclike, **kwargs) -> list:  # noqa: ANN001, ANN003 - Matcher.__call__
+        from spacy.attrs import ORTH
+        from spacy.tokens import Doc
+
+        if self._table is None:
+            self._table = self._build()
+        if kwargs or not self._exact or not isinstance(doclike, Doc):
+            return self._matcher(doclike, **kwargs)
+        table = self._table
+        return [(table[o], i, i + 1) for i, o in enumerate(doclike.to_array(ORTH).tolist()) if o in table]
+
+
+# --------------------------------------------------------------------------------------------------------
+# One Doc as plain lists
+# --------------------------------------------------------------------------------------------------------
+
+
+class _TokenView:
+    """The token attributes the rules read, copied out of a Doc in one pass.
+
+    Why: every ``doc[i]`` or ``for tok in doc`` builds a new Token object, and the rules look at each token
+    several times; plain lists of strings and ints are an order of magnitude cheaper.
+    """
+
+    __slots__ = ("text", "texts", "idx", "space", "sent", "n")
+
+    def __init__(self, doc, text: str | None = None) -> None:  # noqa: ANN001 - spacy.tokens.Doc
+        """``text``: the string the Doc was made from, if at hand (``doc.text`` joins every token anew)."""
+        from spacy.attrs import IDX, ORTH, SENT_START, SPACY
+
+        if len(doc):
+            orth, idx, space, sent = doc.to_array([ORTH, IDX, SPACY, SENT_START]).T.tolist()
+        else:
+            orth, idx, space, sent = [], [], [], []
+        strings = doc.vocab.strings
+        self.texts: list[str] = [strings[h] for h in orth]
+        # the tokenizer never changes the text; the length check guards against a Doc from elsewhere
+        end = idx[-1] + len(self.texts[-1]) + space[-1] if orth else 0
+        self.text: str = text if isinstance(text, str) and len(text) == end else doc.text
+        self.idx: list[int] = idx
+        self.space: list[int] = space  # 1 when whitespace follows the token
+        self.sent: list[int] = sent  # 1 = sentence start (Token.is_sent_start is True)
+        self.n = len(self.texts)
+
+    def char_span(self, i: int, j: int) -> tuple[int, int, str]:
+        """(start_char, end_char, text) of tokens [i, j), as ``doc[i:j]`` would give them."""
+        start = self.idx[i]
+        end = self.idx[j - 1] + len(self.texts[j - 1])
+        return start, end, self.text[start:end]
+
+    def namey(self, i: int, later: bool, after_given_name: bool = False) -> bool:
+        """Can token ``i`` be a word of a person's name (the first when not ``later``)?
+
+        A city name counts as a surname right after a given name ("George Washington"), nowhere else.
+        """
+        t = self.texts[i]
+        kind, city, stop = _name_class(t)
+        if kind == _NEVER:
+            return False
+        if kind == _INITIAL_WORD:
+            return later
+        if not later and len(t) <= 4 and i + 1 < self.n and self.texts[i + 1] == "." and not self.space[i]:
+            return False  # an abbreviated title: "Col. Matthew Hepburn", "Gen. Smith"
+        if city and not after_given_name:
+            return False
+        if stop:
+            # capitalised function word in mid-sentence: a syllable of an East Asian name ("Moon Jae In")
+            return later and len(t) <= 3 and self.sent[i] != 1
+        return not later or t in _first_names() or not _german_common_word(t)
+
+    def sequence(self, i: int, min_tokens: int = 1) -> tuple[int, int] | None:
+        """Token range [i, j) of a person's name starting at token i, or None."""
+        texts, n_tok = self.texts, self.n
+        first = _first_names()
+        j = i
+        n = 0
+        while j < n_tok and n < MAX_NAME_TOKENS:
+            t = texts[j]
+            if n >= 2 and t in first and j + 1 < n_tok and self.namey(j + 1, True):
+                break  # "Staatschef Recep Tayyip Erdogan Wladimir Putin": a second person starts
+            if self.namey(j, n > 0, n == 1 and texts[j - 1] in first):
+                n += 1
+                j += 1
+                # a genitive ends the name: "Donalds Mut", "Angela Merkels Politik"
+                if _genitive_like(t, n - 1) and j < n_tok and texts[j][:1].isupper():
+                    break
+                continue
+            # "Otto von Bismarck", "Ludwig van Beethoven": a particle and one last name word, nothing more
+            if (
+                n > 0
+                and t.lower() in _PARTICLES
+                and j + 1 < n_tok
+                and self.namey(j + 1, True)
+                and not (j + 2 < n_tok and self.namey(j + 2, True))
+            ):
+                j += 1
+                continue
+            break
+        while j > i and _initial_or_particle(texts[j - 1]):
+            j -= 1
+        real = [t for t in texts[i:j] if not _initial_or_particle(t)]
+        if len(real) < min_tokens or not real:
+            return None
+        if any(_non_person_head(t) for t in real):
+            return None  # "Cornell University", "Robert Koch-Institut", "Rocky Mountains"
+        if len(real) == 1 and _german_common_word(real[0]):
+            return None  # "der Präsident Frieden ..." is no name
+        return i, j
 
 
 # --------------------------------------------------------------------------------------------------------
 # Extraction
 # --------------------------------------------------------------------------------------------------------
+
+_CLAUSE_ENDS = frozenset({".", ";", ":", "!", "?", "»", "«", "„", "“", '"'})
 
 
 class EntityExtractor:
@@ -526,7 +798,7 @@ class EntityExtractor:
 
     def extract(self, text: str) -> ArticleEntities:
         """Entities of one text, resolved within the text, the alias table and what :meth:`learn` was given."""
-        draft = self._draft(self.nlp(text))
+        draft = self._draft(self.nlp(text), text)
         return self._finish(draft, _Registry.build([draft], self.aliases, self._known, self._known_support))
 
     def learn(self, entities: Iterable[ArticleEntities]) -> None:
@@ -538,10 +810,10 @@ class EntityExtractor:
         """
         for ents in entities:
             for canonical, surfaces in ents.person_aliases.items():
-                person = person_key(canonical)
+                person = _person_key(canonical)
                 for surface in {canonical, *surfaces}:
                     if _is_full(surface):
-                        self._known.setdefault(person_key(surface), Counter())[_strip_genitive(surface)] += 1
+                        self._known.setdefault(_person_key(surface), Counter())[_strip_genitive(surface)] += 1
                     else:
                         self._known_support[(_strip_genitive_s(_strip_genitive(surface)), person)] += 1
 
@@ -551,152 +823,103 @@ class EntityExtractor:
         All texts are parsed (``nlp.pipe``) before the first result is yielded, since a name in the last text
         can resolve a surname in the first; only the small drafts are kept in memory, not the Docs.
         """
-        drafts = [self._draft(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+        pending: deque[str] = deque()  # texts handed to nlp.pipe whose Doc has not come back yet
+
+        def feed() -> Iterator[str]:
+            for text in texts:
+                pending.append(text)
+                yield text
+
+        drafts = [self._draft(doc, pending.popleft()) for doc in self.nlp.pipe(feed(), batch_size=batch_size)]
         registry = _Registry.build(drafts, self.aliases, self._known, self._known_support)
         for draft in drafts:
             yield self._finish(draft, registry)
 
     # pass 1: spans from one Doc ----------------------------------------------------------------------------
 
-    def _draft(self, doc) -> _Draft:  # noqa: ANN001 - spacy.tokens.Doc
-        draft = _Draft(doc.text)
-        mentions = self._person_candidates(doc)
-        draft.mentions = mentions
-        draft.countries = self._country_spans(doc, mentions)
+    def _draft(self, doc, text: str | None = None) -> _Draft:  # noqa: ANN001 - spacy.tokens.Doc
+        tv = _TokenView(doc, text)
+        ents = [(e.label_, e.start, e.end, e.start_char, e.end_char, e.ent_id_) for e in doc.ents]
+        model_ents = list(doc.spans.get("model_ents", [])) if self.has_model else []
+        flags = list(map(_token_flags, tv.texts))
+        draft = _Draft(tv.text)
+        draft.mentions = self._person_candidates(tv, ents, model_ents, flags)
+        draft.countries = self._country_spans(tv, ents, model_ents, flags, draft.mentions)
         return draft
 
-    def _namey(self, tok, position: int, after_given_name: bool = False) -> bool:  # noqa: ANN001 - spacy Token
-        """Can this token be word number ``position`` of a person's name?
-
-        A city name counts as a surname right after a given name ("George Washington"), nowhere else.
-        """
-        t = tok.text
-        if not t or not t[0].isupper():
-            return False
-        if _INITIAL.match(t):
-            return position > 0
-        nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
-        if position == 0 and len(t) <= 4 and nxt is not None and nxt.text == "." and not tok.whitespace_:
-            return False  # an abbreviated title: "Col. Matthew Hepburn", "Gen. Smith"
-        if not _NAME_CHARS.match(t) or (t.isupper() and len(t) > 1):
-            return False
-        low = t.lower()
-        if is_cue(t) or low in _calendar_words() or low in _TEMPORAL:
-            return False
-        form = self.gazetteer.form(t)
-        if form is not None and not (after_given_name and form.kind in {_countries.CAPITAL, _countries.CITY}):
-            return False
-        if form is None and self.gazetteer.parts(t):
-            return False
-        if low in _stop_words():
-            # capitalised function word in mid-sentence: a syllable of an East Asian name ("Moon Jae In")
-            return position > 0 and len(t) <= 3 and not tok.is_sent_start
-        return not (position > 0 and t not in _first_names() and _german_common_word(t))
-
-    def _sequence(self, doc, i: int, min_tokens: int = 1) -> tuple[int, int] | None:  # noqa: ANN001
-        """Token range [i, j) of a person's name starting at token i, or None."""
-        j = i
-        n = 0
-        while j < len(doc) and n < MAX_NAME_TOKENS:
-            tok = doc[j]
-            if n >= 2 and tok.text in _first_names() and j + 1 < len(doc) and self._namey(doc[j + 1], 1):
-                break  # "Staatschef Recep Tayyip Erdogan Wladimir Putin": a second person starts
-            if self._namey(tok, n, after_given_name=n == 1 and doc[j - 1].text in _first_names()):
-                n += 1
-                j += 1
-                # a genitive ends the name: "Donalds Mut", "Angela Merkels Politik"
-                if _genitive_like(tok.text, n - 1) and j < len(doc) and doc[j].text[:1].isupper():
-                    break
-                continue
-            # "Otto von Bismarck", "Ludwig van Beethoven": a particle and one last name word, nothing more
-            if (
-                n > 0
-                and tok.text.lower() in _PARTICLES
-                and j + 1 < len(doc)
-                and self._namey(doc[j + 1], n)
-                and not (j + 2 < len(doc) and self._namey(doc[j + 2], n + 1))
-            ):
-                j += 1
-                continue
-            break
-        while j > i and (_INITIAL.match(doc[j - 1].text) or doc[j - 1].text.lower() in _PARTICLES):
-            j -= 1
-        real = [t for t in doc[i:j] if not _INITIAL.match(t.text) and t.text.lower() not in _PARTICLES]
-        if len(real) < min_tokens or not real:
-            return None
-        if any(_non_person_head(t.text) for t in real):
-            return None  # "Cornell University", "Robert Koch-Institut", "Rocky Mountains"
-        if len(real) == 1 and _german_common_word(real[0].text):
-            return None  # "der Präsident Frieden ..." is no name
-        return i, j
-
-    def _person_candidates(self, doc) -> list[_Mention]:  # noqa: ANN001
+    def _person_candidates(
+        self,
+        tv: _TokenView,
+        ents: list[tuple],
+        model_ents: list,
+        flags: list[int],
+    ) -> list[_Mention]:
         found: list[_Mention] = []
+        texts, n_tok = tv.texts, tv.n
 
         def add(i: int, j: int, source: str, canonical: str | None = None) -> None:
-            span = doc[i:j]
-            found.append(_Mention(span.start_char, span.end_char, span.text, source, canonical))
+            found.append(_Mention(*tv.char_span(i, j), source, canonical))
 
         # alias table (EntityRuler PER with id) and the model's PER spans
-        for ent in doc.ents:
-            if ent.label_ == "PER" and ent.ent_id_:
-                add(ent.start, ent.end, "alias", ent.ent_id_)
-        for ent in doc.spans.get("model_ents", []) if self.has_model else []:
+        for label, start, end, _, _, ent_id in ents:
+            if label == "PER" and ent_id:
+                add(start, end, "alias", ent_id)
+        for ent in model_ents:
             if ent.label_ not in {"PER", "PERSON"}:
                 continue
             i, j = ent.start, ent.end
-            while i < j and not self._namey(doc[i], 0):
+            while i < j and not tv.namey(i, False):
                 i += 1
-            while j > i and not (self._namey(doc[j - 1], j - 1 - i) or _INITIAL.match(doc[j - 1].text)):
+            while j > i and not (tv.namey(j - 1, j - 1 - i > 0) or _is_initial(texts[j - 1])):
                 j -= 1
             if (
                 i < j
-                and all(self._namey(doc[k], k - i) or doc[k].text.lower() in _PARTICLES for k in range(i, j))
-                and self._plausible_model_name(doc[i:j])
+                and all(tv.namey(k, k > i) or texts[k].lower() in _PARTICLES for k in range(i, j))
+                and self._plausible_model_name(texts[i:j])
             ):
                 add(i, j, "model")
+        marked = [i for i, f in enumerate(flags) if f & (_F_CUE | _F_FIRST)]
         # titles and roles: "US-Präsident Donald Trump", "Sprecherin des Außenministeriums, Hua Chunying"
-        for tok in doc:
-            if not tok.text[:1].isupper() or not is_cue(tok.text):
-                continue  # German nouns are capitalised: "oppositioneller" is an adjective, not a role
-            nxt = tok.i + 1
-            if nxt >= len(doc):
+        for i in marked:
+            if not flags[i] & _F_CUE:
                 continue
-            seq = self._sequence(doc, nxt)
+            nxt = i + 1
+            if nxt >= n_tok:
+                continue
+            seq = tv.sequence(nxt)
             if seq:
                 add(*seq, "cue")
                 continue
-            if doc[nxt].text.lower() not in _GAP_STARTERS:
+            if texts[nxt].lower() not in _GAP_STARTERS:
                 continue
-            for k in range(nxt + 1, min(len(doc), nxt + 1 + MAX_GAP_TOKENS)):
-                t = doc[k].text
+            for k in range(nxt + 1, min(n_tok, nxt + 1 + MAX_GAP_TOKENS)):
+                t = texts[k]
                 if t == ",":
-                    seq = self._sequence(doc, k + 1, min_tokens=2) if k + 1 < len(doc) else None
+                    seq = tv.sequence(k + 1, min_tokens=2) if k + 1 < n_tok else None
                     if seq:
                         add(*seq, "cue")
                     break
-                if t in {".", ";", ":", "!", "?", "»", "«", "„", "“", '"'} or doc[k].is_sent_start:
+                if t in _CLAUSE_ENDS or tv.sent[k] == 1:
                     break
         # a known given name followed by a capitalised name word: "Andrew Kim"
-        first = _first_names()
-        for tok in doc:
-            if tok.text in first and (
-                tok.i == 0 or not self._namey(doc[tok.i - 1], 0) or is_cue(doc[tok.i - 1].text)
-            ):
-                seq = self._sequence(doc, tok.i, min_tokens=2)
+        for i in marked:
+            if not flags[i] & _F_FIRST:
+                continue
+            if i == 0 or not tv.namey(i - 1, False) or is_cue(texts[i - 1]):
+                seq = tv.sequence(i, min_tokens=2)
                 if seq:
                     add(*seq, "first")
         return _merge_mentions(found)
 
     @staticmethod
-    def _plausible_model_name(span) -> bool:  # noqa: ANN001 - spacy Span
+    def _plausible_model_name(tokens: list[str]) -> bool:
         """Filter for the model's PER spans, which on news text also cover headings and nouns.
 
         A span that starts with a known given name is accepted; otherwise no word may be a common German
         word and the last word may not be a German compound ("Zankapfel Atomprogramm"). Single words are
         accepted here but kept only when they resolve to a full name (see ``_Registry.resolve``).
         """
-        words = [t.text for t in span if not _INITIAL.match(t.text) and t.text.lower() not in _PARTICLES]
+        words = [t for t in tokens if not _initial_or_particle(t)]
         if not words:
             return False
         if words[0] in _first_names():
@@ -705,8 +928,16 @@ class EntityExtractor:
             return False
         return len(words) == 1 or not _german_compound(words[-1])
 
-    def _country_spans(self, doc, persons: list[_Mention]) -> list[tuple[int, int, str]]:  # noqa: ANN001
+    def _country_spans(
+        self,
+        tv: _TokenView,
+        ents: list[tuple],
+        model_ents: list,
+        flags: list[int],
+        persons: list[_Mention],
+    ) -> list[tuple[int, int, str]]:
         gaz = self.gazetteer
+        texts, idx, n_tok = tv.texts, tv.idx, tv.n
         spans: list[tuple[int, int, str]] = []
         covered: set[int] = set()
         person_chars = [(m.start, m.end) for m in persons if len(m.surface.split()) > 1]
@@ -714,38 +945,42 @@ class EntityExtractor:
         def inside_person(start: int, end: int) -> bool:
             return any(s <= start and end <= e for s, e in person_chars)
 
-        for ent in doc.ents:
-            if ent.label_ not in {"COUNTRY", "CITY"}:
+        for label, start, end, start_char, end_char, ent_id in ents:
+            if label not in {"COUNTRY", "CITY"}:
                 continue
-            form = gaz.form(ent.text)
-            if form is None or inside_person(ent.start_char, ent.end_char):
+            form = _country_form(tv.text[start_char:end_char])
+            if form is None or inside_person(start_char, end_char):
                 continue
-            spans.append((ent.start_char, ent.end_char, ent.ent_id_ or form.code))
-            covered.update(range(ent.start, ent.end))
-        for tok in doc:
-            if tok.i in covered or inside_person(tok.idx, tok.idx + len(tok.text)):
+            spans.append((start_char, end_char, ent_id or form.code))
+            covered.update(range(start, end))
+        # only a token with a hyphen can hold a compound or an elliptic coordination
+        for i, f in enumerate(flags):
+            if not f & _F_HYPHEN:
                 continue
-            text = tok.text
+            text = texts[i]
+            pos = idx[i]
+            if i in covered or inside_person(pos, pos + len(text)):
+                continue
             # elliptic coordination: "Nord- und Südkorea" -> Nord(korea)
             if (
                 len(text) > 2
                 and text.endswith("-")
-                and tok.i + 2 < len(doc)
-                and doc[tok.i + 1].lower_ in _CONJUNCTIONS
+                and i + 2 < n_tok
+                and texts[i + 1].lower() in _CONJUNCTIONS
             ):
-                code = _elliptic(gaz, text[:-1], doc[tok.i + 2].text)
+                code = _elliptic(gaz, text[:-1], texts[i + 2])
                 if code:
-                    spans.append((tok.idx, tok.idx + len(text) - 1, code))
+                    spans.append((pos, pos + len(text) - 1, code))
                 continue
-            if "-" in text or "\u2010" in text or "\u2011" in text:
-                for s, e, code in gaz.parts(text):
-                    spans.append((tok.idx + s, tok.idx + e, code))
+            for s, e, code in _country_parts(text):
+                spans.append((pos + s, pos + e, code))
         # the model's LOC spans the rules did not cover and the gazetteer knows ("Nord-Korea" split oddly)
-        for ent in doc.spans.get("model_ents", []) if self.has_model else []:
+        for ent in model_ents:
             if ent.label_ in {"LOC", "GPE"} and not any(i in covered for i in range(ent.start, ent.end)):
-                form = gaz.form(ent.text)
-                if form is not None and not any(s < ent.end_char and ent.start_char < e for s, e, _ in spans):
-                    spans.append((ent.start_char, ent.end_char, form.code))
+                start_char, end_char = ent.start_char, ent.end_char
+                form = _country_form(tv.text[start_char:end_char])
+                if form is not None and not any(s < end_char and start_char < e for s, e, _ in spans):
+                    spans.append((start_char, end_char, form.code))
         return sorted(set(spans))
 
     # pass 2: resolution ------------------------------------------------------------------------------------
@@ -787,8 +1022,9 @@ def _genitive_like(word: str, position: int) -> bool:
     return position > 0 and word.endswith("s") and not word.endswith("ss") and word not in _first_names()
 
 
+@lru_cache(maxsize=_WORD_CACHE)
 def _non_person_head(word: str) -> bool:
-    last = re.split(r"[-\u2010\u2011]", word.lower())[-1]
+    last = _HYPHEN_SPLIT.split(word.lower())[-1]
     return last in _NON_PERSON_HEADS or (last.endswith("s") and last[:-1] in _NON_PERSON_HEADS)
 
 
@@ -818,12 +1054,81 @@ def _merge_mentions(found: list[_Mention]) -> list[_Mention]:
 # --------------------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=_NAME_CACHE)
+def _word_tuple(surface: str) -> tuple[str, ...]:
+    return tuple(w for w in surface.split() if not _INITIAL.match(w))
+
+
 def _words(surface: str) -> list[str]:
-    return [w for w in surface.split() if not _INITIAL.match(w)]
+    return list(_word_tuple(surface))
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def _is_full(surface: str) -> bool:
-    return len(_words(surface)) >= 2
+    return len(_word_tuple(surface)) >= 2
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def _spelling_words(spelling: str) -> tuple[str, ...]:
+    """The name words of a spelling without possessive and initials ("Stephen E. Biegun's" -> Stephen, Biegun)."""
+    return _word_tuple(_strip_genitive(spelling))
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def _spelling_refs(spelling: str) -> frozenset[str]:
+    """What may refer to the person of a spelling in other places: first word, last word, all words."""
+    ws = _spelling_words(spelling)
+    if not ws:
+        return frozenset()
+    refs = {ws[0], ws[-1]}
+    if len(ws) >= 2:
+        refs.add(" ".join(ws))
+    return frozenset(refs)
+
+
+class _KeyIndex:
+    """Person keys with the two look-ups :meth:`_Registry._repair` needs, instead of a scan of all keys.
+
+    ``fuller``: three-word keys by (first, last) word; ``longer``: keys by each proper prefix of two or more
+    words. Keys are :func:`person_key` values, so equal word tuples mean equal keys.
+    """
+
+    __slots__ = ("keys", "_ends", "_prefixes")
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys: set[str] = set(keys)
+        self._ends: dict[tuple[str, str], list[str]] = {}
+        self._prefixes: dict[tuple[str, ...], list[str]] = {}
+        for k in self.keys:
+            toks = _key_tokens(k)
+            if len(toks) == 3:
+                self._ends.setdefault((toks[0], toks[2]), []).append(k)
+            for n in range(2, len(toks)):
+                self._prefixes.setdefault(toks[:n], []).append(k)
+
+    def fuller(self, toks: tuple[str, ...], extra: Iterable[str] = ()) -> set[str]:
+        """Known three-word keys with the first and last word of the two-word ``toks``."""
+        out = set(self._ends.get((toks[0], toks[-1]), ()))
+        for k in extra:
+            kt = _key_tokens(k)
+            if len(kt) == 3 and kt[0] == toks[0] and kt[-1] == toks[-1]:
+                out.add(k)
+        return out
+
+    def longer(self, toks: tuple[str, ...], extra: Iterable[str] = ()) -> set[str]:
+        """Known keys that continue ``toks`` (two words or more) by one or more words."""
+        if len(toks) < 2:
+            return set()
+        out = set(self._prefixes.get(toks, ()))
+        n = len(toks)
+        for k in extra:
+            kt = _key_tokens(k)
+            if len(kt) > n and kt[:n] == toks:
+                out.add(k)
+        return out
+
+
+_MISSING = object()  # in _Registry._propagate: "no word of this article", unlike None ("ambiguous")
 
 
 class _Registry:
@@ -836,6 +1141,13 @@ class _Registry:
         self._corpus_words: dict[str, set[str]] | None = None
         # (last name word, person) -> number of articles that use the word alone for that person
         self.bare_support: Counter = Counter()
+        # look-up structures over the final variants, built on first use by resolve()
+        self._known_index: _KeyIndex | None = None
+        self._by_word: dict[str, list[str]] | None = None
+        self._person_refs: dict[str, set[str]] = {}
+        self._corpus_refs: dict[str, str] | None = None  # good corpus words -> their one person
+        self._corpus_firsts: frozenset[str] = frozenset()
+        self._corpus_starts: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -848,43 +1160,61 @@ class _Registry:
         reg = cls(aliases)
         for key, canonical in aliases.items():
             if " " in key:
-                reg.canonical_key[key] = person_key(canonical)
-                reg.variants.setdefault(person_key(canonical), Counter())[canonical] += 0
+                reg.canonical_key[key] = _person_key(canonical)
+                reg.variants.setdefault(_person_key(canonical), Counter())[canonical] += 0
         raw: dict[str, Counter] = {k: Counter(v) for k, v in (known or {}).items()}
         for d in drafts:
             for m in d.mentions:
                 if _is_full(m.surface):
                     raw.setdefault(m.key, Counter())[_strip_genitive(m.surface)] += 1
-        known = set(raw) | set(reg.canonical_key) | set(reg.variants)
+        index = _KeyIndex(set(raw) | set(reg.canonical_key) | set(reg.variants))
+        repaired: dict[str, str | None] = {}
+
+        def repair(key: str) -> str | None:
+            if key not in repaired:
+                repaired[key] = reg._repair(key, index)
+            return repaired[key]
+
         for key, counts in raw.items():
-            if reg._repair(key, known) != key:
+            if repair(key) != key:
                 continue  # a glued, truncated or ambiguous spelling of another known name: no person of its own
             for surface, n in counts.items():
                 reg.variants.setdefault(reg.canonical_key.get(key, key), Counter())[surface] += n
         reg.bare_support.update(known_support or {})
+        last_words: dict[str, set[str]] = {}
+        name_words: dict[str, set[str]] = {}
         for d in drafts:
             persons = set()
             for m in d.mentions:
                 if _is_full(m.surface):
-                    target = reg._repair(m.key, known)
+                    target = repair(m.key)
                     if target is not None:
                         persons.add(reg.person_of(target))
             for person in persons:
-                for word in reg._last_words(person):
-                    if _bare_uses(d.text, word, reg._name_words(person)):
+                if person not in last_words:
+                    last_words[person] = reg._last_words(person)
+                    name_words[person] = reg._name_words(person)
+                for word in last_words[person]:
+                    if _bare_uses(d.text, word, name_words[person]):
                         reg.bare_support[(word, person)] += 1
         return reg
 
     def _last_words(self, person: str) -> set[str]:
-        return {ws[-1] for s in self.variants.get(person, ()) if len(ws := _words(_strip_genitive(s))) >= 2}
+        return {ws[-1] for s in self.variants.get(person, ()) if len(ws := _spelling_words(s)) >= 2}
 
     def _name_words(self, person: str) -> set[str]:
-        return {w for s in self.variants.get(person, ()) for w in _words(_strip_genitive(s))}
+        return {w for s in self.variants.get(person, ()) for w in _spelling_words(s)}
 
     # helpers ------------------------------------------------------------------------------------------------
 
-    def _repair(self, key: str, known: set[str]) -> str | None:
-        """The known key a glued or truncated key stands for, the key itself, or None when ambiguous."""
+    def _repair(
+        self, key: str, index: _KeyIndex, extra: set[str] | frozenset[str] = frozenset()
+    ) -> str | None:
+        """The known key a glued or truncated key stands for, the key itself, or None when ambiguous.
+
+        Known keys are ``index`` plus the few ``extra`` ones of the article being resolved.
+        """
+        known = index.keys
         toks = _key_tokens(key)
         # glued: "kim jong unwerden" -> "kim jong un" (a known name + a German verb or function word)
         last = toks[-1]
@@ -892,46 +1222,34 @@ class _Registry:
             tail = last[cut:]
             if tail in _GLUE_VERBS or (len(tail) >= 4 and tail in _stop_words()):
                 cand = " ".join([*toks[:-1], last[:cut]])
-                if cand in known or (cut <= 3 and tail in _GLUE_VERBS and len(toks) >= 2):
+                if cand in known or cand in extra or (cut <= 3 and tail in _GLUE_VERBS and len(toks) >= 2):
                     return cand
         # middle name left out: "peter embarek" -> "peter ben embarek" when exactly one known name fits
         if len(toks) == 2:
-            fuller = [
-                k
-                for k in known
-                if len(_key_tokens(k)) == 3
-                and _key_tokens(k)[0] == toks[0]
-                and _key_tokens(k)[-1] == toks[-1]
-            ]
+            fuller = index.fuller(toks, extra)
             if len(fuller) == 1:
-                return fuller[0]
-        if key in known and not self._prefix_of(key, known):
+                return next(iter(fuller))
+        prefixed = index.longer(toks, extra)
+        if (key in known or key in extra) and not prefixed:
             return key
         # truncated: "moon jae" -> "moon jae in" when exactly one known name continues it by one word and the
         # cut-off name ends in a short syllable (East Asian given names); "Donald Trump" is no truncation of
         # "Donald Trump Jr."
-        longer = [k for k in self._prefix_of(key, known) if len(_key_tokens(k)) == len(toks) + 1]
         if len(toks[-1]) > 3:
             return key
+        longer = [k for k in prefixed if len(_key_tokens(k)) == len(toks) + 1]
         if len(longer) == 1:
             return longer[0]
         if len(longer) > 1:
             return None
         return key
 
-    @staticmethod
-    def _prefix_of(key: str, known: Iterable[str]) -> list[str]:
-        toks = _key_tokens(key)
-        if len(toks) < 2:
-            return []
-        return sorted(k for k in known if k != key and _key_tokens(k)[: len(toks)] == toks)
-
     def person_of(self, key: str) -> str:
         return self.canonical_key.get(key, key)
 
     def display(self, person: str, local: Counter | None = None) -> str:
         canonical = self.aliases.get(person)
-        if canonical and person_key(canonical) == person:
+        if canonical and _person_key(canonical) == person:
             return canonical
         counts = Counter(self.variants.get(person, Counter()))
         if local:
@@ -947,30 +1265,47 @@ class _Registry:
                 out.append(p)
         return sorted(set(out))
 
+    def _known_by_word(self, word: str) -> list[str]:
+        """:meth:`by_word` over all known persons, from an index built once."""
+        if self._by_word is None:
+            table: dict[str, set[str]] = {}
+            for p in self.variants:
+                toks = _key_tokens(p)
+                if toks:
+                    table.setdefault(toks[0], set()).add(p)
+                    table.setdefault(toks[-1], set()).add(p)
+            self._by_word = {w: sorted(ps) for w, ps in table.items()}
+        return self._by_word.get(word, [])
+
     # per-article resolution -------------------------------------------------------------------------------
 
     def resolve(self, draft: _Draft) -> list[tuple[_Mention, str]]:
         """(mention, canonical display) for every person mention the article supports."""
-        known = set(self.variants) | set(self.canonical_key)
+        if self._known_index is None:
+            self._known_index = _KeyIndex(set(self.variants) | set(self.canonical_key))
+        index = self._known_index
         local_full: dict[str, Counter] = {}
         fixed: list[tuple[_Mention, str | None]] = []
+        # keys of this article that count as known besides the index: its full names and local_full
+        extra = {mm.key for mm in draft.mentions if _is_full(mm.surface)}
         for m in draft.mentions:
             if m.canonical:
-                person = person_key(m.canonical)
+                person = _person_key(m.canonical)
                 fixed.append((m, person))
                 local_full.setdefault(person, Counter())[m.canonical] += 0
+                extra.add(person)
                 continue
             if not _is_full(m.surface):
                 fixed.append((m, None))
                 continue
-            local_keys = set(local_full) | {mm.key for mm in draft.mentions if _is_full(mm.surface)}
-            target = self._repair(m.key, known | local_keys)
+            target = self._repair(m.key, index, extra)
             if target is None:
                 continue
             m = _trim_glue(m, target)
             person = self.person_of(target)
             fixed.append((m, person))
             local_full.setdefault(person, Counter())[_strip_genitive(m.surface)] += 1
+            extra.add(person)
 
         out: list[tuple[_Mention, str]] = []
         unresolved: list[_Mention] = []
@@ -986,7 +1321,7 @@ class _Registry:
                 unresolved.append(m)
         # a bare name no full name in this article explains: the one known person with that name, if any
         for m in unresolved:
-            cands = self.by_word(m.key, self.variants)
+            cands = self._known_by_word(m.key)
             if len(cands) == 1:
                 out.append((m, cands[0]))
                 local_full.setdefault(cands[0], Counter())
@@ -996,7 +1331,7 @@ class _Registry:
                     r"(?<!\w)" + re.escape(bare[:-1]) + r"(?!\w)", draft.text
                 ):
                     bare = bare[:-1]
-                person = person_key(bare)
+                person = _person_key(bare)
                 out.append((m, person))
                 local_full.setdefault(person, Counter())[bare] += 1
 
@@ -1007,6 +1342,16 @@ class _Registry:
         for m, person in out:
             result.append((m, displays[person]))
         return result
+
+    def _refs_of(self, person: str) -> set[str]:
+        """Name words and full spellings of a known person's variants (see :func:`_spelling_refs`)."""
+        refs = self._person_refs.get(person)
+        if refs is None:
+            refs = set()
+            for spelling in self.variants.get(person, ()):
+                refs |= _spelling_refs(spelling)
+            self._person_refs[person] = refs
+        return refs
 
     def _propagate(
         self, draft: _Draft, found: list[tuple[_Mention, str]], local: dict[str, Counter]
@@ -1019,41 +1364,71 @@ class _Registry:
         taken = [(m.start, m.end) for m, _ in found]
         words: dict[str, set[str]] = {}  # spelling or name word -> persons
         for person, counts in local.items():
-            spellings = set(counts) | set(self.variants.get(person, ()))
-            for spelling in spellings:
-                ws = _words(_strip_genitive(spelling))
-                for w in {ws[0], ws[-1]} if ws else set():
+            for w in self._refs_of(person):
+                words.setdefault(w, set()).add(person)
+            for spelling in counts:
+                for w in _spelling_refs(spelling):
                     words.setdefault(w, set()).add(person)
-                if len(ws) >= 2:
-                    words.setdefault(" ".join(ws), set()).add(person)
-        for w, persons in self.corpus_words().items():
-            if w not in words:
-                words[w] = persons
-        words = {w: p for w, p in words.items() if len(p) == 1 and _good_reference(w)}
-        if not words:
+        # the article's own words shadow the corpus words; a reference must name exactly one person
+        local_refs: dict[str, str | None] = {
+            w: next(iter(p)) if len(p) == 1 and _good_reference(w) else None for w, p in words.items()
+        }
+        corpus = self._corpus_references()
+        if not corpus and all(p is None for p in local_refs.values()):
             return []
+        # Any hit starts at a token that is the first word of a reference, maybe with a genitive ending, or
+        # at a compound whose head is a reference; a reference of several words only at its first word. So
+        # a few set look-ups rule out almost every token before the n-gram look-ups.
+        local_words = [w for w, p in local_refs.items() if p is not None]
+        firsts = {w.split(" ")[0] for w in local_words if " " in w}
+        corpus_firsts = self._corpus_firsts
+        starts = _reference_starts(local_words)
+        corpus_starts = self._corpus_starts
+        local_get, corpus_get = local_refs.get, corpus.get
+
+        def lookup(phrase: str) -> str | None:
+            person = local_get(phrase, _MISSING)
+            return corpus_get(phrase) if person is _MISSING else person
+
         text = draft.text
-        tokens = [(m.start(), m.end()) for m in _WORD_TOKEN.finditer(text)]
+        tokens = [m.span() for m in _WORD_TOKEN.finditer(text)]
+        n_tok = len(tokens)
         extra: list[tuple[_Mention, str]] = []
         i = 0
-        while i < len(tokens):
-            hit = None
-            for n in range(min(MAX_NAME_TOKENS, len(tokens) - i), 0, -1):
-                s, e = tokens[i][0], tokens[i + n - 1][1]
-                if n > 1 and any(text[tokens[k][1] : tokens[k + 1][0]] != " " for k in range(i, i + n - 1)):
+        while i < n_tok:
+            s, e0 = tokens[i]
+            if not text[s].isupper():  # every reference is capitalised (_good_reference)
+                i += 1
+                continue
+            token = text[s:e0]
+            if token not in starts and token not in corpus_starts:
+                head = _HYPHEN_SPLIT.split(token)[0]
+                if head == token or (head not in starts and head not in corpus_starts):
+                    i += 1
                     continue
+            hit = None
+            top = 1
+            if token in firsts or token in corpus_firsts:
+                limit = min(MAX_NAME_TOKENS, n_tok - i)
+                while top < limit and text[tokens[i + top - 1][1] : tokens[i + top][0]] == " ":
+                    top += 1
+            for n in range(top, 0, -1):
+                e = tokens[i + n - 1][1]
                 phrase = text[s:e]
-                for cand in (phrase, _strip_genitive_s(phrase)):
-                    if cand in words:
-                        hit = (s, e, n, next(iter(words[cand])))
-                        break
-                if hit:
+                person = lookup(phrase)
+                if person is None:
+                    stripped = _strip_genitive_s(phrase)
+                    if stripped != phrase:
+                        person = lookup(stripped)
+                if person is not None:
+                    hit = (s, e, n, person)
                     break
-            if hit is None:  # "Trump-Administration": the name part of a compound
-                s, e = tokens[i]
-                head = re.split(r"[-\u2010\u2011]", text[s:e])[0]
-                if head != text[s:e] and head in words:
-                    hit = (s, s + len(head), 1, next(iter(words[head])))
+            if hit is None and ("-" in token or "\u2010" in token or "\u2011" in token):
+                # "Trump-Administration": the name part of a compound
+                head = _HYPHEN_SPLIT.split(token)[0]
+                person = lookup(head) if head != token else None
+                if person is not None:
+                    hit = (s, s + len(head), 1, person)
             if hit:
                 s, e, n, person = hit
                 if not any(s < te and ts < e for ts, te in taken):
@@ -1073,10 +1448,10 @@ class _Registry:
         """
         if self._corpus_words is None:
             table: dict[str, set[str]] = {}
-            curated = {person_key(c) for c in self.aliases.values()}
+            curated = {_person_key(c) for c in self.aliases.values()}
             for person, counts in self.variants.items():
                 for spelling in counts:
-                    ws = _words(_strip_genitive(spelling))
+                    ws = _spelling_words(spelling)
                     if len(ws) < 2:
                         continue
                     table.setdefault(" ".join(ws), set()).add(person)
@@ -1088,27 +1463,82 @@ class _Registry:
             }
         return self._corpus_words
 
+    def _corpus_references(self) -> dict[str, str]:
+        """:meth:`corpus_words` that are good references, word -> person; with their first words."""
+        if self._corpus_refs is None:
+            self._corpus_refs = {
+                w: next(iter(p)) for w, p in self.corpus_words().items() if _good_reference(w)
+            }
+            self._corpus_firsts = frozenset(w.split(" ")[0] for w in self._corpus_refs if " " in w)
+            self._corpus_starts = _reference_starts(self._corpus_refs)
+        return self._corpus_refs
+
+
+_GENITIVE_ENDINGS = ("’s", "'s", "’", "'", "s")  # as stripped by _strip_genitive_s
+
+
+def _reference_starts(references: Iterable[str]) -> frozenset[str]:
+    """Every token a reference can start at: its first word, alone or with a genitive ending."""
+    out = set()
+    for ref in references:
+        first = ref.split(" ")[0]
+        out.add(first)
+        out.update(first + ending for ending in _GENITIVE_ENDINGS)
+    return frozenset(out)
+
 
 _WORD_TOKEN = re.compile(r"[^\W\d_][\w'’]*(?:[-\u2010\u2011][^\W_][\w'’]*)*")
 
 
 def _strip_genitive_s(phrase: str) -> str:
     """ "Trumps"/"Trump's"/"Tsipras'" -> the name without the genitive ending (unchanged when there is none)."""
-    for ending in ("’s", "'s", "’", "'", "s"):
+    for ending in _GENITIVE_ENDINGS:
         if phrase.endswith(ending) and len(phrase) > len(ending) + 1:
             return phrase[: -len(ending)]
     return phrase
 
 
+@lru_cache(maxsize=_NAME_CACHE)
+def _bare_pattern(word: str) -> re.Pattern:
+    r"""``word`` with an optional genitive ending, not inside another word or compound.
+
+    Same matches as ``(?<![\w\-])word(?:s|'s|’s|'|’)?(?!\w)``; the look-behind comes after the literal
+    (``word(?<![\w\-]word)``) so that the regex engine can jump to candidates instead of testing every
+    position of the text.
+    """
+    w = re.escape(word)
+    return re.compile(w + r"(?<![\w\-]" + w + r")(?:s|'s|’s|'|’)?(?![\w])")
+
+
+def _word_before(text: str, pos: int) -> str | None:
+    """The word before ``pos`` across whitespace and one dot ("Nikolas Pravda", "Jr. Trump"), or None.
+
+    Same result as ``re.search(r"([^\\W\\d_][\\w\\-]*)\\.?\\s+$", text[:pos])``, but that search scans the
+    whole prefix; here it runs on the few characters the match can start in.
+    """
+    i = pos
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    if i == pos:
+        return None
+    if i > 0 and text[i - 1] == ".":
+        i -= 1
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_-"):
+        i -= 1
+    m = _WORD_BEFORE.search(text, i, pos)
+    return m.group(1) if m else None
+
+
 def _bare_uses(text: str, word: str, name_words: set[str]) -> bool:
     """Does ``text`` use ``word`` alone (not right after another word of the same name)?"""
-    for m in re.finditer(r"(?<![\w\-])" + re.escape(word) + r"(?:s|'s|’s|'|’)?(?![\w])", text):
-        before = re.search(r"([^\W\d_][\w\-]*)\.?\s+$", text[: m.start()])
-        if before is None or before.group(1) not in name_words:
+    for m in _bare_pattern(word).finditer(text):
+        before = _word_before(text, m.start())
+        if before is None or before not in name_words:
             return True
     return False
 
 
+@lru_cache(maxsize=_WORD_CACHE)
 def _good_reference(word: str) -> bool:
     """A name word safe to look for on its own: capitalised, not a function word, country or title."""
     if not word or not word[0].isupper() or len(word) < 2:
@@ -1118,17 +1548,18 @@ def _good_reference(word: str) -> bool:
     low = word.lower()
     if low in _stop_words() or low in _calendar_words() or is_cue(word):
         return False
-    return _countries.gazetteer().form(word) is None
+    return _country_form(word) is None
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def _strip_genitive(surface: str) -> str:
     """Drop a possessive apostrophe ("Tsipras'", "Trump's"); a bare genitive -s is left to :func:`_best_display`."""
-    return re.sub(r"(?<=\w)['’]s?$", "", surface.strip())
+    return _POSSESSIVE.sub("", surface.strip())
 
 
 def _trim_glue(m: _Mention, target: str) -> _Mention:
     """Shorten a glued mention ("Kim Jong Unwerden") to the characters that spell ``target``."""
-    if person_key(m.surface) == target or not person_key(m.surface).startswith(target.split()[0]):
+    if _person_key(m.surface) == target or not _person_key(m.surface).startswith(target.split()[0]):
         return m
     words = m.surface.split()
     last_target = _key_tokens(target)[-1]

@@ -95,6 +95,13 @@ def test_corpus_folders_follow_the_sidecar_format(tmp_path: Path, monkeypatch: p
     assert write_synthetic(tmp_path / "s", 25).articles == 25  # reused, not rewritten
 
 
+def test_repeated_source_ids_become_distinct_files() -> None:
+    from benchmarks.corpora import _unique_ids
+
+    rows = [{"id": 7, "article": "a"}, {"id": 8, "article": "b"}, {"id": 7, "article": "c"}]
+    assert [doc_id for doc_id, _, _ in _unique_ids(iter(rows))] == ["fang-7", "fang-8", "fang-7-2"]
+
+
 def test_fang_corpus_when_shared_data_is_there(tmp_path: Path) -> None:
     from benchmarks.corpora import FANG_DIR
     from search.ingest import read_sidecar
