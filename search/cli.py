@@ -159,21 +159,69 @@ def query_cmd(
 @common_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes. 1: waitress in this process. More: gunicorn pre-forks that many worker processes "
+    "(Python runs one thread at a time per process, so this is how a server uses several cores).",
+)
 @fail_cleanly
-def serve_cmd(articles_dir: Path | None, index_dir: Path | None, host: str, port: int, threads: int) -> None:
-    """Update the index from the articles folder, then serve the web search with waitress."""
+def serve_cmd(
+    articles_dir: Path | None, index_dir: Path | None, host: str, port: int, threads: int, workers: int
+) -> None:
+    """Update the index from the articles folder, then serve the web search (waitress, or gunicorn workers)."""
+    s = settings(articles_dir=articles_dir, index_dir=index_dir)
+    summary = run_reindex(s.articles_dir, s.index_dir, full=False)
+    click.echo(f"index: {summary.line()}")
+    config = {"SEARCH_INDEX_DIR": str(s.index_dir), "SEARCH_ARTICLES_DIR": str(s.articles_dir)}
+    click.echo(f"Nachrichtensuche: http://{host}:{port}/  (Ctrl+C to stop)")
+    if workers > 1:
+        _serve_workers(config, host, port, threads, workers)
+        return
     import waitress
 
     from . import create_app
 
-    s = settings(articles_dir=articles_dir, index_dir=index_dir)
-    summary = run_reindex(s.articles_dir, s.index_dir, full=False)
-    click.echo(f"index: {summary.line()}")
-    app = create_app({"SEARCH_INDEX_DIR": str(s.index_dir), "SEARCH_ARTICLES_DIR": str(s.articles_dir)})
+    app = create_app(config)
     _warm_up(app)
-    click.echo(f"Nachrichtensuche: http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="nachrichtensuche")
+
+
+def _serve_workers(config: dict, host: str, port: int, threads: int, workers: int) -> None:
+    """gunicorn with ``workers`` processes of ``threads`` threads, each opening the index itself.
+
+    The app is not preloaded: Whoosh reads its files with seek + read, and a file opened before a fork
+    would share its offset between processes. Each worker builds the app and warms it up once; a worker
+    that dies is replaced by gunicorn.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    from . import create_app
+
+    class _App(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("timeout", 120)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("proc_name", "nachrichtensuche")
+            self.cfg.set("accesslog", None)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24: no socket in $HOME
+                self.cfg.set("control_socket_disable", True)
+
+        def load(self):  # noqa: ANN202 - the WSGI app, built in each worker
+            app = create_app(config)
+            _warm_up(app)
+            return app
+
+    _App().run()
 
 
 @main.command("entities")

@@ -12,7 +12,7 @@ siblings. All of it from one text search: the masks are combined in numpy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh.reading import IndexReader
@@ -39,6 +39,19 @@ class Column:
     ordinal: dict[str, int]
     docs: np.ndarray  # int32, document number of each pair
     ords: np.ndarray  # int32, value ordinal of each pair
+    _ranks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def label_rank(self, facet: str, lang: str) -> np.ndarray:
+        """Each value's position in label order (case-insensitive), computed once per generation and language."""
+        rank = self._ranks.get(lang)
+        if rank is None:
+            order = sorted(
+                range(len(self.values)), key=lambda i: (label(facet, self.values[i], lang).lower(), i)
+            )
+            rank = np.empty(len(self.values), dtype=np.int64)
+            rank[order] = np.arange(len(self.values))
+            self._ranks[lang] = rank
+        return rank
 
     def mask_for(self, selected: list[str], ndocs: int) -> np.ndarray:
         """Documents having any of ``selected`` (OR within a facet)."""
@@ -119,31 +132,55 @@ def facet_values(
 
     Sorted by count then label (dates chronologically); at most ``size`` values per facet, but
     selected values always show, even with count 0. Dates are years with their months as ``children``.
+    Only the values shown are labelled: a person facet can have tens of thousands of values, so the
+    ordering is one numpy sort over counts and a per-generation label rank.
     """
     out: dict[str, list[dict]] = {}
     totals: dict[str, int] = {}
     for facet, col in cols.columns.items():
         counts = col.counts(combine(base, masks, skip=facet))
-        selected = set(filters.get(facet, ()))
+        selected = filters.get(facet, ())
         wanted_prefix = (prefix or {}).get(facet, "").lower()
-        items = []
-        for i in np.flatnonzero(counts).tolist() + [col.ordinal[v] for v in selected if v in col.ordinal]:
-            items.append((col.values[i], int(counts[i])))
-        items += [(v, 0) for v in selected if v not in col.ordinal]
-        entries = {}
-        for value, count in items:
-            lab = label(facet, value, lang)
-            if wanted_prefix and not _matches_prefix(value, lab, wanted_prefix):
-                continue
-            entries[value] = {"value": value, "label": lab, "count": count, "selected": value in selected}
-        totals[facet] = sum(1 for e in entries.values() if e["count"])
+        nonzero = np.flatnonzero(counts)
+        if wanted_prefix:
+            nonzero = np.array(
+                [
+                    i
+                    for i in nonzero.tolist()
+                    if _matches_prefix(col.values[i], label(facet, col.values[i], lang), wanted_prefix)
+                ],
+                dtype=np.int64,
+            )
+        totals[facet] = len(nonzero)
+        if facet in CHRONOLOGICAL:
+            ordinals = nonzero.tolist()
+        else:
+            rank = col.label_rank(facet, lang)
+            ordinals = nonzero[np.lexsort((rank[nonzero], -counts[nonzero]))][:size].tolist()
+        entries: dict[str, dict] = {}
+        for i in ordinals:
+            value = col.values[i]
+            entries[value] = _entry(facet, value, int(counts[i]), value in selected, lang)
+        for value in selected:  # selected values always show, even with count 0 or unknown to the index
+            if value not in entries:
+                i = col.ordinal.get(value)
+                lab = label(facet, value, lang)
+                if wanted_prefix and not _matches_prefix(value, lab, wanted_prefix):
+                    continue
+                entries[value] = _entry(facet, value, int(counts[i]) if i is not None else 0, True, lang)
         if facet in CHRONOLOGICAL:
             out[facet] = _date_tree(entries, size)
-            continue
-        ordered = sorted(entries.values(), key=lambda e: (-e["count"], e["label"].lower()))
-        shown = ordered[:size] + [e for e in ordered[size:] if e["selected"]]
-        out[facet] = shown
+        else:
+            shown = list(entries.values())
+            head = sorted(shown[: len(ordinals)], key=lambda e: (-e["count"], e["label"].lower()))
+            out[facet] = head + sorted(
+                shown[len(ordinals) :], key=lambda e: (-e["count"], e["label"].lower())
+            )
     return out, totals
+
+
+def _entry(facet: str, value: str, count: int, selected: bool, lang: str) -> dict:
+    return {"value": value, "label": label(facet, value, lang), "count": count, "selected": selected}
 
 
 def _matches_prefix(value: str, lab: str, prefix: str) -> bool:
@@ -156,19 +193,19 @@ def _date_tree(entries: dict[str, dict], size: int) -> list[dict]:
 
     With more years than ``size``, the ``size`` years with most articles are shown (and selected ones).
     """
+    months: dict[str, list[dict]] = {}
+    for v, e in entries.items():
+        if len(v) == 7:
+            months.setdefault(v[:4], []).append(e)
     years = [e for v, e in entries.items() if len(v) == 4]
     if len(years) > size:
         ranked = sorted(years, key=lambda e: (-e["count"], e["value"]))
         years = ranked[:size] + [
             e
             for e in ranked[size:]
-            if e["selected"]
-            or any(c["selected"] for v, c in entries.items() if len(v) == 7 and v.startswith(e["value"]))
+            if e["selected"] or any(c["selected"] for c in months.get(e["value"], ()))
         ]
     years = sorted(years, key=lambda e: e["value"])
     for year in years:
-        year["children"] = sorted(
-            (e for v, e in entries.items() if len(v) == 7 and v.startswith(year["value"])),
-            key=lambda e: e["value"],
-        )
+        year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
     return years

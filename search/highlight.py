@@ -9,6 +9,7 @@ Article text is HTML-escaped before any markup is added, so nothing in an articl
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -74,9 +75,12 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     if not terms:
         return []
     all_words = words(text)
+    hits = _hit_starts(text, terms)
     spans: list[tuple[int, int]] = []
     for w in all_words:
-        if w.kind == "joined" or not _word_matches(w, terms):
+        if w.kind == "joined" or (hits is not None and not _has_hit(hits, w.start, w.end)):
+            continue
+        if not _word_matches(w, terms):
             continue
         if w.kind == "expanded":  # "Atomwaffen- und Raketenprogramm": mark both conjuncts
             for x in all_words:
@@ -87,6 +91,20 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     if terms.phrases:
         spans.extend(_phrase_spans(text, terms.phrases))
     return _merge(spans)
+
+
+def _hit_starts(text: str, terms: Terms) -> list[int] | None:
+    """Where the prefilter regex finds a possible match (None: it cannot be used on this text)."""
+    rx = _prefilter(_keys(terms))
+    lower = text.lower()
+    if rx is None or len(lower) != len(text):
+        return None
+    return [m.start() for m in rx.finditer(lower)]
+
+
+def _has_hit(hits: list[int], start: int, end: int) -> bool:
+    i = bisect_left(hits, start)
+    return i < len(hits) and hits[i] < end
 
 
 @lru_cache(maxsize=200_000)
@@ -155,13 +173,30 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
     return "".join(out)
 
 
-_LETTER_VARIANTS = {"a": "(?:a|ä|ae)", "o": "(?:o|ö|oe)", "u": "(?:u|ü|ue)", "s": "(?:s|ß)"}
+_LETTER_VARIANTS = {
+    "a": "(?:a|ä|ae|à|á)",
+    "o": "(?:o|ö|oe)",
+    "u": "(?:u|ü|ue)",
+    "e": "(?:e|é|è)",
+    "s": "(?:s|ß)",
+}
 WINDOW = 200  # characters around a candidate match that are analysed for snippets
 MAX_REGIONS = 3  # regions analysed per text: those with the most distinct candidate matches
+MAX_REGION = 3 * WINDOW  # a region stops growing here, so a word found all over a long text stays cheap
 
 
 def _term_pattern(term: str) -> str:
-    return "".join(_LETTER_VARIANTS.get(c, re.escape(c)) for c in term)
+    """A regex for every spelling that folds to ``term`` (``ss`` also matches ``ß``, ``a`` also ``ä``/``ae``)."""
+    out = []
+    i = 0
+    while i < len(term):
+        if term.startswith("ss", i):
+            out.append("(?:ss|ß|s)")  # "s" too: a stem may end inside the folded "ss"
+            i += 2
+            continue
+        out.append(_LETTER_VARIANTS.get(term[i], re.escape(term[i])))
+        i += 1
+    return "".join(out)
 
 
 @lru_cache(maxsize=256)
@@ -173,10 +208,13 @@ def _prefilter(keys: frozenset[str]) -> re.Pattern | None:
     return re.compile("|".join(sorted((_term_pattern(k) for k in keys), key=len, reverse=True)))
 
 
+def _keys(terms: Terms) -> frozenset[str]:
+    return frozenset(terms.stems | terms.exact | terms.prefixes | {w for p in terms.phrases for w in p})
+
+
 def _candidate_regions(text: str, terms: Terms) -> list[tuple[int, int]] | None:
     """Merged windows of ``text`` around prefilter hits (None: analyse everything)."""
-    keys = frozenset(terms.stems | terms.exact | terms.prefixes | {w for p in terms.phrases for w in p})
-    rx = _prefilter(keys)
+    rx = _prefilter(_keys(terms))
     lower = text.lower()
     if rx is None or len(lower) != len(text):
         return None
@@ -190,10 +228,13 @@ def _candidate_regions(text: str, terms: Terms) -> list[tuple[int, int]] | None:
         if e < len(text):
             cut = text.rfind(" ", m.end(), e)
             e = cut if cut != -1 else m.end()
-        if regions and s <= regions[-1][1]:
+        if regions and s <= regions[-1][1] and e - regions[-1][0] <= MAX_REGION:
             regions[-1] = (regions[-1][0], max(e, regions[-1][1]))
             found[-1].add(m.group())
+        elif regions and m.start() < regions[-1][1]:  # inside a full region: counted there
+            found[-1].add(m.group())
         else:
+            s = max(s, regions[-1][1] + 1) if regions else s
             regions.append((s, e))
             found.append({m.group()})
     if len(regions) > MAX_REGIONS:  # keep the richest regions, in text order

@@ -4,8 +4,10 @@ Whoosh stays the index (postings, lexicon, stored fields); this module reads a t
 block into numpy arrays (cached per generation) and evaluates the query tree as whole-corpus arrays: a
 boolean mask and a float score per document. Matching, disjunctive facets and top-k then cost a few
 vectorised passes instead of a Python call per matching document, which is what makes Whoosh slow for
-common words. Query nodes without a vectorised form (phrases, numeric ranges) are matched by Whoosh
-and scored here.
+common words. Phrases are matched here too: documents containing every word are intersected first, then
+only those documents' positions are decoded and compared as numpy arrays (Whoosh's span matchers cost
+a Python object per position). Query nodes without a vectorised form (numeric ranges, sloppy phrases)
+are matched by Whoosh and scored here.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from itertools import chain
+from pickle import loads as _pickle_loads
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
@@ -26,12 +31,20 @@ K1 = 1.2
 B = 0.75
 COORDINATION = 0.9  # an Or with scale: documents matching fewer of its clauses lose up to this share
 TERM_CACHE = 4096  # postings arrays kept per generation
+PHRASE_CACHE = 512  # phrase results kept per generation
+_POS_BITS = 24  # (document, position) pairs are packed as doc << _POS_BITS | position
+_PAD = 1 << 8  # positions are shifted up so that position - offset never borrows from the document bits
 
 
 @dataclass
 class Postings:
     ids: np.ndarray  # int32 document numbers
     tf: np.ndarray  # float32 term frequencies
+
+
+def _pickled(value: bytes) -> bytes:
+    """The pickle of a Positions value: what ``Positions.decode_positions`` hands to ``loads``."""
+    return (value if value.endswith(b".") else value + b".")[4:]
 
 
 class Scorer:
@@ -44,6 +57,7 @@ class Scorer:
         self.n_live = int(live.sum()) or 1
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._phrases: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self.lengths: dict[str, np.ndarray] = {}
         self.avg: dict[str, float] = {}
         for field in TEXT_FIELDS:
@@ -143,7 +157,10 @@ class Scorer:
             return self.live & ~inner, np.zeros(n, dtype=np.float32)
         # Phrases, numeric ranges, anything else: Whoosh finds the documents, we score phrases.
         mask = np.zeros(n, dtype=bool)
-        ids = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+        if isinstance(q, wq.Phrase) and q.slop == 1 and 0 < len(q.words) < _PAD:
+            ids = self.phrase_ids(q.fieldname, tuple(q.words))
+        else:
+            ids = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
         mask[ids] = True
         mask &= self.live
         score = np.zeros(n, dtype=np.float32)
@@ -153,6 +170,84 @@ class Scorer:
                 score[tids] += s
             score *= mask
         return mask, score
+
+    def phrase_ids(self, field: str, words: tuple[str, ...]) -> np.ndarray:
+        """Live documents where ``words`` occur at consecutive positions of ``field`` (cached per generation)."""
+        key = (field, words)
+        with self._lock:
+            hit = self._phrases.get(key)
+            if hit is not None:
+                self._phrases.move_to_end(key)
+                return hit
+        cand = None
+        for word in sorted(set(words), key=lambda w: len(self.postings(field, w).ids)):
+            ids = self.postings(field, word).ids
+            cand = ids if cand is None else np.intersect1d(cand, ids, assume_unique=True)
+            if not len(cand):
+                break
+        if cand is None or not len(cand):
+            result = np.zeros(0, dtype=np.int64)
+        else:
+            starts = None  # packed (document, start position) pairs consistent with every word so far
+            for offset, word in enumerate(words):
+                packed = self._packed_positions(field, word, cand) - offset
+                starts = packed if starts is None else np.intersect1d(starts, packed)
+                if not len(starts):
+                    break
+            result = np.unique(starts >> _POS_BITS) if starts is not None else np.zeros(0, dtype=np.int64)
+        with self._lock:
+            self._phrases[key] = result
+            if len(self._phrases) > PHRASE_CACHE:
+                self._phrases.popitem(last=False)
+        return result
+
+    def _packed_positions(self, field: str, term: str, cand: np.ndarray) -> np.ndarray:
+        """``doc << _POS_BITS | position`` for each occurrence of ``term`` in the candidate documents.
+
+        Positions are shifted up by ``_PAD`` so that subtracting a word's offset in the phrase (less than
+        ``_PAD``) never reaches into the document bits.
+        """
+        out: list[np.ndarray] = []
+        for seg, base in self.reader.leaf_readers():
+            if (field, term) not in seg:
+                continue
+            lo, hi = np.searchsorted(cand, [base, base + seg.doc_count_all()])
+            seg_cand = cand[lo:hi] - base
+            if not len(seg_cand):
+                continue
+            m = seg.postings(field, term)
+            if isinstance(m, FilterMatcher):
+                m = m.child
+            fast = type(m.format) is Positions  # its values are a count + pickled position deltas
+            decode = m.format.decoder("positions")
+            while m.is_active():
+                if m.block_max_id() >= seg_cand[0]:
+                    m._read_ids()
+                    ids = np.asarray(m._ids, dtype=np.int64)
+                    chosen = np.flatnonzero(np.isin(ids, seg_cand, assume_unique=True))
+                    if len(chosen):
+                        m._read_values()
+                        values = m._values
+                        if fast:
+                            deltas = [_pickle_loads(_pickled(values[i])) for i in chosen.tolist()]
+                            lengths = np.fromiter(map(len, deltas), dtype=np.int64, count=len(deltas))
+                            flat = np.fromiter(
+                                chain.from_iterable(deltas), dtype=np.int64, count=int(lengths.sum())
+                            )
+                            pos = np.cumsum(flat)
+                            starts = np.cumsum(lengths) - lengths
+                            nonempty = lengths > 0
+                            before = np.zeros(len(lengths), dtype=np.int64)
+                            before[nonempty] = pos[starts[nonempty]] - flat[starts[nonempty]]
+                            pos -= np.repeat(before, lengths)
+                            docs = np.repeat(ids[chosen] + base, lengths)
+                        else:
+                            per_doc = [np.asarray(decode(values[i]), dtype=np.int64) for i in chosen.tolist()]
+                            docs = np.repeat(ids[chosen] + base, [len(p) for p in per_doc])
+                            pos = np.concatenate(per_doc) if per_doc else np.zeros(0, dtype=np.int64)
+                        out.append((docs << _POS_BITS) | (pos + _PAD))
+                m._next_block()
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
     def top(
         self, matched: np.ndarray, score: np.ndarray, k: int, sort: str

@@ -9,9 +9,13 @@ found.
 
 from __future__ import annotations
 
+import copy
 import math
+import os
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -113,10 +117,76 @@ def _mask(gen: Generation, q: wq.Query, cols: Columns) -> np.ndarray:
     return scorer(gen).evaluate(q, gen.searcher())[0]
 
 
+def response_cache_size() -> int:
+    """Responses kept per generation (``SEARCH_CACHE_SIZE``, default 512; 0 turns the cache off)."""
+    try:
+        return max(0, int(os.environ.get("SEARCH_CACHE_SIZE", "512")))
+    except ValueError:
+        return 512
+
+
+class ResponseCache:
+    """Finished responses of one generation, least recently used first out.
+
+    A newsroom asks the same things again (the start page's facet overview, today's topic, paging back):
+    a repeated request costs a dictionary look-up and a copy. Keyed on the whole validated request and
+    held by the generation, so a reindex starts with an empty cache and nothing stale is ever served.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, SearchResponse] = OrderedDict()
+
+    @staticmethod
+    def key(request: SearchRequest) -> tuple:
+        return (
+            request.q,
+            tuple(sorted((k, tuple(v)) for k, v in request.filters.items() if v)),
+            request.sort,
+            request.page,
+            request.per_page,
+            locale_or_default(request.lang),
+            request.facet_size,
+            tuple(sorted(request.facet_prefix.items())),
+            request.with_snippets,
+        )
+
+    def get(self, key: tuple) -> SearchResponse | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+        return copy.deepcopy(hit) if hit is not None else None
+
+    def put(self, key: tuple, response: SearchResponse) -> None:
+        kept = copy.deepcopy(response)  # renderers may add keys to the dictionaries they are given
+        with self._lock:
+            self._items[key] = kept
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
 def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResponse:
-    """Run one search: results of the requested page, disjunctive facets, snippets and suggestion."""
+    """Run one search (or serve it from the generation's response cache)."""
     started = time.perf_counter()
     gen = store.current() if isinstance(store, IndexStore) else store
+    size = response_cache_size()
+    if not size:
+        return _search(gen, request, started)
+    cache = gen.cached("responses", lambda g: ResponseCache(size))
+    key = ResponseCache.key(request)
+    hit = cache.get(key)
+    if hit is not None:
+        hit.took_ms = (time.perf_counter() - started) * 1000
+        return hit
+    response = _search(gen, request, started)
+    cache.put(key, response)
+    return response
+
+
+def _search(gen: Generation, request: SearchRequest, started: float) -> SearchResponse:
+    """Results of the requested page, disjunctive facets, snippets and suggestion."""
     lang = locale_or_default(request.lang)
     searcher = gen.searcher()
     cols = columns(gen)

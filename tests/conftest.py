@@ -83,7 +83,7 @@ def free_port() -> int:
 
 
 def start_server(
-    index_dir: Path, articles_dir: Path, extra_env: dict | None = None
+    index_dir: Path, articles_dir: Path, extra_env: dict | None = None, args: tuple[str, ...] = ()
 ) -> tuple[subprocess.Popen, str]:
     """``search serve`` as a real process on 127.0.0.1; returns it and its base URL once it answers."""
     port = free_port()
@@ -94,7 +94,7 @@ def start_server(
         **(extra_env or {}),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "search.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "search.cli", "serve", "--port", str(port), *args],
         env=env,
         stdout=subprocess.DEVNULL,  # never an unread pipe: a chatty server would block on it
         stderr=subprocess.DEVNULL,
@@ -120,8 +120,14 @@ def live_server(seed_index: Path):  # noqa: ANN201
     """A real ``search serve`` process over the seed index."""
     proc, base = start_server(seed_index, SEEDS)
     yield base
+    stop_server(proc)
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 10 s."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()

@@ -215,6 +215,30 @@ def test_snippets_mark_stems_parts_and_phrases(client) -> None:  # noqa: ANN001
         assert all(len(s) < 320 for s in r["snippets"])
 
 
+def test_snippets_in_long_texts_find_every_spelling() -> None:
+    """Only regions around prefilter hits are analysed: the prefilter must accept every spelling a word
+    is indexed under (ß/ss, umlauts/ae), and a word found all over a long text still gives short snippets."""
+    from search.highlight import match_spans, query_terms, snippets
+    from search.query import parse
+
+    filler = "Ein langer Satz ohne das gesuchte Wort steht hier nur als Füllung im Text. " * 60
+    for query, spelling in [
+        ("Maßnahmen", "Massnahmen"),
+        ("Massnahmen", "Maßnahmen"),
+        ("Straße", "Strasse"),
+        ("Ärzte", "Aerzte"),
+        ("Grüße", "Grüsse"),
+    ]:
+        text = filler + f"Am Ende nannte sie die {spelling} der Regierung. " + filler
+        found = " ".join(snippets(text, query_terms(parse(query).tree)))
+        assert f"<mark>{spelling}</mark>" in found, (query, spelling, found)
+    dense = "Corona hier und dort. " * 400
+    terms = query_terms(parse("Corona").tree)
+    out = snippets(dense, terms)
+    assert 1 <= len(out) <= 3 and all("<mark>Corona</mark>" in s for s in out)
+    assert len(match_spans(dense, terms)) == 400  # marking a whole text still finds every occurrence
+
+
 def test_facet_only_search_shows_the_lead(client) -> None:  # noqa: ANN001
     data = search(client, country="VN")
     assert ids(data) == ["004_3edf93f4457be493"]

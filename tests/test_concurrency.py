@@ -15,7 +15,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,7 +28,7 @@ from search.search import SearchRequest, search
 from search.store import IndexStore
 from search.synthetic import article_text
 
-from .conftest import ROOT, start_server
+from .conftest import ROOT, SEEDS, start_server, stop_server
 
 SEED = 7
 EMPTY = "/api/search?per_page=100&sort=newest"
@@ -131,12 +133,7 @@ def corpus(tmp_path: Path) -> Iterator[tuple[Path, Path, str]]:
     proc, base = start_server(index, articles, {"SEARCH_NER": "0", "SEARCH_RATE_LIMIT": "off"})
     # start_server sends the output to DEVNULL: nothing to drain
     yield articles, index, base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc)
 
 
 def generation_ids(index: Path) -> tuple[str, tuple[str, ...]]:
@@ -253,3 +250,40 @@ def test_replaced_generations_are_released(tmp_path: Path) -> None:
         assert search(store, SearchRequest(per_page=1)).total == 31 + round_  # the store moved on
     gc.collect()
     assert [ref() for ref in old] == [None] * len(old)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_serve_with_worker_processes(seed_index: Path) -> None:
+    """``serve --workers 2``: two real worker processes answer the same JSON as one process, in parallel."""
+    proc, base = start_server(seed_index, SEEDS, {"SEARCH_RATE_LIMIT": "off"}, args=("--workers", "2"))
+    try:
+        workers = _children(proc.pid)
+        assert len(workers) == 2, workers
+        url = base + "/api/search?q=Trump&person=Donald+Trump"
+
+        def fetch(_: int) -> dict:
+            with urllib.request.urlopen(url, timeout=60) as r:
+                data = json.loads(r.read())
+            data.pop("took_ms")
+            return data
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(fetch, range(40)))
+        assert answers[0]["total"] >= 1 and all(a == answers[0] for a in answers)
+    finally:
+        stop_server(proc)
+    deadline = time.time() + 10
+    while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{w}/stat").exists() for w in workers)

@@ -35,7 +35,7 @@ from search.indexer import KEEP_PREVIOUS, LOCK_NAME, META, current_generation, r
 from search.store import IndexStore
 from search.synthetic import article_text, write_corpus
 
-from .conftest import ROOT, SEEDS, start_server
+from .conftest import ROOT, SEEDS, start_server, stop_server
 
 SEED = 20240611  # kill delays and corpus edits are random but reproducible
 
@@ -443,12 +443,7 @@ def kill_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KillS
     finally:
         poller.stop.set()
         poller.thread.join(timeout=60)
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
 
 
 def _holds_lock(pid: int, lock: Path) -> bool:

@@ -26,7 +26,7 @@ from search import limits
 from search.query import MAX_CLAUSES, MAX_EXPANSIONS, MAX_QUERY_CHARS, Compiler, parse
 from search.security import SECURITY_HEADERS
 
-from .conftest import SEEDS, start_server
+from .conftest import SEEDS, start_server, stop_server
 
 NASTY = [
     '"unbalanced',
@@ -196,12 +196,7 @@ def server(seed_index: Path) -> Iterator[str]:
     proc, base = start_server(seed_index, SEEDS, {"SEARCH_RATE_LIMIT": "off", "SEARCH_NER": "0"})
     drain(proc)
     yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc)
 
 
 def drain(proc: subprocess.Popen) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import json
 import shutil
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import pytest
 from search import create_app
 from search.security import CONTENT_SECURITY_POLICY, DEFAULT_RATE_LIMIT, MAX_URL_BYTES, SECURITY_HEADERS
 
-from .conftest import SEEDS, start_server
+from .conftest import SEEDS, start_server, stop_server
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(2)>'
@@ -83,16 +82,7 @@ def server(corpus: tuple[Path, Path]) -> Iterator[str]:
     proc, base = start_server(index, articles, {"SEARCH_RATE_LIMIT": "off", "SEARCH_NER": "0"})
     pass  # start_server discards the server output: no pipe to drain
     yield base
-    _stop(proc)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -482,4 +472,4 @@ def test_rate_limit_on_the_real_server(corpus: tuple[Path, Path]) -> None:
         assert status == 429 and assert_json_error(status, headers, body, "429")["code"] == "rate_limited"
         assert request(base, "/?q=Gipfel")[0] == 200
     finally:
-        _stop(proc)
+        stop_server(proc)
