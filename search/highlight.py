@@ -71,11 +71,45 @@ def _collect(node: object | None, terms: Terms) -> None:
 
 
 def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
-    """Character spans of ``text`` to mark, sorted and non-overlapping."""
+    """Character spans of ``text`` to mark, sorted and non-overlapping.
+
+    Only short windows around the places the prefilter finds are tokenised (tokenising is the costly
+    part); a window reaches far enough for a phrase or a truncated compound around its hit.
+    """
     if not terms:
         return []
-    all_words = words(text)
     hits = _hit_starts(text, terms)
+    if hits is None:
+        return _spans_in(text, terms, None)
+    out: list[tuple[int, int]] = []
+    for ws, we in _windows(text, hits):
+        inside = [h - ws for h in hits if ws <= h < we]
+        out.extend((a + ws, b + ws) for a, b in _spans_in(text[ws:we], terms, inside))
+    return _merge(out)
+
+
+HIT_CONTEXT = 100  # characters tokenised on either side of a prefilter hit
+
+
+def _windows(text: str, hits: list[int]) -> list[tuple[int, int]]:
+    """Merged windows around ``hits``, widened to whitespace so that no word is cut."""
+    out: list[tuple[int, int]] = []
+    for h in hits:
+        s, e = max(0, h - HIT_CONTEXT), min(len(text), h + HIT_CONTEXT)
+        if s:
+            s = max(text.rfind(" ", 0, s), text.rfind("\n", 0, s)) + 1
+        if e < len(text):
+            ends = [i for i in (text.find(" ", e), text.find("\n", e)) if i != -1]
+            e = min(ends) if ends else len(text)
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _spans_in(text: str, terms: Terms, hits: list[int] | None) -> list[tuple[int, int]]:
+    all_words = words(text)
     spans: list[tuple[int, int]] = []
     for w in all_words:
         if w.kind == "joined" or (hits is not None and not _has_hit(hits, w.start, w.end)):

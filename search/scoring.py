@@ -144,14 +144,7 @@ class Scorer:
             score = np.sum([s for _, s in parts], axis=0, dtype=np.float32) * mask
             return mask, score.astype(np.float32)
         if isinstance(q, wq.Or):
-            parts = [self.evaluate(c, searcher) for c in q.subqueries]
-            masks = [m for m, _ in parts]
-            mask = np.logical_or.reduce(masks)
-            score = np.sum([s for _, s in parts], axis=0, dtype=np.float32)
-            if q.scale:
-                matched = np.sum(masks, axis=0, dtype=np.float32)
-                score *= 1 - q.scale + q.scale * matched / len(parts)
-            return mask, score.astype(np.float32)
+            return self._or(q, searcher)
         if isinstance(q, wq.Not):
             inner, _ = self.evaluate(q.query, searcher)
             return self.live & ~inner, np.zeros(n, dtype=np.float32)
@@ -169,6 +162,39 @@ class Scorer:
                 tids, s = self.term_scores(q.fieldname, word, q.boost)
                 score[tids] += s
             score *= mask
+        return mask, score
+
+    def _or(self, q: wq.Or, searcher) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+        """Terms (a word in four fields, a prefix's 200 expansions) are summed sparsely with one
+        ``bincount`` instead of two whole-corpus arrays per term; other clauses are evaluated densely."""
+        n = self.ndocs
+        ids_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        dense = []
+        for c in q.subqueries:
+            if isinstance(c, wq.Term):
+                if c.fieldname in self.lengths:
+                    ids, sc = self.term_scores(c.fieldname, c.text, c.boost)
+                else:
+                    ids = self.postings(c.fieldname, c.text).ids
+                    sc = np.zeros(len(ids), dtype=np.float32)
+                ids_parts.append(ids)
+                score_parts.append(sc)
+            else:
+                dense.append(self.evaluate(c, searcher))
+        if ids_parts:
+            all_ids = np.concatenate(ids_parts)
+            score = np.bincount(all_ids, weights=np.concatenate(score_parts), minlength=n).astype(np.float32)
+            matched = np.bincount(all_ids, minlength=n).astype(np.float32)
+        else:
+            score = np.zeros(n, dtype=np.float32)
+            matched = np.zeros(n, dtype=np.float32)
+        for m, sc in dense:
+            score += sc
+            matched += m
+        mask = matched > 0
+        if q.scale:
+            score *= 1 - q.scale + q.scale * matched / len(q.subqueries)
         return mask, score
 
     def phrase_ids(self, field: str, words: tuple[str, ...]) -> np.ndarray:
@@ -254,14 +280,19 @@ class Scorer:
     ) -> list[tuple[int, float | None]]:
         """The first ``k`` matching documents: by score (ties: newer first), or by date."""
         docs = np.flatnonzero(matched)
-        if not len(docs):
+        if not len(docs) or k <= 0:
             return []
+        primary = score[docs] if sort == "relevance" else self.pubdate[docs]
+        if sort != "oldest":
+            primary = -primary
+        if k < len(docs):  # only documents at or before the k-th primary key can be on the page
+            kth = np.partition(primary, k - 1)[k - 1]
+            docs = docs[primary <= kth]
+            primary = primary[primary <= kth]
         if sort == "relevance":
-            keys = np.lexsort((-self.pubdate[docs], -score[docs]))
-        elif sort == "newest":
-            keys = np.lexsort((docs, -self.pubdate[docs]))
+            keys = np.lexsort((-self.pubdate[docs], primary))
         else:
-            keys = np.lexsort((docs, self.pubdate[docs]))
+            keys = np.lexsort((docs, primary))
         chosen = docs[keys[:k]]
         return [(int(d), float(score[d]) if sort == "relevance" else None) for d in chosen]
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from whoosh import query as wq
 
 from search.indexer import reindex
+from search.scoring import Scorer
 from search.search import SearchRequest, scorer, search
 from search.store import IndexStore
 
@@ -99,3 +101,23 @@ def test_phrase_matcher_equals_whoosh(tmp_path: Path) -> None:
         checked += bool(expected)
     assert checked > 20  # the random phrases did find something
     assert np.array_equal(sc.phrase_ids("exact", ("nichtda", "kim")), np.zeros(0))
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_top_k_equals_a_full_sort(sort: str) -> None:
+    """``Scorer.top`` partitions before sorting; with many ties it must still give the full sort's order."""
+    rnd = np.random.default_rng(3)
+    n = 500
+    for _ in range(300):
+        fake = SimpleNamespace(pubdate=rnd.integers(0, 4, size=n))  # few distinct dates: ties everywhere
+        score = rnd.integers(0, 3, size=n).astype(np.float32)
+        matched = rnd.random(n) < rnd.random()
+        k = int(rnd.integers(1, n + 2))
+        docs = np.flatnonzero(matched)
+        if sort == "relevance":
+            order = docs[np.lexsort((-fake.pubdate[docs], -score[docs]))]
+        elif sort == "newest":
+            order = docs[np.lexsort((docs, -fake.pubdate[docs]))]
+        else:
+            order = docs[np.lexsort((docs, fake.pubdate[docs]))]
+        assert [d for d, _ in Scorer.top(fake, matched, score, k, sort)] == order[:k].tolist()
