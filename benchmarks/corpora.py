@@ -22,7 +22,7 @@ FANG_DIR = SHARED_DIR / "corpora" / "fang-covid"
 FANG_SIZE = 41242
 FOLDER_SIZE = 1000
 DONE_MARK = ".complete.json"
-LAYOUT = 2  # bump when the written folders change (2: unique file ids for repeated FANG ids)
+LAYOUT = 3  # bump when the written folders change (2: unique FANG file ids; 3: news-length synthetic text)
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

@@ -44,16 +44,32 @@ def api_path(params: dict) -> str:
 
 
 def start_server(
-    articles: Path, index: Path, port: int, threads: int = 8, ner: bool = True
+    articles: Path,
+    index: Path,
+    port: int,
+    threads: int = 8,
+    ner: bool = True,
+    workers: int = 1,
+    cache: bool = True,
 ) -> subprocess.Popen:
     """``python -m search.cli serve`` on 127.0.0.1:port; output goes to a log file beside the index."""
     log = open(Path(index).parent / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     cmd = [sys.executable, "-m", "search.cli", "serve", "--host", HOST, "--port", str(port)]
-    cmd += ["--threads", str(threads), "--articles", str(articles), "--index", str(index)]
+    cmd += [
+        "--threads",
+        str(threads),
+        "--workers",
+        str(workers),
+        "--articles",
+        str(articles),
+        "--index",
+        str(index),
+    ]
     # The per-client API rate limit (search/security.py) would answer most requests with 429 from one
     # address: the benchmark measures the engine, so it is off; the per-request search time limit stays.
     # SEARCH_NER as in the benchmarked index, should serve's startup reindex find anything to do.
     env = {**os.environ, "SEARCH_RATE_LIMIT": "off", "SEARCH_NER": "1" if ner else "0"}
+    env["SEARCH_CACHE_SIZE"] = "512" if cache else "0"
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     proc.log = log  # type: ignore[attr-defined]
     return proc
@@ -175,7 +191,14 @@ def run_python(port: int, paths: list[str], seconds: int, connections: int) -> d
 
 
 def http_benchmark(
-    articles: Path, index: Path, params_list: list[dict], seconds: int, connections: int = 8, ner: bool = True
+    articles: Path,
+    index: Path,
+    params_list: list[dict],
+    seconds: int,
+    connections: int = 8,
+    ner: bool = True,
+    workers: int = 2,
+    cache: bool = False,
 ) -> dict:
     """Start the server, drive it for ``seconds`` with the query mix, stop it; the figures as a dict."""
     from search.indexer import current_generation
@@ -183,10 +206,11 @@ def http_benchmark(
     paths = [api_path(p) for p in params_list]
     port = free_port()
     before = current_generation(index)
-    proc = start_server(articles, index, port, ner=ner)
+    threads = 4 if workers > 1 else 8
+    proc = start_server(articles, index, port, threads=threads, ner=ner, workers=workers, cache=cache)
     try:
         ready_s = wait_ready(proc, port, paths[0])
-        for path in paths:  # warm-up: every distinct request once
+        for path in paths * workers:  # warm-up: every distinct request once per worker (roughly)
             with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=120) as resp:
                 resp.read()
         if shutil.which("wrk"):
@@ -202,5 +226,11 @@ def http_benchmark(
         )
     result["startup_s"] = round(ready_s, 2)
     result["distinct_paths"] = len(paths)
-    result["server"] = "search serve (waitress, 8 threads, SEARCH_RATE_LIMIT=off)"
+    result["server"] = (
+        f"search serve --workers {workers} --threads {threads}"
+        + (" (gunicorn)" if workers > 1 else " (waitress)")
+        + f", SEARCH_CACHE_SIZE={'512' if cache else '0'}, SEARCH_RATE_LIMIT=off"
+    )
+    result["cache"] = cache
+    result["workers"] = workers
     return result

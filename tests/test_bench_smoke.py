@@ -86,13 +86,36 @@ def test_corpus_folders_follow_the_sidecar_format(tmp_path: Path, monkeypatch: p
     from benchmarks import corpora
     from search.ingest import read_sidecar
 
-    monkeypatch.setattr(corpora, "FOLDER_SIZE", 10)  # 1,000 in real runs; generating text is slow
+    monkeypatch.setattr(corpora, "FOLDER_SIZE", 10)  # 1,000 in real runs
     info = write_synthetic(tmp_path / "s", 25)
     parts = sorted(p for p in info.folder.iterdir() if p.is_dir())
     assert [len(list(p.glob("*.txt"))) for p in parts] == [10, 10, 5]
     meta, warnings = read_sidecar(parts[2])
     assert not warnings and len(meta) == 5 and all(m.date and m.source for m in meta.values())
     assert write_synthetic(tmp_path / "s", 25).articles == 25  # reused, not rewritten
+
+
+def test_scaling_series_uses_synthetic_text_above_fang_covid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--scaling`` as in the real series (FANG-COVID up to its 41,242 articles, synthetic above), tiny."""
+    from benchmarks import corpora
+
+    monkeypatch.setattr(bench, "FANG_SIZE", 30)  # stands for 41,242: 45 is "beyond FANG-COVID"
+    monkeypatch.setattr(corpora, "FOLDER_SIZE", 20)
+    monkeypatch.setenv("SEARCH_CACHE_SIZE", "0")  # time searches, not the response cache
+    md = tmp_path / "BENCHMARKS.md"
+    argv = ["--scaling", "--sizes", "20,45", "--no-ner", "--no-tantivy", "--queries", "6", "--repeat", "1"]
+    result = bench.main([*argv, "--workdir", str(tmp_path / "work"), "--write-md", "--md-path", str(md)])
+
+    assert result["corpus"]["name"] == "synthetic" and result["corpus"]["articles"] == 45
+    assert result["reindex"]["articles"] == 45 and result["queries"]["ours"]["samples"] == 6
+    fang_there = any(corpora.FANG_DIR.glob("*.jsonl.gz"))
+    saved = sorted(p.name for p in (tmp_path / "work" / "results").glob("scaling-*.json"))
+    assert saved == ["scaling-fang-20-noner.json"] * fang_there + ["scaling-synthetic-45-noner.json"]
+    text = md.read_text(encoding="utf-8")
+    assert "### Scaling" in text and "| 45 | synthetic |" in text
+    assert ("| 20 | fang |" in text) == fang_there
 
 
 def test_repeated_source_ids_become_distinct_files() -> None:
