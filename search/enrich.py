@@ -4,6 +4,18 @@ Returns, per article, the extra index fields: ``person``, ``country``, ``mention
 ``entities`` (stored detail: mention counts, aliases, character spans) and ``estimated_date`` for
 articles without a publication date. The spaCy pipeline is loaded once per process, lazily, so a no-op
 reindex never loads it.
+
+Memory: spaCy's tok2vec and NER keep every intermediate array of a ``nlp.pipe`` batch alive until the batch
+is done, about 2.5 KB per character of text (a batch of 32 long articles took 1.4 GB; one 333,000-character
+article 0.8 GB; beyond 1,000,000 characters spaCy refuses the text). So a ``nlp.pipe`` batch holds at most
+:data:`NER_BATCH_CHARS` characters: texts longer than :data:`NER_PIECE_CHARS` are split at paragraph (else
+line, else word) boundaries into pieces that are extracted in the same call and merged back (a name in a
+later piece then resolves like one in another article of the batch), and the texts of a call are arranged
+into batches of equal count and similar length (the extraction does not depend on their order). Batches of
+1-3 texts cost about 10 % more CPU time than 8 or more: hence the arranging rather than smaller batches,
+and pieces shorter than the budget, which leave room for other texts in their batch.
+The strings and lexemes spaCy adds for new words stay (``nlp.memory_zone`` would drop them after each call,
+but re-creating them costs 7 % more CPU time); the indexer replaces its worker processes regularly instead.
 """
 
 from __future__ import annotations
@@ -15,6 +27,12 @@ from .config import settings
 from .models import Article
 
 log = logging.getLogger(__name__)
+
+# Characters the spaCy pipeline sees at once (one ``nlp.pipe`` batch; ~2.5 KB of memory per character), and
+# the most texts per batch (8-16 is as fast per article as 32 and more; see the module docstring).
+NER_BATCH_CHARS = 60_000
+NER_BATCH_TEXTS = 16
+NER_PIECE_CHARS = 40_000  # longer texts are extracted in pieces (0.3 % of the FANG-COVID articles)
 
 
 @lru_cache(maxsize=4)
@@ -36,25 +54,38 @@ class Enricher:
         self.model = model
         self.ner = ner
         self.registry: dict[str, list[str]] = {}
+        self._unlearned: dict[str, list[str]] = {}  # primed persons the extractor has not been taught yet
 
     def prime(self, registry: dict[str, list[str]]) -> None:
-        """Persons already in the index (``{canonical: [aliases]}``) before an incremental run."""
+        """Persons already in the index (``{canonical: [aliases]}``) before an incremental run.
+
+        The extractor learns them before it next extracts, so a process that only writes (the reindex
+        process when workers extract) never loads the spaCy pipeline.
+        """
         if not registry or not self.ner:
+            return
+        for name, aliases in registry.items():
+            self._remember(name, aliases)
+            self._unlearned[name] = sorted(set(self._unlearned.get(name, ())) | set(aliases))
+
+    def _teach(self) -> None:
+        if not self._unlearned:
             return
         from .entities import ArticleEntities
 
+        registry, self._unlearned = self._unlearned, {}
         known = ArticleEntities(
             persons=dict.fromkeys(registry, 1), person_aliases=registry, countries={}, spans=[]
         )
         _extractor(self.model).learn([known])
-        for name, aliases in registry.items():
-            self._remember(name, aliases)
 
     def _remember(self, name: str, aliases: list[str]) -> None:
         merged = set(self.registry.get(name, ())) | set(aliases)
         self.registry[name] = sorted(merged)
 
     def __call__(self, articles: list[Article]) -> list[dict]:
+        if self.ner:
+            self._teach()
         out = enrich_articles(articles, self.model, self.ner)
         if self.ner:
             ents = [f.get("entities") for f in out if f.get("entities")]
@@ -75,7 +106,7 @@ def enrich_articles(articles: list[Article], model: str = "", ner: bool = True) 
     """Extra index fields for each article (see the module docstring)."""
     from .dates import estimate_published, extract_mentioned
 
-    ents = list(_extractor(model).extract_many([a.text for a in articles])) if ner else [None] * len(articles)
+    ents = extract_entities(_extractor(model), [a.text for a in articles]) if ner else [None] * len(articles)
     out = []
     for article, ent in zip(articles, ents, strict=True):
         fields: dict = {}
@@ -102,6 +133,98 @@ def enrich_articles(articles: list[Article], model: str = "", ner: bool = True) 
             }
         out.append(fields)
     return out
+
+
+def split_text(text: str, limit: int) -> list[tuple[int, str]]:
+    """``(offset, piece)`` pieces of at most ``limit`` characters that put ``text`` back together in order.
+
+    Cut at the last paragraph break before the limit, else the last line break, else the last space, else
+    hard at the limit (a single word longer than the limit).
+    """
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > limit:
+        end = start + limit
+        for sep in ("\n\n", "\n", " "):
+            cut = text.rfind(sep, start + limit // 2, end)
+            if cut > start:
+                end = cut + len(sep)
+                break
+        pieces.append((start, text[start:end]))
+        start = end
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def _arrange(lengths: list[int], budget: int, most: int) -> tuple[list[int], int]:
+    """An order of the texts and a batch size for ``nlp.pipe`` (which cuts consecutive batches of that size):
+    the largest size up to ``most`` whose batches, filled longest text first into the emptiest batch, each
+    hold at most ``budget`` characters (size 1 when no larger one does)."""
+    n = len(lengths)
+    longest_first = sorted(range(n), key=lambda i: -lengths[i])
+    for size in range(min(most, n), 0, -1):
+        count = -(-n // size)
+        room = [size] * (count - 1) + [n - size * (count - 1)]  # batches are cut at multiples of size
+        chars = [0] * count
+        members: list[list[int]] = [[] for _ in range(count)]
+        for i in longest_first:
+            b = min((b for b in range(count) if room[b]), key=chars.__getitem__)
+            members[b].append(i)
+            chars[b] += lengths[i]
+            room[b] -= 1
+        if max(chars, default=0) <= budget or size == 1:
+            return [i for batch in members for i in batch], size
+    return [], 1
+
+
+def _merge_pieces(parts: list[tuple[int, object]]):  # noqa: ANN202 - an entities.ArticleEntities
+    """One article's entities from those of its pieces (counts summed, aliases joined, spans shifted)."""
+    from .entities import ArticleEntities
+
+    persons: dict[str, int] = {}
+    aliases: dict[str, set[str]] = {}
+    countries: dict[str, int] = {}
+    spans: list[tuple[int, int, str, str]] = []
+    for offset, ent in parts:
+        for name, count in ent.persons.items():
+            persons[name] = persons.get(name, 0) + count
+        for name, surfaces in ent.person_aliases.items():
+            aliases.setdefault(name, set()).update(surfaces)
+        for code, count in ent.countries.items():
+            countries[code] = countries.get(code, 0) + count
+        spans.extend((s + offset, e + offset, kind, value) for s, e, kind, value in ent.spans)
+    return ArticleEntities(
+        persons=persons,
+        person_aliases={name: sorted(v) for name, v in aliases.items()},
+        countries=countries,
+        spans=spans,
+    )
+
+
+def extract_entities(extractor, texts: list[str]) -> list:  # noqa: ANN001 - entities.EntityExtractor
+    """``extractor.extract_many(texts)`` with the pipeline's memory bounded (see the module docstring).
+
+    Texts longer than :data:`NER_PIECE_CHARS` are extracted as pieces (in the same call) and merged.
+    """
+    pieces: list[str] = []
+    owners: list[tuple[int, int]] = []  # (text index, offset) of each piece
+    limit = min(NER_PIECE_CHARS, NER_BATCH_CHARS)
+    for i, text in enumerate(texts):
+        for offset, piece in split_text(text, limit) if len(text) > limit else [(0, text)]:
+            pieces.append(piece)
+            owners.append((i, offset))
+    order, batch_size = _arrange([len(p) for p in pieces], NER_BATCH_CHARS, NER_BATCH_TEXTS)
+    found: list = [None] * len(pieces)
+    for i, ent in zip(
+        order, extractor.extract_many([pieces[i] for i in order], batch_size=batch_size), strict=True
+    ):
+        found[i] = ent
+    if len(pieces) == len(texts):
+        return found
+    grouped: list[list[tuple[int, object]]] = [[] for _ in texts]
+    for (i, offset), ent in zip(owners, found, strict=True):
+        grouped[i].append((offset, ent))
+    return [parts[0][1] if len(parts) == 1 else _merge_pieces(parts) for parts in grouped]
 
 
 def default_enricher(ner: bool | None = None) -> Enricher:

@@ -36,6 +36,8 @@ from search.store import IndexStore
 from search.synthetic import article_text, write_corpus
 
 from .conftest import ROOT, SEEDS, start_server, stop_server
+from .procs import alive, assert_family_gone, cpu_seconds, descendants
+from .procs import state as proc_state
 
 SEED = 20240611  # kill delays and corpus edits are random but reproducible
 
@@ -93,32 +95,6 @@ def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:  # noqa: 
     return predicate()
 
 
-def _stat(pid: int) -> tuple[int, str] | None:
-    """(parent pid, state) of a process, None when it is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()
-    return int(fields[1]), fields[0]
-
-
-def descendants(pid: int) -> set[int]:
-    """All living descendants of ``pid`` (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (st := _stat(int(entry))) is not None:
-            children.setdefault(st[0], []).append(int(entry))
-    out: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in out:
-                out.add(child)
-                todo.append(child)
-    return out
-
-
 def processes_of(index: Path) -> set[int]:
     """Living processes whose command line names ``index``: a reindex and every child it forked (a forked
     child keeps its parent's arguments), wherever it was reparented to."""
@@ -139,16 +115,11 @@ def assert_no_survivors(index: Path) -> None:
     """No process of a killed reindex outlives it for long (and none outlives this test)."""
     if wait_until(lambda: not processes_of(index), 10):
         return
-    survivors = {pid: _stat(pid) for pid in processes_of(index)}
+    survivors = {pid: proc_state(pid) for pid in processes_of(index)}
     for pid in survivors:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     raise AssertionError(f"processes of the killed reindex outlived it: {survivors}")
-
-
-def alive(pid: int) -> bool:
-    st = _stat(pid)
-    return st is not None and st[1] != "Z"  # a zombie holds no files and no locks
 
 
 def assert_consistent(index: Path) -> str:
@@ -460,12 +431,12 @@ def _holds_lock(pid: int, lock: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def parallel_articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """230 short articles: a ``--full`` run over them takes the parallel path."""
+    """1,200 short articles: a ``--full`` run over them takes the parallel path for a few seconds."""
     rng = random.Random(SEED)
     articles = tmp_path_factory.mktemp("parallel") / "articles"
     articles.mkdir()
-    for i in range(230):
-        (articles / f"a_{i:03d}.txt").write_text(article_text(rng, rng.randint(2, 4)), encoding="utf-8")
+    for i in range(1200):
+        (articles / f"a_{i:04d}.txt").write_text(article_text(rng, rng.randint(2, 4)), encoding="utf-8")
     return articles
 
 
@@ -473,13 +444,13 @@ def parallel_articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_no_process_of_a_killed_parallel_reindex_survives_or_keeps_the_lock(
     parallel_articles: Path, tmp_path: Path, moment: str
 ) -> None:
-    """Every process forked while the lock is held (the preparing workers, and Whoosh's sub-writers of the
-    multiprocessing writer) must drop the inherited lock descriptor and die with the reindex — also when
-    the reindex is killed the instant after the fork, before the child could arm its parent-death signal.
+    """Every child of a reindex (its worker processes and multiprocessing's helper) must not hold the lock
+    and must die with the reindex: once the workers are busy ("settled"), and when the reindex is killed the
+    instant its first or a later child appears, before that child could arm its parent-death signal.
 
-    The lock is an ``flock``, which belongs to the open file description: a forked child that keeps its copy
-    keeps the lock after the kernel closed the dead parent's, and every later reindex would refuse with
-    "another reindex is running" for as long as the orphan lives.
+    The lock is an ``flock``, which belongs to the open file description: a child that kept a copy would keep
+    the lock after the kernel closed the dead parent's, and every later reindex would refuse with "another
+    reindex is running" for as long as the orphan lives.
     """
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: the reindex has no worker processes")
@@ -492,16 +463,20 @@ def test_no_process_of_a_killed_parallel_reindex_survives_or_keeps_the_lock(
     family: set[int] = set()
     try:
         deadline = time.monotonic() + 60
-        # wait for the preparing workers, then for the next generation of children (the sub-writers)
         while time.monotonic() < deadline and proc.poll() is None:
             now = descendants(proc.pid)
             family |= now
-            if not first:
-                first = now
-            elif now - first:
-                break
+            if moment == "at-fork" and now:
+                break  # the first child has just appeared
+            if moment == "at-fork-again":
+                if not first:
+                    first = now
+                elif now - first:
+                    break  # a later child has just appeared
+            if moment == "settled" and len(now) >= 2 and sum(map(cpu_seconds, now)) > 1.0:
+                break  # the workers are busy
             time.sleep(0.05 if moment == "settled" else 0.001)
-        assert proc.poll() is None, "the reindex finished before its sub-writers could be seen"
+        assert proc.poll() is None, "the reindex finished before its children could be seen"
         if moment == "settled":
             time.sleep(0.3)
             family |= descendants(proc.pid)
@@ -509,14 +484,16 @@ def test_no_process_of_a_killed_parallel_reindex_survives_or_keeps_the_lock(
             assert holders == [], f"children holding the lock: {holders}"
             with pytest.raises(ReindexLocked, match=f"pid {proc.pid}"):
                 reindex(articles, index)  # the live holder is named
+        family |= descendants(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert_no_survivors(index)
+        assert_family_gone(family)  # spawned workers do not name the index in their command line
         assert lock_is_free(index)
         assert (index / LOCK_NAME).read_text().strip() == str(proc.pid)  # stale content, harmless
         if moment == "settled":
             summary = reindex(articles, index, workers=1)  # no manual clean-up needed
-            assert summary.added == 230 and lock_is_free(index)
+            assert summary.added == 1200 and lock_is_free(index)
             assert [p.name for p in index.glob("gen-*")] == [summary.generation]
         else:
             with reindex_lock(index):  # the next reindex can start at once

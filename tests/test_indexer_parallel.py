@@ -1,0 +1,348 @@
+"""The parallel reindex path: worker processes that die with the reindex, results equal to the serial path,
+segments committed during the run, worker generations, memory-bounded entity extraction.
+
+The kill tests start a real ``search reindex`` (or a reindex with small generations) as a subprocess, record
+every process whose parent chain leads to it while it runs, SIGKILL it, and require that none of them is
+still alive a few seconds later. Recorded by ancestry, not by command line: spawned workers and the
+multiprocessing resource tracker do not carry the index path in their arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from search import enrich as enrich_module
+from search import indexer
+from search.enrich import Enricher, extract_entities, split_text
+from search.errors import ReindexError
+from search.indexer import current_generation, reindex
+from search.schema import build_schema
+from search.store import IndexStore
+from search.synthetic import article_text, write_corpus
+
+from .conftest import ROOT
+from .procs import cpu_seconds, descendants, kill_and_check, watch
+
+SEED = 20240611
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """320 short articles: a full run takes the parallel path (>= PARALLEL_MIN), five batches."""
+    rng = random.Random(SEED)
+    folder = tmp_path_factory.mktemp("parallel") / "articles"
+    folder.mkdir()
+    for i in range(320):
+        (folder / f"p_{i:03d}.txt").write_text(article_text(rng, rng.randint(2, 4)), encoding="utf-8")
+    return folder
+
+
+def stored(index: Path) -> dict[str, dict]:
+    reader = IndexStore(index).current().searcher().reader()
+    return {f["id"]: f for _, f in reader.iter_docs()}
+
+
+# ------------------------------------------------------------------------------------ kill -9 of a reindex
+
+
+@pytest.mark.parametrize("ner", ["--ner", "--no-ner"])
+def test_no_child_survives_a_killed_cli_reindex(corpus: Path, tmp_path: Path, ner: str) -> None:
+    """kill -9 of ``search reindex`` while its workers extract and analyse: all its children die with it
+    (the workers, and the resource tracker of multiprocessing), and the next reindex can start at once."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the reindex has no worker processes")
+    index = tmp_path / "index"
+    cmd = [sys.executable, "-m", "search.cli", "reindex", "--full", ner, "--articles", str(corpus)]
+    proc = subprocess.Popen([*cmd, "--index", str(index)], cwd=ROOT, stderr=subprocess.DEVNULL)
+    family: set[int] = set()
+    try:
+        # wait until the workers have started working (they use CPU time), then a little more
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            family |= descendants(proc.pid)
+            if sum(cpu_seconds(p) for p in family) > 1.0:
+                break
+            time.sleep(0.02)
+        watch(proc, time.monotonic() + 0.3, family)
+        assert proc.poll() is None, "the reindex finished before it could be killed"
+        assert len(family) >= 2, family  # the workers (and the resource tracker) were seen
+        kill_and_check(proc, family)
+    finally:
+        with contextlib.suppress(OSError):
+            proc.kill()
+        proc.wait()
+    assert current_generation(index) is None  # nothing became live
+    summary = reindex(corpus, index, enrich=Enricher(ner=False), workers=2)  # no lock left behind
+    assert summary.added == 320
+
+
+DRIVER = """
+import sys
+from pathlib import Path
+from search import indexer
+from search.enrich import Enricher
+indexer.WORKER_ARTICLES = 32  # a new generation of workers every batch: children start all the time
+indexer.SEGMENT_DOCS = 100
+indexer.reindex(Path(sys.argv[1]), Path(sys.argv[2]), full=True, enrich=Enricher(ner=False), workers=2)
+"""
+
+
+@pytest.fixture(scope="module")
+def replaced(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], float]:
+    """The driver's command on one index for all trials, and how long an uninterrupted run takes here."""
+    index = tmp_path_factory.mktemp("replaced") / "index"
+    cmd = [sys.executable, "-c", DRIVER, str(corpus), str(index)]
+    started = time.monotonic()
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    assert len(stored(index)) == 320
+    return cmd, time.monotonic() - started
+
+
+@pytest.mark.parametrize("trial", range(6))
+def test_no_child_survives_a_kill_while_workers_are_replaced(
+    replaced: tuple[list[str], float], trial: int
+) -> None:
+    """Worker generations are replaced every batch here, so the kill often falls just before or after a
+    worker was started: a worker started a moment before its parent died must not outlive it either."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the reindex has no worker processes")
+    cmd, took = replaced
+    rng = random.Random(SEED + trial)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.DEVNULL)
+    family: set[int] = set()
+    try:
+        watch(proc, time.monotonic() + rng.uniform(0.2, 0.9) * took, family)
+        if proc.poll() is not None:
+            pytest.skip("the run finished before the kill")
+        kill_and_check(proc, family)
+    finally:
+        with contextlib.suppress(OSError):
+            proc.kill()
+        proc.wait()
+    assert len(stored(Path(cmd[-1]))) == 320  # the previous generation is still live and whole
+
+
+# ------------------------------------------------------------------------------- what the parallel path writes
+
+
+def test_parallel_run_writes_what_the_serial_run_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers, several segments and several worker generations give the documents of a serial run."""
+    articles = write_corpus(tmp_path / "articles", 700, seed=3)
+    monkeypatch.setattr(indexer, "SEGMENT_DOCS", 250)  # three segments
+    monkeypatch.setattr(indexer, "WORKER_ARTICLES", 160)  # a new generation every five batches
+    calls: list[tuple[int, int]] = []
+    parallel = reindex(
+        articles,
+        tmp_path / "parallel",
+        enrich=Enricher(ner=False),
+        workers=2,
+        progress=lambda stage, done, total: calls.append((done, total)),
+    )
+    serial = reindex(articles, tmp_path / "serial", enrich=Enricher(ner=False), workers=1)
+    assert parallel.added == serial.added == 700
+    assert calls[-1] == (700, 700) and len(calls) == 11  # every batch of 64, and the end
+    gen = IndexStore(tmp_path / "parallel").current()
+    assert len(gen.searcher().reader().leaf_readers()) == 3
+    a, b = stored(tmp_path / "parallel"), stored(tmp_path / "serial")
+    assert a == b
+    from .helpers import ids
+
+    for q in ("Regierung", "Atomprogramm", '"der Regierung"'):
+        assert sorted(ids(IndexStore(tmp_path / "parallel"), q)) == sorted(
+            ids(IndexStore(tmp_path / "serial"), q)
+        )
+
+
+def test_parallel_ner_run_gives_the_persons_of_a_serial_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With entity extraction: the same person and country values as a serial run, through worker
+    generations that learn the persons registered so far; an incremental run keeps them."""
+    from .conftest import SEEDS
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for i in range(220):
+        src = seeds[i % len(seeds)]
+        (articles / f"copy{i:03d}_{src.name}").write_bytes(src.read_bytes())
+    monkeypatch.setattr(indexer, "WORKER_ARTICLES", 64)  # a new generation every other batch
+    parallel = reindex(articles, tmp_path / "parallel", enrich=Enricher(), workers=2)
+    serial = reindex(articles, tmp_path / "serial", enrich=Enricher(), workers=1)
+    assert parallel.added == serial.added == 220
+    a, b = stored(tmp_path / "parallel"), stored(tmp_path / "serial")
+    assert {k: (v.get("person"), v.get("country")) for k, v in a.items()} == {
+        k: (v.get("person"), v.get("country")) for k, v in b.items()
+    }
+    assert "Kim Jong-un" in a[f"copy000_{seeds[0].stem}"]["person"].split(",")
+    # incremental, parallel: 210 changed articles; the workers learn the index's persons first
+    for path in sorted(articles.glob("*.txt"))[:210]:
+        path.write_text(path.read_text(encoding="utf-8") + "\n\nNachtrag.", encoding="utf-8")
+    again = reindex(articles, tmp_path / "parallel", enrich=Enricher(), workers=2)
+    assert again.updated == 210
+    c = stored(tmp_path / "parallel")
+    assert {k: v.get("person") for k, v in c.items()} == {k: v.get("person") for k, v in a.items()}
+
+
+class Crasher:
+    """An enricher whose worker process dies (as if killed by the kernel for lack of memory)."""
+
+    def __call__(self, articles):  # noqa: ANN001, ANN204
+        os._exit(3)
+
+
+def test_a_dying_worker_is_a_clear_error_and_keeps_the_index(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    reindex(corpus, index, enrich=Enricher(ner=False), workers=2)
+    live = current_generation(index)
+    with pytest.raises(ReindexError, match="worker process died"):
+        reindex(corpus, index, full=True, enrich=Crasher(), workers=2)
+    assert current_generation(index) == live
+    assert [p.name for p in index.glob("gen-*")] == [live.name]  # the unfinished generation is gone
+
+
+def test_chunked_posting_pool_writes_the_same_postings(tmp_path: Path) -> None:
+    """The posting buffer that spills its runs in chunks gives exactly Whoosh's postings."""
+    from whoosh import index as whoosh_index
+
+    articles = write_corpus(tmp_path / "articles", 120, seed=5)
+    plan = indexer._scan(articles, {}, True)
+    docs = [doc for _, doc, _, _ in indexer._prepare(plan.add, None)]
+
+    def postings(folder: Path, chunked: bool) -> dict:
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        writer = indexer._writer(ix, 1) if chunked else ix.writer(limitmb=1)  # 1 MB: many spilled runs
+        assert isinstance(writer.pool, indexer._ChunkedPostingPool) == chunked
+        for doc in docs:
+            writer.add_document(**doc)
+        if chunked:
+            assert writer.pool.runs  # it did spill
+        writer.commit()
+        reader = ix.reader()
+        return {
+            (field, term): list(
+                reader.postings(field, term).items_as("positions" if field == "exact" else "weight")
+            )
+            for field in ("title", "body", "exact", "parts", "person", "id")
+            for term in reader.lexicon(field)
+        }
+
+    assert postings(tmp_path / "chunked", True) == postings(tmp_path / "plain", False)
+
+
+# ------------------------------------------------------------------------- memory-bounded entity extraction
+
+
+def test_split_text_puts_the_text_back_together() -> None:
+    rng = random.Random(SEED)
+    text = "\n\n".join(article_text(rng, 6) for _ in range(30))
+    pieces = split_text(text, 2_000)
+    assert "".join(p for _, p in pieces) == text
+    assert all(len(p) <= 2_000 for _, p in pieces)
+    assert all(text[o : o + len(p)] == p for o, p in pieces)
+    assert all(p.endswith("\n\n") for _, p in pieces[:-1])  # at paragraph breaks when there are some
+    word = "x" * 5_000
+    assert [len(p) for _, p in split_text(word, 2_000)] == [2_000, 2_000, 1_000]  # one endless word
+
+
+class RecordingExtractor:
+    """Stands in for EntityExtractor: one 'country' span per occurrence of 'Nordkorea', and the texts seen."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.batch_sizes: list[int] = []
+
+    def extract_many(self, texts, batch_size=32):  # noqa: ANN001, ANN201
+        from search.entities import ArticleEntities
+
+        self.batch_sizes.append(batch_size)
+        for text in texts:
+            self.texts.append(text)
+            spans, start = [], text.find("Nordkorea")
+            while start >= 0:
+                spans.append((start, start + 9, "COUNTRY", "KP"))
+                start = text.find("Nordkorea", start + 1)
+            yield ArticleEntities(
+                persons={"Kim Jong-un": 1},
+                person_aliases={"Kim Jong-un": ["Kim"]},
+                countries={"KP": len(spans)},
+                spans=spans,
+            )
+
+
+def test_long_texts_reach_the_pipeline_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No text longer than NER_BATCH_CHARS reaches spaCy (which refuses texts over 1,000,000 characters and
+    needs ~2.5 KB per character); the pieces' entities are merged with spans pointing into the whole text."""
+    monkeypatch.setattr(enrich_module, "NER_BATCH_CHARS", 1_000)
+    monkeypatch.setattr(enrich_module, "NER_PIECE_CHARS", 500)
+    rng = random.Random(SEED)
+    long_text = "\n\n".join(f"{article_text(rng, 1)} Nordkorea." for _ in range(40))
+    texts = ["Kurz: Nordkorea.", long_text, "Noch ein kurzer Text."]
+    ex = RecordingExtractor()
+    found = extract_entities(ex, texts)
+    assert len(found) == 3
+    assert max(len(t) for t in ex.texts) <= 500 and len(ex.texts) > 3
+    (size,) = ex.batch_sizes
+    batches = [ex.texts[i : i + size] for i in range(0, len(ex.texts), size)]
+    assert size == 1 or all(sum(map(len, b)) <= 1_000 for b in batches)
+    merged = found[1]
+    assert merged.countries == {"KP": long_text.count("Nordkorea")}
+    assert [long_text[s:e] for s, e, _, _ in merged.spans] == ["Nordkorea"] * long_text.count("Nordkorea")
+    assert merged.persons["Kim Jong-un"] == len(split_text(long_text, 500))
+    assert found[0].spans == [(6, 15, "COUNTRY", "KP")] and found[2].spans == []
+    assert extract_entities(ex, []) == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_texts_are_arranged_into_batches_within_the_budget(seed: int) -> None:
+    """nlp.pipe cuts consecutive batches of one size: the order and size keep every batch within the
+    character budget, with batches as large as that allows (small batches cost CPU time)."""
+    rng = random.Random(seed)
+    lengths = [int(rng.lognormvariate(8.4, 0.7)) for _ in range(rng.randint(1, 80))]
+    lengths = [min(n, 40_000) for n in lengths]  # pieces are never longer than NER_PIECE_CHARS
+    order, size = enrich_module._arrange(lengths, 60_000, 16)
+    assert sorted(order) == list(range(len(lengths)))
+    batches = [[lengths[i] for i in order[k : k + size]] for k in range(0, len(order), size)]
+    assert size == 1 or max(map(sum, batches)) <= 60_000
+    assert 1 <= size <= 16
+    if len(lengths) >= 40 and sum(lengths) < 8 * 60_000 // 2 and max(lengths) < 30_000:
+        assert size >= 8  # typical news articles (~5,000 characters) still go 8 or more at a time
+
+
+def test_a_primed_enricher_loads_nothing_until_it_extracts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Priming only remembers the persons (the writer process never loads spaCy); the extractor learns
+    them before its first extraction."""
+    learned: list = []
+
+    class Extractor:
+        def learn(self, entities):  # noqa: ANN001, ANN202
+            learned.extend(entities)
+
+        def extract_many(self, texts, batch_size=32):  # noqa: ANN001, ANN202
+            return iter([])
+
+    loads: list[str] = []
+
+    def fake_extractor(model: str) -> Extractor:
+        loads.append(model)
+        return Extractor()
+
+    monkeypatch.setattr(enrich_module, "_extractor", fake_extractor)
+    e = Enricher()
+    e.prime({"Kim Jong-un": ["Kim Jong Un"]})
+    assert loads == [] and e.registry == {"Kim Jong-un": ["Kim Jong Un"]}
+    assert e([]) == []
+    assert [x.person_aliases for x in learned] == [{"Kim Jong-un": ["Kim Jong Un"]}]
+    e([])
+    assert len(learned) == 1  # taught once
