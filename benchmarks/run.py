@@ -4,7 +4,9 @@
                              [--http SECONDS] [--write-md] [--workdir DIR] [--queries N] [--repeat R]
     python -m benchmarks.run --scaling [--sizes 1000,10000,41242,100000] [--write-md]
 
-Steps of one run (everything under ``--workdir``, default /tmp/nachrichtensuche-bench; nothing in the repo):
+Steps of one run (corpora, indexes and servers under ``--workdir``, default /tmp/nachrichtensuche-bench;
+the results as JSON under ``--results``, default ``benchmarks/results/`` in the repository, committed so that
+BENCHMARKS.md can be re-rendered and compared on another machine):
 
 1. the articles folder (FANG-COVID's first N articles, or the synthetic generator; reused when present);
 2. ``python -m search.cli reindex --full`` as a subprocess, sampling the RSS of its process tree (workers
@@ -13,7 +15,7 @@ Steps of one run (everything under ``--workdir``, default /tmp/nachrichtensuche-
    JSON endpoint's function), after one warm-up pass, plus the facet part alone (``filter_masks`` +
    ``facet_values`` on the same masks), interleaved with the same requests in Tantivy;
 4. ``search serve`` driven by wrk (or a bounded Python load generator) for ``--http`` seconds;
-5. results as JSON in ``WORKDIR/results/``; ``--write-md`` renders them into BENCHMARKS.md between the
+5. results as JSON in ``--results``; ``--write-md`` renders them into BENCHMARKS.md between the
    ``perf`` markers (other sections of the file are kept).
 
 ``--scaling`` runs the sizes with fewer repetitions and no HTTP: FANG-COVID up to its 41,242 articles,
@@ -50,6 +52,7 @@ MD_PATH = PROJECT_ROOT / "BENCHMARKS.md"
 MD_START = "<!-- perf:start -->"
 MD_END = "<!-- perf:end -->"
 DEFAULT_WORKDIR = Path("/tmp/nachrichtensuche-bench")
+DEFAULT_RESULTS = PROJECT_ROOT / "benchmarks" / "results"
 SAMPLE_EVERY = 0.2
 SCALING_SIZES = (1000, 10000, FANG_SIZE, 100000)
 _PLACEHOLDER = re.compile(r"@top:(\w+):(\d+)\Z")
@@ -482,7 +485,7 @@ def load_snapshot() -> dict:
 def run_one(
     args: argparse.Namespace, corpus: str, size: int | None, repeat: int, http: int, tag: str
 ) -> dict:
-    """Corpus, reindex, queries (+ Tantivy), HTTP for one corpus and size; saved as JSON in the workdir."""
+    """Corpus, reindex, queries (+ Tantivy), HTTP for one corpus and size; saved as JSON in ``args.results``."""
     from benchmarks import tantivy_ref
 
     workdir: Path = args.workdir
@@ -490,7 +493,7 @@ def run_one(
     info = build_corpus(corpus, size, workdir)
     key = f"{info.name}-{info.articles}-{'ner' if args.ner else 'noner'}"
     index = workdir / "index" / key
-    results_dir = workdir / "results"
+    results_dir: Path = args.results
     results_dir.mkdir(parents=True, exist_ok=True)
     print(
         f"[{key}] {info.description}: {info.articles:,} articles, {info.chars / 1e6:.1f} M chars", flush=True
@@ -509,7 +512,7 @@ def run_one(
             f"no-op {reindex['noop_seconds']} s",
             flush=True,
         )
-        _save(previous, {"reindex": reindex, "partial": True})
+        _save(previous, {"reindex": reindex, "partial": True, "date": _now(), "corpus": info.to_json()})
     if args.reindex_only:
         return {"key": key, "reindex": reindex}
     no_ner = None
@@ -568,7 +571,7 @@ def run_one(
     result = {
         "tag": tag,
         "key": key,
-        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "date": _now(),
         "command": "python -m benchmarks.run " + shlex.join(sys.argv[1:]),
         "machine": machine(),
         "code": code_version(),
@@ -612,6 +615,10 @@ def ratios(reindex: dict, tv_index: dict | None, q: dict) -> dict:
         if reindex.get("cpu_seconds") and tv_index.get("cpu_seconds")
         else None,
     }
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
 
 
 def _save(path: Path, data: dict) -> None:
@@ -834,28 +841,27 @@ def update_md(section: str, path: Path = MD_PATH) -> None:
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
-def saved_results(workdir: Path, tag: str = "", partial: bool = False) -> list[dict]:
-    """Results of earlier runs in the workdir (``tag``: only ``main`` or ``scaling`` runs).
+def saved_results(results: Path, tag: str = "", partial: bool = False) -> list[dict]:
+    """Results of earlier runs in ``results`` (``tag``: only ``main`` or ``scaling`` runs).
 
     With ``partial``, runs that stopped after the reindex count too (the scaling table shows their
     reindex figures).
     """
     out = []
-    for path in sorted((workdir / "results").glob(f"{tag}*.json")):
+    for path in sorted(results.glob(f"{tag}*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         if not data.get("partial") and "queries" in data:
             out.append(data)
         elif partial and "reindex" in data:
             key = path.stem.split("-", 1)[1]
-            name, size = key.split("-")[0], int(key.split("-")[1])
-            mtime = dt.datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds")
-            chars = None
-            mark = workdir / "articles" / f"{name}-{size}" / ".complete.json"
-            if mark.is_file():
-                chars = json.loads(mark.read_text(encoding="utf-8")).get("chars")
-            corpus = {"name": name, "articles": size, "chars": chars}
             out.append(
-                {"key": key, "date": mtime, "corpus": corpus, "reindex": data["reindex"], "queries": {}}
+                {
+                    "key": key,
+                    "date": data["date"],
+                    "corpus": data["corpus"],
+                    "reindex": data["reindex"],
+                    "queries": {},
+                }
             )
     return out
 
@@ -904,7 +910,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--note", action="append", help="a remark for BENCHMARKS.md (repeatable)")
     ap.add_argument("--md-only", action="store_true", help="only re-render BENCHMARKS.md from saved results")
     ap.add_argument("--md-path", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
-    ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="corpora, indexes (large)")
+    ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results as JSON (committed)")
     return ap.parse_args(argv)
 
 
@@ -913,6 +920,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     args = parse_args(argv)
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    args.results = args.results.resolve()
     result = None
     try:
         if args.md_only:
@@ -930,11 +938,11 @@ def main(argv: list[str] | None = None) -> dict | None:
         print(f"skipped: {exc}", flush=True)
         return None
     if args.write_md:
-        mains = saved_results(args.workdir, "main")
+        mains = saved_results(args.results, "main")
         latest = max(mains, key=lambda r: r["date"]) if mains else None
         if latest and args.md_only and args.note:
             latest["notes"] = list(args.note)
-        rows = latest_per_size(saved_results(args.workdir, partial=True))
+        rows = latest_per_size(saved_results(args.results, partial=True))
         update_md(render_md(latest, rows), args.md_path)
         print(f"updated {args.md_path}", flush=True)
     return result

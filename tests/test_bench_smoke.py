@@ -22,7 +22,8 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     md.write_text("# Benchmarks\n\n## Ranking quality\n\nkept as is\n", encoding="utf-8")
     http = 2 if shutil.which("wrk") else 0
     argv = ["--corpus", "synthetic", "--size", "50", "--no-ner", "--queries", "12", "--repeat", "1"]
-    argv += ["--http", str(http), "--workdir", str(tmp_path / "work"), "--write-md", "--md-path", str(md)]
+    argv += ["--http", str(http), "--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "results")]
+    argv += ["--write-md", "--md-path", str(md)]
     result = bench.main(argv)
 
     rx = result["reindex"]
@@ -44,7 +45,7 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
         assert result["http"]["requests"] > 0
         assert result["http"]["non_2xx"] == 0
 
-    saved = json.loads((tmp_path / "work" / "results" / "main-synthetic-50-noner.json").read_text())
+    saved = json.loads((tmp_path / "results" / "main-synthetic-50-noner.json").read_text())
     assert saved["key"] == "synthetic-50-noner"
     text = md.read_text(encoding="utf-8")
     assert "## Ranking quality\n\nkept as is" in text  # sections of others are kept
@@ -106,12 +107,13 @@ def test_scaling_series_uses_synthetic_text_above_fang_covid(
     monkeypatch.setenv("SEARCH_CACHE_SIZE", "0")  # time searches, not the response cache
     md = tmp_path / "BENCHMARKS.md"
     argv = ["--scaling", "--sizes", "20,45", "--no-ner", "--no-tantivy", "--queries", "6", "--repeat", "1"]
-    result = bench.main([*argv, "--workdir", str(tmp_path / "work"), "--write-md", "--md-path", str(md)])
+    argv += ["--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "results")]
+    result = bench.main([*argv, "--write-md", "--md-path", str(md)])
 
     assert result["corpus"]["name"] == "synthetic" and result["corpus"]["articles"] == 45
     assert result["reindex"]["articles"] == 45 and result["queries"]["ours"]["samples"] == 6
     fang_there = any(corpora.FANG_DIR.glob("*.jsonl.gz"))
-    saved = sorted(p.name for p in (tmp_path / "work" / "results").glob("scaling-*.json"))
+    saved = sorted(p.name for p in (tmp_path / "results").glob("scaling-*.json"))
     assert saved == ["scaling-fang-20-noner.json"] * fang_there + ["scaling-synthetic-45-noner.json"]
     text = md.read_text(encoding="utf-8")
     assert "### Scaling" in text and "| 45 | synthetic |" in text
