@@ -66,7 +66,7 @@ from .ingest import (
     read_sidecar,
 )
 from .models import Article, ReindexSummary, Skipped
-from .schema import build_schema
+from .schema import build_schema, mention_values
 
 POINTER = "CURRENT"
 GEN_PREFIX = "gen-"
@@ -77,7 +77,7 @@ PERSONS = "persons.json"  # canonical persons with aliases, to keep names consis
 KEEP_PREVIOUS = 2  # older generations kept for readers that still have them open
 # Bump when analysis or schema change in a way that makes old generations incompatible: the next
 # reindex then rebuilds fully instead of mixing old and new documents.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: person_mentions / country_mentions fields
 BATCH = 64
 PARALLEL_MIN = 200  # fewer changed articles than this are prepared in the main process
 # Parallel path (see the module docstring). Batches submitted ahead of the writer: enough to keep the workers
@@ -694,6 +694,7 @@ def _build(
             else:
                 if canon is not None:
                     canon.apply(doc)
+                _add_mentions(doc)
                 if doc["id"] in plan.old_ids:
                     writer.delete_by_term("id", doc["id"])
                 writer.add_document(**doc)
@@ -715,6 +716,14 @@ def _build(
         writer.cancel()
         raise
     return written
+
+
+def _add_mentions(doc: dict) -> None:
+    """The mention-count fields from the entity detail (after the persons got their run-wide spelling)."""
+    ents = doc.get("entities") or {}
+    for key, field in (("persons", "person_mentions"), ("countries", "country_mentions")):
+        if ents.get(key):
+            doc[field] = mention_values(ents[key])
 
 
 class _ChunkedPostingPool(PostingPool):

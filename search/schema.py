@@ -22,6 +22,19 @@ def _keyword() -> KEYWORD:
     return KEYWORD(stored=True, commas=True, lowercase=False, scorable=False)
 
 
+MAX_MENTIONS = 50  # mentions counted per article and value (beyond that an article is about it anyway)
+MENTION_FIELDS = {"person": "person_mentions", "country": "country_mentions"}  # facet -> mention field
+
+
+def _mentions() -> KEYWORD:
+    return KEYWORD(stored=False, commas=True, lowercase=False, scorable=True)
+
+
+def mention_values(counts: dict[str, int]) -> str:
+    """The value of a mention field: each value repeated as often as it is mentioned (capped)."""
+    return ",".join(v for v, n in sorted(counts.items()) for _ in range(max(1, min(int(n), MAX_MENTIONS))))
+
+
 def build_schema() -> Schema:
     """A fresh schema object (Whoosh pickles it into each index generation)."""
     return Schema(
@@ -46,6 +59,11 @@ def build_schema() -> Schema:
         country=_keyword(),
         published=_keyword(),
         mentioned=_keyword(),
+        # How often the article mentions each person and country: the value repeated once per mention (up
+        # to MAX_MENTIONS), so the term frequency is the count. Not stored; ranks an article about a person
+        # above one that names them in passing when that person is filtered on.
+        person_mentions=_mentions(),
+        country_mentions=_mentions(),
         # Per-article detail the result list and article page show: mention counts, aliases, spans.
         entities=STORED(),
     )

@@ -114,6 +114,14 @@ class Scorer:
         norm = K1 * (1 - B + B * self.lengths[field][p.ids] / self.avg[field])
         return p.ids, (boost * idf * p.tf * (K1 + 1) / (p.tf + norm)).astype(np.float32)
 
+    def mentions(self, field: str, values: tuple[str, ...] | list[str]) -> np.ndarray:
+        """How often each document mentions any of ``values`` (the term frequencies of a mention field)."""
+        out = np.zeros(self.ndocs, dtype=np.float32)
+        for value in values:
+            p = self.postings(field, value)
+            out[p.ids] += p.tf
+        return out
+
     # --------------------------------------------------------------------------------- evaluation
 
     def evaluate(self, q: wq.Query, searcher) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001

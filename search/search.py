@@ -30,6 +30,7 @@ from .highlight import query_terms, snippets
 from .labels import country_codes, country_label, locale_or_default
 from .query import MAX_EXPANSIONS, Compiler, ParsedQuery, parse
 from .query import Word as QWord
+from .schema import MENTION_FIELDS
 from .scoring import Scorer
 from .store import Generation, IndexStore
 
@@ -37,6 +38,10 @@ SORTS = ("relevance", "newest", "oldest")
 SUGGEST_BELOW = 3  # offer "Meinten Sie ...?" when fewer hits than this
 SOME_MIN_SHARE = 0.0  # share of content words a "some words" hit must match (0: any one)
 COORDINATION = 0.9  # Whoosh's coordination bonus for documents matching more of the words
+# A filtered person or country ranks the articles that mention it often first: with a text query the
+# score is multiplied by 1 + MENTION_BOOST * ln(1 + mentions) (1 mention: x1.21, 10: x1.72); without one,
+# the articles are ordered by their mentions (ties: newest first) instead of by date alone.
+MENTION_BOOST = 0.3
 
 
 @dataclass(frozen=True)
@@ -209,6 +214,10 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
             total = int(matched.sum())
             match = "some"
     empty = isinstance(text_query, wq.Every)
+    weight = _mention_weight(gen, request.filters) if total else None
+    if weight is not None:
+        score = np.log1p(weight) if empty else score * (1 + MENTION_BOOST * np.log1p(weight))
+        empty = False  # ranked by mentions, not by date
     results = _page(gen, score, matched, parsed, request, lang, empty) if total else []
     facets, totals = facet_values(
         cols, base, masks, request.filters, lang=lang, size=request.facet_size, prefix=request.facet_prefix
@@ -228,6 +237,15 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
         sort=request.sort,
         match=match,
     )
+
+
+def _mention_weight(gen: Generation, filters: dict[str, tuple[str, ...]]) -> np.ndarray | None:
+    """Per document: how often it mentions the selected persons and countries (None: none selected)."""
+    selected = [(MENTION_FIELDS[f], vals) for f, vals in filters.items() if vals and f in MENTION_FIELDS]
+    if not selected:
+        return None
+    sc = scorer(gen)
+    return sum((sc.mentions(field, vals) for field, vals in selected), np.zeros(sc.ndocs, dtype=np.float32))
 
 
 def _some_words(
