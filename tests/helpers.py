@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from search.indexer import reindex
 from search.search import SearchRequest, search
 from search.store import IndexStore
+from search.synthetic import article_text
 
 
 def build_index(tmp_path: Path, docs: dict[str, str], enrich=None) -> IndexStore:  # noqa: ANN001
@@ -24,3 +26,12 @@ def ids(store: IndexStore, q: str, **kwargs) -> list[str]:  # noqa: ANN003
     kwargs.setdefault("per_page", 100)
     resp = search(store, SearchRequest(q=q, **kwargs))
     return [r["id"] for r in resp.results]
+
+
+def short_articles(folder: Path, count: int, seed: int, prefix: str = "a") -> Path:
+    """``count`` short synthetic articles (2-4 paragraphs) in ``folder``: enough for the parallel reindex path."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True)
+    for i in range(count):
+        (folder / f"{prefix}_{i:04d}.txt").write_text(article_text(rng, rng.randint(2, 4)), encoding="utf-8")
+    return folder

@@ -29,6 +29,7 @@ from search.store import IndexStore
 from search.synthetic import article_text, write_corpus
 
 from .conftest import ROOT
+from .helpers import short_articles
 from .procs import cpu_seconds, descendants, kill_and_check, watch
 
 SEED = 20240611
@@ -37,12 +38,7 @@ SEED = 20240611
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """320 short articles: a full run takes the parallel path (>= PARALLEL_MIN), five batches."""
-    rng = random.Random(SEED)
-    folder = tmp_path_factory.mktemp("parallel") / "articles"
-    folder.mkdir()
-    for i in range(320):
-        (folder / f"p_{i:03d}.txt").write_text(article_text(rng, rng.randint(2, 4)), encoding="utf-8")
-    return folder
+    return short_articles(tmp_path_factory.mktemp("parallel") / "articles", 320, SEED, prefix="p")
 
 
 def stored(index: Path) -> dict[str, dict]:
