@@ -400,13 +400,16 @@ def eval_cmd(folder: Path, limit: int | None, ner: bool, workdir: Path | None) -
 
 
 def _warm_up(app) -> None:  # noqa: ANN001
-    """Load word lists, facet columns and the scorer before the first visitor waits for them."""
+    """Load word lists, facet columns, the scorer and the spelling vocabulary before the first visitor
+    waits for them."""
     from .compounds import zipf
-    from .search import SearchRequest, search
+    from .search import SearchRequest, search, vocabulary
 
     zipf("warmup")
     try:
-        search(app.extensions["search_store"], SearchRequest(q="Programm"))
+        store = app.extensions["search_store"]
+        search(store, SearchRequest(q="Programm"))
+        vocabulary(store.current())
     except SearchError as exc:  # an empty or missing index is reported by the pages themselves
         click.echo(f"warning: {exc.message}", err=True)
 

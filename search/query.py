@@ -350,10 +350,17 @@ def _positive_words(node: object) -> list[str]:
 class Compiler:
     """Tree -> Whoosh query against one reader (needed to expand ``*``/``~`` and to resolve entity names)."""
 
-    def __init__(self, reader: IndexReader, resolve_country=None, resolve_person=None):  # noqa: ANN001
+    def __init__(self, reader: IndexReader, resolve_country=None, resolve_person=None, within=None):  # noqa: ANN001
         self.reader = reader
         self.resolve_country = resolve_country
         self.resolve_person = resolve_person
+        # words of the index within an edit distance (spelling.Vocabulary.within); Whoosh's by default
+        self.within = within or (
+            lambda text, maxdist: [
+                t.decode("utf-8") if isinstance(t, bytes) else t
+                for t in reader.terms_within("exact", text, maxdist, prefix=1)
+            ]
+        )
         self.keep_stopwords = False
         # "some words" mode: compound parts of a query word count too (with a low weight)
         self.loose = False
@@ -469,9 +476,9 @@ class Compiler:
         limits.check("expanding * and ~")
         if len(text) < 3:
             return [text]
-        terms = self.reader.terms_within("exact", text, maxdist, prefix=1)
-        ranked = sorted(terms, key=lambda t: -self.reader.doc_frequency("exact", t))
-        return [t.decode("utf-8") if isinstance(t, bytes) else t for t in ranked[:MAX_EXPANSIONS]]
+        terms = self.within(text, maxdist)
+        limits.check("expanding * and ~")
+        return sorted(terms, key=lambda t: (-self.reader.doc_frequency("exact", t), t))[:MAX_EXPANSIONS]
 
     def _expanded(self, fieldname: str, terms: list[str], what: str) -> wq.Query | None:
         if not terms:

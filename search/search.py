@@ -32,6 +32,7 @@ from .query import MAX_EXPANSIONS, Compiler, ParsedQuery, parse
 from .query import Word as QWord
 from .schema import MENTION_FIELDS
 from .scoring import Scorer
+from .spelling import Vocabulary
 from .store import Generation, IndexStore
 
 SORTS = ("relevance", "newest", "oldest")
@@ -197,7 +198,10 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
     cols = columns(gen)
     parsed = parse(request.q)
     compiler = Compiler(
-        searcher.reader(), resolve_country=country_codes, resolve_person=_person_resolver(cols)
+        searcher.reader(),
+        resolve_country=country_codes,
+        resolve_person=_person_resolver(cols),
+        within=lambda text, maxdist: vocabulary(gen).within(text, maxdist),
     )
     text_query = compiler.compile(parsed.tree)
     limits.check("expanding the query")
@@ -237,6 +241,11 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
         sort=request.sort,
         match=match,
     )
+
+
+def vocabulary(gen: Generation) -> Vocabulary:
+    """The generation's vocabulary for spelling suggestions and ``word~`` (read on first use)."""
+    return gen.cached("vocabulary", lambda g: Vocabulary(g.searcher().reader()))
 
 
 def _mention_weight(gen: Generation, filters: dict[str, tuple[str, ...]]) -> np.ndarray | None:
@@ -412,8 +421,8 @@ def _suggest(
         if own:
             continue  # a word of the index is not a typo; only unknown words get a suggestion
         candidates = [
-            (reader.doc_frequency("exact", t), t.decode() if isinstance(t, bytes) else t)
-            for t in reader.terms_within("exact", folded, 2 if len(lower) > 6 else 1, prefix=1)
+            (reader.doc_frequency("exact", t), t)
+            for t in vocabulary(gen).within(folded, 2 if len(lower) > 6 else 1)
         ]
         better = [c for c in candidates if c[0] > own and c[1] != folded]
         if better:
