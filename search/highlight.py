@@ -219,7 +219,7 @@ MAX_REGIONS = 3  # regions analysed per text: those with the most distinct candi
 MAX_REGION = 3 * WINDOW  # a region stops growing here, so a word found all over a long text stays cheap
 
 
-def _term_pattern(term: str) -> str:
+def term_pattern(term: str) -> str:
     """A regex for every spelling that folds to ``term`` (``ss`` also matches ``ß``, ``a`` also ``ä``/``ae``)."""
     out = []
     i = 0
@@ -239,7 +239,7 @@ def _prefilter(keys: frozenset[str]) -> re.Pattern | None:
     compound parts substrings of it); only those places are analysed."""
     if not keys:
         return None
-    return re.compile("|".join(sorted((_term_pattern(k) for k in keys), key=len, reverse=True)))
+    return re.compile("|".join(sorted((term_pattern(k) for k in keys), key=len, reverse=True)))
 
 
 def _keys(terms: Terms) -> frozenset[str]:
