@@ -177,7 +177,7 @@ def facet_values(
             )
         totals[facet] = len(nonzero)
         if facet in CHRONOLOGICAL:
-            ordinals = nonzero.tolist()
+            ordinals = _shown_dates(col, nonzero, counts, selected, size)
         else:
             rank = col.label_rank(facet, lang)
             ordinals = nonzero[np.lexsort((rank[nonzero], -counts[nonzero]))][:size].tolist()
@@ -201,6 +201,20 @@ def facet_values(
                 shown[len(ordinals) :], key=lambda e: (-e["count"], e["label"].lower())
             )
     return out, totals
+
+
+def _shown_dates(
+    col: Column, nonzero: np.ndarray, counts: np.ndarray, selected: tuple[str, ...], size: int
+) -> list[int]:
+    """Ordinals of the years :func:`_date_tree` will show and of their months (only these are labelled):
+    the ``size`` years with most articles, and the years of selected values."""
+    idx = nonzero.tolist()
+    years = [i for i in idx if len(col.values[i]) == 4]
+    if len(years) <= size:
+        return idx
+    kept = {col.values[i] for i in sorted(years, key=lambda i: (-int(counts[i]), col.values[i]))[:size]}
+    kept |= {v[:4] for v in selected}
+    return [i for i in idx if col.values[i][:4] in kept]
 
 
 def _entry(facet: str, value: str, count: int, selected: bool, lang: str) -> dict:

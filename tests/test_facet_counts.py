@@ -36,3 +36,41 @@ def test_counts_equal_a_plain_count(density: float, seed: int) -> None:
 def test_empty_column() -> None:
     col = Column([], {}, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
     assert col.counts(np.ones(10, dtype=bool)).tolist() == []
+
+
+@pytest.mark.parametrize("selected", [(), ("1951",), ("1950-03",), ("2031-01",)])
+def test_only_the_shown_years_are_labelled_and_the_tree_is_unchanged(selected: tuple[str, ...]) -> None:
+    """Date facets label only the years they show (and those years' months): the same tree as labelling
+    every value first."""
+    from search.facets import Columns, _date_tree, _entry, facet_values
+
+    rng = np.random.default_rng(5)
+    ndocs = 3_000
+    values = sorted(
+        {str(y) for y in range(1950, 2031)} | {f"{y}-{m:02d}" for y in range(1950, 2031) for m in (1, 3, 7)}
+    )
+    pairs = {
+        (int(d), int(v))
+        for d, v in zip(rng.integers(0, ndocs, 9_000), rng.integers(0, len(values), 9_000), strict=True)
+    }
+    ordered = sorted(pairs, key=lambda p: (p[1], p[0]))
+    col = Column(
+        values,
+        {v: i for i, v in enumerate(values)},
+        np.array([d for d, _ in ordered], dtype=np.int32),
+        np.array([v for _, v in ordered], dtype=np.int32),
+    )
+    cols = Columns(ndocs, np.ones(ndocs, dtype=bool), {"mentioned": col})
+    match = rng.random(ndocs) < 0.5
+    filters = {"mentioned": selected}
+    got, _ = facet_values(cols, match, {}, filters, size=10)
+    counts = col.counts(match)
+    everything = {
+        v: _entry("mentioned", v, int(counts[i]), v in selected, "de")
+        for i, v in enumerate(values)
+        if counts[i]
+    }
+    for v in selected:
+        everything.setdefault(v, _entry("mentioned", v, 0, True, "de"))
+    assert got["mentioned"] == _date_tree(everything, 10)
+    assert 10 <= len(got["mentioned"]) <= 11
