@@ -648,8 +648,8 @@ def render_md(main: dict | None, scaling: list[dict]) -> str:
     """The perf section of BENCHMARKS.md from saved results (a main run and/or scaling rows)."""
     lines = [MD_START, "## Performance at archive scale", ""]
     lines.append(
-        "Written by `python -m benchmarks.run` (see its docstring); figures from the run's JSON in "
-        "`WORKDIR/results/`. Timings on a shared two-core machine are noisy: read the ratios to Tantivy "
+        "Written by `python -m benchmarks.run` (see its docstring); figures from the run JSON files in "
+        "`benchmarks/results/`. Timings on a shared two-core machine are noisy: read the ratios to Tantivy "
         "(measured in the same run, interleaved request by request) rather than the absolute numbers."
     )
     lines.append("")
@@ -806,7 +806,7 @@ def render_md(main: dict | None, scaling: list[dict]) -> str:
             "",
             "### Scaling",
             "",
-            "Every run in the working folder, newest per corpus, size and NER setting (FANG-COVID: its first N "
+            "Every saved run in `benchmarks/results/`, newest per corpus, size and NER setting (FANG-COVID: its first N "
             "articles; synthetic: `search.synthetic`). Wall times under the load of the day: compare CPU seconds.",
             "",
             "| articles | corpus | M chars | NER | reindex s (CPU s) | articles/s | peak RSS MB | index MB | no-op s "
