@@ -37,21 +37,19 @@ class Column:
 
     values: list[str]
     ordinal: dict[str, int]
-    docs: np.ndarray  # int32, document number of each pair
+    docs: np.ndarray  # int32, document number of each pair (sorted by document, see __post_init__)
     ords: np.ndarray  # int32, value ordinal of each pair
     _ranks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    # The same pairs grouped by document: the ordinals of document d are by_doc[offsets[d]:offsets[d + 1]]
-    # (to count over few matching documents without a pass over every pair).
-    by_doc: np.ndarray = field(init=False, repr=False)
+    # The pairs of document d are [offsets[d], offsets[d + 1]): counting over few matching documents then
+    # reads only their pairs instead of every pair.
     offsets: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         order = np.argsort(self.docs, kind="stable")
-        self.by_doc = self.ords[order]
-        ndocs = int(self.docs.max()) + 1 if len(self.docs) else 0
-        self.offsets = np.concatenate(([0], np.cumsum(np.bincount(self.docs, minlength=ndocs)))).astype(
-            np.int64
-        )
+        self.docs, self.ords = self.docs[order], self.ords[order]
+        ndocs = int(self.docs[-1]) + 1 if len(self.docs) else 0
+        self.offsets = np.zeros(ndocs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.docs, minlength=ndocs), out=self.offsets[1:])
 
     def label_rank(self, facet: str, lang: str) -> np.ndarray:
         """Each value's position in label order (case-insensitive), computed once per generation and language."""
@@ -89,7 +87,7 @@ class Column:
             return np.bincount(self.ords[match[self.docs]], minlength=len(self.values))
         # indices of every pair of the matching documents: each run starts[i] .. starts[i] + lens[i]
         idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
-        return np.bincount(self.by_doc[idx], minlength=len(self.values))
+        return np.bincount(self.ords[idx], minlength=len(self.values))
 
 
 @dataclass
@@ -193,7 +191,7 @@ def facet_values(
                     continue
                 entries[value] = _entry(facet, value, int(counts[i]) if i is not None else 0, True, lang)
         if facet in CHRONOLOGICAL:
-            out[facet] = _date_tree(entries, size)
+            out[facet] = _date_tree(entries)
         else:
             shown = list(entries.values())
             head = sorted(shown[: len(ordinals)], key=lambda e: (-e["count"], e["label"].lower()))
@@ -206,8 +204,8 @@ def facet_values(
 def _shown_dates(
     col: Column, nonzero: np.ndarray, counts: np.ndarray, selected: tuple[str, ...], size: int
 ) -> list[int]:
-    """Ordinals of the years :func:`_date_tree` will show and of their months (only these are labelled):
-    the ``size`` years with most articles, and the years of selected values."""
+    """Ordinals of the years to show and of their months (only these are labelled): all years when there
+    are at most ``size``, else the ``size`` years with most articles, plus the years of selected values."""
     idx = nonzero.tolist()
     years = [i for i in idx if len(col.values[i]) == 4]
     if len(years) <= size:
@@ -226,24 +224,14 @@ def _matches_prefix(value: str, lab: str, prefix: str) -> bool:
     return any(w.startswith(prefix) for text in (value, lab) for w in text.lower().replace("-", " ").split())
 
 
-def _date_tree(entries: dict[str, dict], size: int) -> list[dict]:
-    """Years in chronological order, each with its months as ``children``.
-
-    With more years than ``size``, the ``size`` years with most articles are shown (and selected ones).
-    """
+def _date_tree(entries: dict[str, dict]) -> list[dict]:
+    """Years in chronological order, each with its months as ``children`` (the years were chosen by
+    :func:`_shown_dates`)."""
     months: dict[str, list[dict]] = {}
     for v, e in entries.items():
         if len(v) == 7:
             months.setdefault(v[:4], []).append(e)
-    years = [e for v, e in entries.items() if len(v) == 4]
-    if len(years) > size:
-        ranked = sorted(years, key=lambda e: (-e["count"], e["value"]))
-        years = ranked[:size] + [
-            e
-            for e in ranked[size:]
-            if e["selected"] or any(c["selected"] for c in months.get(e["value"], ()))
-        ]
-    years = sorted(years, key=lambda e: e["value"])
+    years = sorted((e for v, e in entries.items() if len(v) == 4), key=lambda e: e["value"])
     for year in years:
         year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
     return years

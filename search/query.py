@@ -25,6 +25,7 @@ from .analysis import fold, query_word, query_words, stem
 from .compounds import compound_parts
 from .errors import QuerySyntaxError
 from .schema import WEIGHTS
+from .spelling import Vocabulary
 
 MAX_QUERY_CHARS = 2000
 MAX_CLAUSES = 40
@@ -354,13 +355,9 @@ class Compiler:
         self.reader = reader
         self.resolve_country = resolve_country
         self.resolve_person = resolve_person
-        # words of the index within an edit distance (spelling.Vocabulary.within); Whoosh's by default
-        self.within = within or (
-            lambda text, maxdist: [
-                t.decode("utf-8") if isinstance(t, bytes) else t
-                for t in reader.terms_within("exact", text, maxdist, prefix=1)
-            ]
-        )
+        # words of the index within an edit distance: the generation's vocabulary (search.vocabulary), or
+        # one read from this reader
+        self.within = within or Vocabulary(reader).within
         self.keep_stopwords = False
         # "some words" mode: compound parts of a query word count too (with a low weight)
         self.loose = False

@@ -42,7 +42,7 @@ def test_empty_column() -> None:
 def test_only_the_shown_years_are_labelled_and_the_tree_is_unchanged(selected: tuple[str, ...]) -> None:
     """Date facets label only the years they show (and those years' months): the same tree as labelling
     every value first."""
-    from search.facets import Columns, _date_tree, _entry, facet_values
+    from search.facets import Columns, _entry, facet_values
 
     rng = np.random.default_rng(5)
     ndocs = 3_000
@@ -72,5 +72,25 @@ def test_only_the_shown_years_are_labelled_and_the_tree_is_unchanged(selected: t
     }
     for v in selected:
         everything.setdefault(v, _entry("mentioned", v, 0, True, "de"))
-    assert got["mentioned"] == _date_tree(everything, 10)
+    assert got["mentioned"] == _reference_tree(everything, 10)
     assert 10 <= len(got["mentioned"]) <= 11
+
+
+def _reference_tree(entries: dict[str, dict], size: int) -> list[dict]:
+    """The date tree as it was built before only the shown years were labelled: from every value."""
+    months: dict[str, list[dict]] = {}
+    for v, e in entries.items():
+        if len(v) == 7:
+            months.setdefault(v[:4], []).append(e)
+    years = [e for v, e in entries.items() if len(v) == 4]
+    if len(years) > size:
+        ranked = sorted(years, key=lambda e: (-e["count"], e["value"]))
+        years = ranked[:size] + [
+            e
+            for e in ranked[size:]
+            if e["selected"] or any(c["selected"] for c in months.get(e["value"], ()))
+        ]
+    years = sorted(years, key=lambda e: e["value"])
+    for year in years:
+        year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
+    return years

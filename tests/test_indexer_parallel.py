@@ -252,52 +252,44 @@ def test_split_text_puts_the_text_back_together() -> None:
     assert [len(p) for _, p in split_text(word, 2_000)] == [2_000, 2_000, 1_000]  # one endless word
 
 
-class RecordingExtractor:
-    """Stands in for EntityExtractor: one 'country' span per occurrence of 'Nordkorea', and the texts seen."""
+class Spy:
+    """The real entity extractor, recording the texts and batch size it is given."""
 
     def __init__(self) -> None:
+        self.real = enrich_module._extractor("")
         self.texts: list[str] = []
         self.batch_sizes: list[int] = []
 
     def extract_many(self, texts, batch_size=32):  # noqa: ANN001, ANN201
-        from search.entities import ArticleEntities
-
+        texts = list(texts)
+        self.texts.extend(texts)
         self.batch_sizes.append(batch_size)
-        for text in texts:
-            self.texts.append(text)
-            spans, start = [], text.find("Nordkorea")
-            while start >= 0:
-                spans.append((start, start + 9, "COUNTRY", "KP"))
-                start = text.find("Nordkorea", start + 1)
-            yield ArticleEntities(
-                persons={"Kim Jong-un": 1},
-                person_aliases={"Kim Jong-un": ["Kim"]},
-                countries={"KP": len(spans)},
-                spans=spans,
-            )
+        return self.real.extract_many(texts, batch_size=batch_size)
 
 
 def test_long_texts_reach_the_pipeline_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No text longer than NER_BATCH_CHARS reaches spaCy (which refuses texts over 1,000,000 characters and
-    needs ~2.5 KB per character); the pieces' entities are merged with spans pointing into the whole text."""
-    monkeypatch.setattr(enrich_module, "NER_BATCH_CHARS", 1_000)
-    monkeypatch.setattr(enrich_module, "NER_PIECE_CHARS", 500)
+    """No text longer than the piece limit reaches spaCy (which refuses texts over 1,000,000 characters and
+    needs ~2.5 KB per character); the pieces' entities are merged with spans pointing into the whole text,
+    and give the countries the whole text gives in one piece."""
     rng = random.Random(SEED)
-    long_text = "\n\n".join(f"{article_text(rng, 1)} Nordkorea." for _ in range(40))
-    texts = ["Kurz: Nordkorea.", long_text, "Noch ein kurzer Text."]
-    ex = RecordingExtractor()
-    found = extract_entities(ex, texts)
+    long_text = "\n\n".join(f"{article_text(rng, 1)} Die Regierung in Nordkorea schwieg." for _ in range(12))
+    texts = ["Kurz: Nordkorea droht erneut.", long_text, "Noch ein kurzer Text."]
+    whole = list(Spy().extract_many(texts))
+    monkeypatch.setattr(enrich_module, "NER_BATCH_CHARS", 2_000)
+    monkeypatch.setattr(enrich_module, "NER_PIECE_CHARS", 1_000)
+    spy = Spy()
+    found = extract_entities(spy, texts)
     assert len(found) == 3
-    assert max(len(t) for t in ex.texts) <= 500 and len(ex.texts) > 3
-    (size,) = ex.batch_sizes
-    batches = [ex.texts[i : i + size] for i in range(0, len(ex.texts), size)]
-    assert size == 1 or all(sum(map(len, b)) <= 1_000 for b in batches)
+    assert max(len(t) for t in spy.texts) <= 1_000 and len(spy.texts) > 3
+    (size,) = spy.batch_sizes
+    batches = [spy.texts[i : i + size] for i in range(0, len(spy.texts), size)]
+    assert size == 1 or all(sum(map(len, b)) <= 2_000 for b in batches)
     merged = found[1]
-    assert merged.countries == {"KP": long_text.count("Nordkorea")}
-    assert [long_text[s:e] for s, e, _, _ in merged.spans] == ["Nordkorea"] * long_text.count("Nordkorea")
-    assert merged.persons["Kim Jong-un"] == len(split_text(long_text, 500))
-    assert found[0].spans == [(6, 15, "COUNTRY", "KP")] and found[2].spans == []
-    assert extract_entities(ex, []) == []
+    assert merged.countries == whole[1].countries and merged.countries["KP"] >= 12
+    kp = [long_text[s:e] for s, e, kind, value in merged.spans if value == "KP"]
+    assert kp == ["Nordkorea"] * merged.countries["KP"]  # spans point into the whole text
+    assert found[0].countries == whole[0].countries == {"KP": 1} and found[2].countries == {}
+    assert extract_entities(spy, []) == []
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -316,29 +308,17 @@ def test_texts_are_arranged_into_batches_within_the_budget(seed: int) -> None:
         assert size >= 8  # typical news articles (~5,000 characters) still go 8 or more at a time
 
 
-def test_a_primed_enricher_loads_nothing_until_it_extracts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Priming only remembers the persons (the writer process never loads spaCy); the extractor learns
-    them before its first extraction."""
-    learned: list = []
-
-    class Extractor:
-        def learn(self, entities):  # noqa: ANN001, ANN202
-            learned.extend(entities)
-
-        def extract_many(self, texts, batch_size=32):  # noqa: ANN001, ANN202
-            return iter([])
-
-    loads: list[str] = []
-
-    def fake_extractor(model: str) -> Extractor:
-        loads.append(model)
-        return Extractor()
-
-    monkeypatch.setattr(enrich_module, "_extractor", fake_extractor)
+def test_a_primed_enricher_loads_nothing_until_it_extracts() -> None:
+    """Priming only remembers the persons (the writer process never loads spaCy); the real extractor
+    learns them before the first extraction, once."""
+    enrich_module._extractor.cache_clear()
     e = Enricher()
     e.prime({"Kim Jong-un": ["Kim Jong Un"]})
-    assert loads == [] and e.registry == {"Kim Jong-un": ["Kim Jong Un"]}
+    assert enrich_module._extractor.cache_info().currsize == 0 and e.registry == {
+        "Kim Jong-un": ["Kim Jong Un"]
+    }
     assert e([]) == []
-    assert [x.person_aliases for x in learned] == [{"Kim Jong-un": ["Kim Jong Un"]}]
-    e([])
-    assert len(learned) == 1  # taught once
+    assert enrich_module._extractor.cache_info().currsize == 1 and not e._unlearned
+    from search.entities import person_key
+
+    assert person_key("Kim Jong-un") in enrich_module._extractor("")._known  # taught to the real extractor
