@@ -30,8 +30,10 @@ log = logging.getLogger(__name__)
 
 # Characters the spaCy pipeline sees at once (one ``nlp.pipe`` batch; ~2.5 KB of memory per character), and
 # the most texts per batch (8-16 is as fast per article as 32 and more; see the module docstring).
-NER_BATCH_CHARS = 60_000
+NER_BATCH_CHARS = 40_000
 NER_BATCH_TEXTS = 16
+# Persons named in this many articles are taught to every new worker process (see Enricher.established).
+ESTABLISHED = 2
 NER_PIECE_CHARS = 40_000  # longer texts are extracted in pieces (0.3 % of the FANG-COVID articles)
 
 
@@ -54,6 +56,9 @@ class Enricher:
         self.model = model
         self.ner = ner
         self.registry: dict[str, list[str]] = {}
+        # Articles of this run naming each registered person (counted by the indexer's writer when workers
+        # extract); persons known from the index count as established.
+        self.articles: dict[str, int] = {}
         self._unlearned: dict[str, list[str]] = {}  # primed persons the extractor has not been taught yet
 
     def prime(self, registry: dict[str, list[str]]) -> None:
@@ -66,7 +71,26 @@ class Enricher:
             return
         for name, aliases in registry.items():
             self._remember(name, aliases)
+            self.articles[name] = max(self.articles.get(name, 0), ESTABLISHED)
             self._unlearned[name] = sorted(set(self._unlearned.get(name, ())) | set(aliases))
+
+    def established(self) -> dict[str, list[str]]:
+        """The registered persons a new worker process learns first: those named in at least
+        :data:`ESTABLISHED` articles so far (or known from the index).
+
+        Each batch resolves its names against every person the extractor knows, so the time per batch grows
+        with them; most persons are named in one article only (69 % of the 56,761 persons of FANG-COVID),
+        and a worker learns those of its own batches anyway. Measured on 1,000 FANG-COVID articles: 0.041 s
+        of CPU per article knowing nobody, 0.064 s knowing all 56,761 persons, 0.047 s knowing the 17,563
+        named in two articles or more.
+        """
+        return {n: a for n, a in self.registry.items() if self.articles.get(n, 0) >= ESTABLISHED}
+
+    def load(self) -> None:
+        """Load the pipeline and teach it the primed persons now (a worker, before its first batch)."""
+        if self.ner:
+            _extractor(self.model)
+            self._teach()
 
     def _teach(self) -> None:
         if not self._unlearned:

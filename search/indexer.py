@@ -36,6 +36,7 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
+import gc
 import hashlib
 import json
 import logging
@@ -45,7 +46,7 @@ import pickle
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ from .ingest import (
 )
 from .models import Article, ReindexSummary, Skipped
 from .schema import build_schema, mention_values
+from .whoosh_io import share_mapped_files
 
 POINTER = "CURRENT"
 GEN_PREFIX = "gen-"
@@ -83,12 +85,13 @@ PARALLEL_MIN = 200  # fewer changed articles than this are prepared in the main 
 # Parallel path (see the module docstring). Batches submitted ahead of the writer: enough to keep the workers
 # busy while the writer commits a segment; they wait pickled (~35 KB per article).
 IN_FLIGHT = 24
-WORKER_ARTICLES = 1_500  # articles per worker process before it is replaced by a fresh one
-SEGMENT_DOCS = 10_000  # documents per segment the writer commits while the workers go on
+WORKER_ARTICLES = 1_200  # articles per worker process before it is replaced by a fresh one
+SEGMENT_DOCS = 5_000  # documents per segment the writer commits while the workers go on
 WRITER_MB = 64  # Whoosh's posting buffer (its own estimate; the real size is about 1.5x)
 PROGRESS_EVERY = 10.0  # seconds between progress log lines
 
 log = logging.getLogger(__name__)
+share_mapped_files()  # an incremental run reads the live segments in place (see search.whoosh_io)
 
 Progress = Callable[[str, int, int], None]
 Enrich = Callable[[list[Article]], list[dict]]
@@ -394,14 +397,28 @@ def _init_worker(enrich: Enrich | None, learn: bool = False, parent: int | None 
             os.close(_lock_fd)  # the parent's lock stays; a worker orphaned by a kill -9 must not hold it
         _lock_fd = None
     _die_with_parent(parent if parent is not None else _lock_pid)
+    _one_blas_thread()
     _worker_enrich = enrich
-    registry = getattr(enrich, "registry", None)
-    if learn and registry and hasattr(enrich, "prime"):
-        enrich.prime(dict(registry))
+    if learn and getattr(enrich, "registry", None) and hasattr(enrich, "established"):
+        enrich.prime(enrich.established())
+    if hasattr(enrich, "load"):
+        enrich.load()
+    # What is alive now lives as long as the process (the spaCy pipeline, the persons learned): leave it out
+    # of garbage collection, which otherwise scans it again and again (5 % of a worker's time, measured).
+    gc.freeze()
 
 
 # Every child forked while the lock is held (whatever forks it: a library's helper process too) drops it.
 os.register_at_fork(after_in_child=lambda: _lock_fd is not None and _init_worker(_worker_enrich))
+
+
+def _one_blas_thread() -> None:
+    """One BLAS thread in this worker: there is a worker per core already, more threads would only compete
+    (numpy's OpenBLAS starts one per core by default; the NER model multiplies its matrices with it)."""
+    import numpy  # noqa: F401 - threadpoolctl limits the BLAS libraries loaded so far
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
 
 
 def _die_with_parent(parent: int | None) -> None:
@@ -475,14 +492,21 @@ def _prepared(
         return
     ctx = _worker_context(enrich)
     count = min(workers, len(batches))
-    lanes = [_Lane(i, count, ctx, enrich) for i in range(count)]
     ahead = max(1, IN_FLIGHT // count)  # batches submitted to a lane and not yet written
+    lanes = [_Lane(i, count, ahead, ctx) for i in range(count)]
+    known = _Knowledge(lane.knowledge_point(n) for lane in lanes for n in lane.starts(len(batches)))
     futures: dict[int, Future] = {}
     finished = False
     try:
         for k in range(len(batches)):
-            for lane in lanes:  # top up every lane (one whose process has done its share gets a new one)
-                lane.refill(batches, futures, ahead)
+            known.take(k, enrich)  # every batch before k has been written (and its persons registered)
+            while True:
+                for lane in lanes:  # top up every lane; one whose process has done its share gets a new one
+                    lane.refill(batches, futures, k, known)
+                if futures[k].done():
+                    break
+                retiring = [f for lane in lanes if (f := lane.retiring()) is not None]
+                wait([futures[k], *retiring], return_when=FIRST_COMPLETED)
             result = _unpack(futures.pop(k))
             lanes[k % count].outstanding -= 1
             yield from result
@@ -492,39 +516,91 @@ def _prepared(
             lane.close(wait=finished)
 
 
+class _Knowledge:
+    """The enricher as it was when the writer reached given batch numbers (what a new worker learns)."""
+
+    def __init__(self, points: Iterable[int]):
+        self.uses: dict[int, int] = {}
+        for point in points:
+            self.uses[point] = self.uses.get(point, 0) + 1
+        self.saved: dict[int, object] = {}
+
+    def take(self, k: int, enrich: Enrich | None) -> None:
+        if k in self.uses:
+            try:
+                self.saved[k] = pickle.dumps(enrich, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError):
+                self.saved[k] = enrich  # cannot be pickled (forked workers): passed as it is now
+
+    def get(self, point: int) -> Enrich | None:
+        saved = self.saved[point]
+        self.uses[point] -= 1
+        if not self.uses[point]:
+            del self.saved[point]
+        return pickle.loads(saved) if isinstance(saved, bytes) else saved  # type: ignore[return-value]
+
+
 class _Lane:
     """One worker process at a time, preparing batches ``first, first + stride, ...`` in order.
 
-    The process is replaced after ``WORKER_ARTICLES`` articles, once the writer has taken all its results,
-    and the new one starts knowing the persons of every batch written so far. So which batches a process
-    prepares, and what it knows when, follow from the batch numbers alone: a run gives the same documents
-    whatever the timing (the spelling a worker gives a person depends on the persons it has seen). While one
-    lane changes processes, the others go on with the batches already submitted to them.
+    A process is replaced after ``WORKER_ARTICLES`` articles, as soon as it has finished them (the writer
+    may still be busy, e.g. committing a segment). The new process starts knowing the persons of every batch
+    before ``knowledge_point(its first batch)``: a batch number that depends on the numbering alone and
+    that the writer has always passed by then. So which batches a process prepares, and what it knows
+    when, do not depend on timing: a run gives the same documents however fast each part is (the spelling
+    a worker gives a person depends on the persons it has seen). While one lane changes processes, the
+    others go on with the batches already submitted to them.
     """
 
-    def __init__(self, first: int, stride: int, ctx: mp.context.BaseContext, enrich: Enrich | None):
+    def __init__(self, first: int, stride: int, ahead: int, ctx: mp.context.BaseContext):
+        self.first = first
         self.next = first  # the next batch of this lane to submit
         self.stride = stride
+        self.ahead = ahead
         self.ctx = ctx
-        self.enrich = enrich
         self.executor: ProcessPoolExecutor | None = None
         self.handed = 0  # batches handed to the current process
+        self.last: Future | None = None  # the last batch handed to the current process
         self.outstanding = 0  # batches submitted and not yet taken by the writer
         self.per_process = max(1, WORKER_ARTICLES // BATCH)
 
-    def refill(self, batches: list[list[_Job]], futures: dict[int, Future], ahead: int) -> None:
-        while self.next < len(batches) and self.outstanding < ahead:
+    def starts(self, total: int) -> range:
+        """The first batch of each process this lane will start."""
+        return range(self.first, total, self.stride * self.per_process)
+
+    def knowledge_point(self, start: int) -> int:
+        """The batch whose predecessors a process starting at batch ``start`` learns the persons of.
+
+        When the lane submits ``start``, fewer than ``ahead`` of its batches before it are still unwritten,
+        so the writer has reached at least ``start - ahead * stride``.
+        """
+        return max(0, start - self.ahead * self.stride)
+
+    def retiring(self) -> Future | None:
+        """The last batch of a process that has been handed its share and is still working on it."""
+        if self.executor is not None and self.handed >= self.per_process and self.last is not None:
+            return None if self.last.done() else self.last
+        return None
+
+    def refill(
+        self, batches: list[list[_Job]], futures: dict[int, Future], k: int, known: _Knowledge
+    ) -> None:
+        """Submit this lane's batches up to ``ahead`` beyond the writer, which is at batch ``k``."""
+        while self.next < len(batches) and self.outstanding < self.ahead:
             if self.executor is not None and self.handed >= self.per_process:
-                if self.outstanding:
-                    return  # its process has done its share: replaced once the writer has all of it
+                if self.retiring() is not None:
+                    return  # replaced once it has finished its share
                 self.close(wait=True)
             if self.executor is None:
-                initargs = (self.enrich, True, os.getpid())  # pickled now, with the persons written so far
+                point = self.knowledge_point(self.next)
+                if point > k:
+                    return  # cannot happen (see knowledge_point); wait rather than learn by timing
+                enrich = known.get(point)
                 self.executor = ProcessPoolExecutor(
-                    1, mp_context=self.ctx, initializer=_init_worker, initargs=initargs
+                    1, mp_context=self.ctx, initializer=_init_worker, initargs=(enrich, True, os.getpid())
                 )
                 self.handed = 0
-            futures[self.next] = self.executor.submit(_prepare_packed, batches[self.next])
+            self.last = futures[self.next] = self.executor.submit(_prepare_packed, batches[self.next])
             self.next += self.stride
             self.handed += 1
             self.outstanding += 1
@@ -778,6 +854,7 @@ class _PersonNames:
 
         self.key = person_key
         self.registry: dict[str, list[str]] | None = getattr(enrich, "registry", None)
+        self.articles: dict[str, int] | None = getattr(enrich, "articles", None)
         self.by_key: dict[str, str] = {}
         for name in self.registry or {}:
             self.by_key.setdefault(self.key(name), name)
@@ -798,6 +875,9 @@ class _PersonNames:
             aliases[canonical] = sorted(merged)
             if self.registry is not None:
                 self.registry[canonical] = sorted(set(self.registry.get(canonical, [])) | merged)
+        if self.articles is not None:
+            for canonical in persons:
+                self.articles[canonical] = self.articles.get(canonical, 0) + 1
         ents["persons"], ents["aliases"] = persons, aliases
         ents["spans"] = [
             [s, e, kind, self.name(v) if kind == "PER" else v] for s, e, kind, v in ents.get("spans", [])

@@ -17,6 +17,9 @@ from whoosh.searching import Searcher
 
 from .errors import IndexUnavailable
 from .indexer import META, POINTER, current_generation, read_json
+from .whoosh_io import share_mapped_files
+
+share_mapped_files()  # every searcher reads the mapped index in place (see search.whoosh_io)
 
 
 @dataclass

@@ -322,3 +322,25 @@ def test_a_primed_enricher_loads_nothing_until_it_extracts() -> None:
     from search.entities import person_key
 
     assert person_key("Kim Jong-un") in enrich_module._extractor("")._known  # taught to the real extractor
+
+
+def test_new_workers_learn_the_persons_named_in_two_articles() -> None:
+    """The writer counts articles per person; a new worker is taught those named twice or more, and those
+    known from the index, not every person named once (which would slow every batch it resolves)."""
+    enrich = Enricher()
+    names = indexer._PersonNames(enrich)
+
+    def doc(*persons: str) -> dict:
+        return {"entities": {"persons": dict.fromkeys(persons, 1), "aliases": {}, "spans": []}}
+
+    for persons in (
+        ("Angela Merkel", "Jens Spahn"),
+        ("Angela Merkel",),
+        ("Karl Lauterbach", "Angela Merkel"),
+    ):
+        names.apply(doc(*persons))
+    assert set(enrich.registry) == {"Angela Merkel", "Jens Spahn", "Karl Lauterbach"}
+    assert enrich.articles == {"Angela Merkel": 3, "Jens Spahn": 1, "Karl Lauterbach": 1}
+    assert set(enrich.established()) == {"Angela Merkel"}
+    enrich.prime({"Olaf Scholz": ["Olaf Scholz", "Scholz"]})  # from the live index (incremental run)
+    assert set(enrich.established()) == {"Angela Merkel", "Olaf Scholz"}
