@@ -63,6 +63,7 @@ BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "de_news_ner"
 ALIASES_TSV = DATA_DIR / "person_aliases.tsv"
 CUES_TXT = DATA_DIR / "person_cues_de.txt"
 FIRST_NAMES_TXT = DATA_DIR / "first_names.txt"
+DETERMINERS_TXT = DATA_DIR / "determiners_de.txt"
 ENV_MODEL = "SEARCH_SPACY_MODEL"
 ENV_ALIASES = "SEARCH_PERSON_ALIASES"
 
@@ -362,6 +363,27 @@ def is_cue(word: str) -> bool:
 @lru_cache(maxsize=1)
 def _first_names() -> frozenset[str]:
     return frozenset(_lines(FIRST_NAMES_TXT))
+
+
+@lru_cache(maxsize=1)
+def _determiners() -> frozenset[str]:
+    return frozenset(_lines(DETERMINERS_TXT))
+
+
+def _noun_use(text: str, pos: int) -> bool:
+    """Is the word at ``pos`` used as a common noun: right after a determiner ("die App", "im Winter") or a
+    number ("100 Euro", "2 Tests")? A person's bare name hardly ever is, in German news."""
+    i = pos
+    while i > 0 and text[i - 1] in " \t\u00a0":
+        i -= 1
+    if i == pos or i == 0:
+        return False
+    if text[i - 1].isdigit() or text[i - 1] in "%€$":
+        return True
+    j = i
+    while j > 0 and text[j - 1].isalpha():
+        j -= 1
+    return j < i and text[j:i].lower() in _determiners()
 
 
 @lru_cache(maxsize=1)
@@ -1432,6 +1454,8 @@ class _Registry:
             for n in range(top, 0, -1):
                 e = tokens[i + n - 1][1]
                 phrase = text[s:e]
+                if n == 1 and _noun_use(text, s):
+                    continue  # "die App", "100 Euro": a common noun, not the last word of a person's name
                 person = lookup(phrase)
                 if person is None:
                     stripped = _strip_genitive_s(phrase)
@@ -1550,7 +1574,7 @@ def _bare_uses(text: str, word: str, name_words: set[str]) -> bool:
     """Does ``text`` use ``word`` alone (not right after another word of the same name)?"""
     for m in _bare_pattern(word).finditer(text):
         before = _word_before(text, m.start())
-        if before is None or before not in name_words:
+        if (before is None or before not in name_words) and not _noun_use(text, m.start()):
             return True
     return False
 

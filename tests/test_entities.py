@@ -155,6 +155,21 @@ def test_surname_resolves_across_the_batch(ex):
         assert results[1].persons == {}
 
 
+def test_a_surname_that_is_a_noun_is_not_the_person_after_an_article_or_a_number(ex):
+    """A person's last name used alone in other articles names them, but not after a determiner or a
+    number, where the word is the common noun ("im Winter", "die App", "100 Euro")."""
+    texts = [
+        "Der Virologe Thomas Winter warnte am Montag. Winter sagte, die Lage sei ernst.",
+        "Virologe Thomas Winter sprach in Berlin. Dort sagte Winter, man müsse handeln.",
+        "Auf Nachfrage sagte Winter, die Zahlen stiegen weiter.",
+        "Im Winter steigen die Zahlen. Der Winter wird hart, sagen Fachleute.",
+        "Die Heizkosten für den Winter liegen bei 100 Euro im Monat.",
+    ]
+    results = list(ex.extract_many(texts))
+    assert results[2].persons == {"Thomas Winter": 1}
+    assert results[3].persons == {} and results[4].persons == {}
+
+
 def test_truncated_and_glued_names_are_repaired_with_evidence(ex):
     texts = [
         "Südkoreas Präsident Lee Jae-myung traf Vertreter der Wirtschaft.",
