@@ -954,13 +954,14 @@ class EntityExtractor:
     def _plausible_model_name(tokens: list[str]) -> bool:
         """Filter for the model's PER spans, which on news text also cover headings and nouns.
 
-        A span that starts with a known given name is accepted; otherwise no word may be a common German
+        A span of several words whose last word names an institution ("Robert Koch-Institut") is rejected.
+        Else a span that starts with a known given name is accepted; otherwise no word may be a common German
         word and the last word may not be a German compound ("Zankapfel Atomprogramm"). Single words are
         accepted here but kept only when they resolve to a full name (see ``_Registry.resolve``).
         """
         words = [t for t in tokens if not _initial_or_particle(t)]
-        if not words:
-            return False
+        if not words or (len(words) > 1 and _non_person_head(words[-1])):
+            return False  # "Robert Koch-Institut", "Konrad Adenauer Stiftung": named after a person
         if words[0] in _first_names():
             return True
         if any(_german_common_word(w) or _non_person_head(w) for w in words):

@@ -170,6 +170,12 @@ def test_a_surname_that_is_a_noun_is_not_the_person_after_an_article_or_a_number
     assert results[3].persons == {} and results[4].persons == {}
 
 
+def test_an_institution_named_after_a_person_is_not_the_person(ex):
+    assert ex.extract("Das Robert Koch-Institut meldete am Montag 500 Neuinfektionen.").persons == {}
+    assert ex.extract("Laut Robert Koch-Institut steigen die Zahlen.").persons == {}
+    assert "Robert Koch" in ex.extract("Der Arzt Robert Koch entdeckte 1882 den Erreger.").persons
+
+
 def test_truncated_and_glued_names_are_repaired_with_evidence(ex):
     texts = [
         "Südkoreas Präsident Lee Jae-myung traf Vertreter der Wirtschaft.",
