@@ -372,18 +372,27 @@ def _determiners() -> frozenset[str]:
 
 def _noun_use(text: str, pos: int) -> bool:
     """Is the word at ``pos`` used as a common noun: right after a determiner ("die App", "im Winter") or a
-    number ("100 Euro", "2 Tests")? A person's bare name hardly ever is, in German news."""
+    number ("100 Euro", "2 Tests")? A person's bare name hardly ever is, in German news. Not after a
+    relative pronoun ("die Pläne, die Spahn vorlegte") nor after a year ("als 2005 Merkel ...")."""
     i = pos
-    while i > 0 and text[i - 1] in " \t\u00a0":
+    while i > 0 and text[i - 1].isspace():
         i -= 1
     if i == pos or i == 0:
         return False
-    if text[i - 1].isdigit() or text[i - 1] in "%€$":
-        return True
     j = i
+    if text[i - 1].isdigit() or text[i - 1] in "%€$":
+        while j > 0 and (text[j - 1].isdigit() or text[j - 1] in ".,"):
+            j -= 1
+        number = text[j:i]
+        return not (len(number) == 4 and number.isdigit() and number[:2] in ("19", "20"))
     while j > 0 and text[j - 1].isalpha():
         j -= 1
-    return j < i and text[j:i].lower() in _determiners()
+    if j == i or text[j:i].lower() not in _determiners():
+        return False
+    k = j
+    while k > 0 and text[k - 1].isspace():
+        k -= 1
+    return not (k > 0 and text[k - 1] == ",")  # ", die Spahn ...": a relative pronoun
 
 
 @lru_cache(maxsize=1)
@@ -954,14 +963,15 @@ class EntityExtractor:
     def _plausible_model_name(tokens: list[str]) -> bool:
         """Filter for the model's PER spans, which on news text also cover headings and nouns.
 
-        A span of several words whose last word names an institution ("Robert Koch-Institut") is rejected.
+        A span of several words whose last word is a hyphenated institution ("Robert Koch-Institut") is
+        rejected.
         Else a span that starts with a known given name is accepted; otherwise no word may be a common German
         word and the last word may not be a German compound ("Zankapfel Atomprogramm"). Single words are
         accepted here but kept only when they resolve to a full name (see ``_Registry.resolve``).
         """
         words = [t for t in tokens if not _initial_or_particle(t)]
-        if not words or (len(words) > 1 and _non_person_head(words[-1])):
-            return False  # "Robert Koch-Institut", "Konrad Adenauer Stiftung": named after a person
+        if not words or (len(words) > 1 and "-" in words[-1] and _non_person_head(words[-1])):
+            return False  # "Robert Koch-Institut": named after a person (but "Arron Banks" is one)
         if words[0] in _first_names():
             return True
         if any(_german_common_word(w) or _non_person_head(w) for w in words):

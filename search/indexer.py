@@ -33,6 +33,7 @@ reindex process (``PR_SET_PDEATHSIG``), also one started a moment before the rei
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import errno
 import fcntl
@@ -389,8 +390,9 @@ _lock_pid: int | None = None  # the process that took it: the parent of every ch
 def _init_worker(enrich: Enrich | None, learn: bool = False, parent: int | None = None) -> None:
     """Worker set-up: drop an inherited lock descriptor, die with the parent, remember the enricher.
 
-    ``learn``: teach the enricher the persons in its registry first (those of the index on an incremental
-    run, and those of the run so far for a replacement worker), as the writer's spelling of them.
+    ``learn``: teach the enricher its established persons first (:meth:`Enricher.established`: those of the
+    index on an incremental run and those named in two or more articles written before the worker's
+    knowledge point, see :class:`_Lane`), as the writer's spelling of them.
     ``parent``: the reindex process (default: the holder of the lock, for a forked child).
     """
     global _worker_enrich, _lock_fd
@@ -531,8 +533,11 @@ class _Knowledge:
         if k in self.uses:
             try:
                 self.saved[k] = pickle.dumps(enrich, protocol=pickle.HIGHEST_PROTOCOL)
-            except (pickle.PicklingError, TypeError, AttributeError):
-                self.saved[k] = enrich  # cannot be pickled (forked workers): passed as it is now
+            except (pickle.PicklingError, TypeError, AttributeError):  # forked workers: a copy, if possible
+                try:
+                    self.saved[k] = copy.deepcopy(enrich)
+                except Exception:  # noqa: BLE001 - cannot be copied either: passed as it is (timing-dependent)
+                    self.saved[k] = enrich
 
     def get(self, point: int) -> Enrich | None:
         saved = self.saved[point]

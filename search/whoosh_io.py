@@ -50,8 +50,10 @@ class _View:
             yield line
 
     def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET and pos < 0:
+            raise ValueError(f"negative seek value {pos}")
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._buf)}[whence]
-        self._pos = base + pos
+        self._pos = max(0, base + pos)  # like BytesIO: relative seeks stop at the start
         return self._pos
 
     def tell(self) -> int:

@@ -170,10 +170,25 @@ def test_a_surname_that_is_a_noun_is_not_the_person_after_an_article_or_a_number
     assert results[3].persons == {} and results[4].persons == {}
 
 
+def test_noun_use_after_determiners_and_numbers_not_relative_pronouns_or_years():
+    from search.entities import _noun_use
+
+    def at(text: str, word: str) -> bool:
+        return _noun_use(text, text.index(word))
+
+    assert at("Die App startet.", "App") and at("Er lud die\nApp herunter.", "App")
+    assert at("Das kostet 100 Euro.", "Euro") and at("Das kostet 5.000 Euro.", "Euro")
+    assert at("Im Winter steigen die Zahlen.", "Winter")
+    assert not at("Die Pläne, die Spahn vorlegte, gelten.", "Spahn")
+    assert not at("Als 2005 Merkel Kanzlerin wurde.", "Merkel")
+    assert not at("Merkel sagte das.", "Merkel") and not at("Laut Merkel steigt sie.", "Merkel")
+
+
 def test_an_institution_named_after_a_person_is_not_the_person(ex):
     assert ex.extract("Das Robert Koch-Institut meldete am Montag 500 Neuinfektionen.").persons == {}
     assert ex.extract("Laut Robert Koch-Institut steigen die Zahlen.").persons == {}
     assert "Robert Koch" in ex.extract("Der Arzt Robert Koch entdeckte 1882 den Erreger.").persons
+    assert "Arron Banks" in ex.extract("Der Unternehmer Arron Banks finanzierte die Kampagne.").persons
 
 
 def test_truncated_and_glued_names_are_repaired_with_evidence(ex):
