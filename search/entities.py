@@ -1465,14 +1465,13 @@ class _Registry:
             for n in range(top, 0, -1):
                 e = tokens[i + n - 1][1]
                 phrase = text[s:e]
-                if n == 1 and _noun_use(text, s):
-                    continue  # "die App", "100 Euro": a common noun, not the last word of a person's name
                 person = lookup(phrase)
                 if person is None:
                     stripped = _strip_genitive_s(phrase)
                     if stripped != phrase:
                         person = lookup(stripped)
-                if person is not None:
+                # one word after a determiner or number ("die App", "100 Euro") is the common noun
+                if person is not None and not (n == 1 and _noun_use(text, s)):
                     hit = (s, e, n, person)
                     break
             if hit is None and ("-" in token or "\u2010" in token or "\u2011" in token):

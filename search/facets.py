@@ -77,14 +77,17 @@ class Column:
         """How many matching documents have each value.
 
         Over all pairs (``match[docs]``) when many documents match; over the matching documents' own
-        pairs (grouped by document) when they hold less than a quarter of all pairs, as most searches do.
+        pairs (grouped by document) when fewer than a quarter of the documents with a value match, as most
+        searches do (both give the same counts).
         """
-        hits = np.flatnonzero(match[: len(self.offsets) - 1])
+        ndocs = len(self.offsets) - 1
+        # estimated pairs of the matching documents (the average per document); decides the path only
+        if np.count_nonzero(match[:ndocs]) * len(self.ords) * 4 >= len(self.ords) * ndocs:
+            return np.bincount(self.ords[match[self.docs]], minlength=len(self.values))
+        hits = np.flatnonzero(match[:ndocs])
         starts = self.offsets[hits]
         lens = self.offsets[hits + 1] - starts
         total = int(lens.sum())
-        if total * 4 >= len(self.ords):
-            return np.bincount(self.ords[match[self.docs]], minlength=len(self.values))
         # indices of every pair of the matching documents: each run starts[i] .. starts[i] + lens[i]
         idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
         return np.bincount(self.ords[idx], minlength=len(self.values))

@@ -585,8 +585,8 @@ class _Lane:
 
     def retiring(self) -> Future | None:
         """The last batch of a process that has been handed its share and is still working on it."""
-        if self.executor is not None and self.handed >= self.per_process and self.last is not None:
-            return None if self.last.done() else self.last
+        if self.executor is not None and self.handed >= self.per_process and not self.last.done():
+            return self.last
         return None
 
     def refill(
@@ -600,8 +600,7 @@ class _Lane:
                 self.close(wait=True)
             if self.executor is None:
                 point = self.knowledge_point(self.next)
-                if point > k:
-                    return  # cannot happen (see knowledge_point); wait rather than learn by timing
+                assert point <= k, "the writer has always passed a knowledge point (see knowledge_point)"
                 enrich = known.get(point)
                 self.executor = ProcessPoolExecutor(
                     1, mp_context=self.ctx, initializer=_init_worker, initargs=(enrich, True, os.getpid())
