@@ -1,7 +1,7 @@
 """Benchmark corpora as article folders the project indexes: the real FANG-COVID archive or synthetic text.
 
 Both are written as one ``.txt`` per article in subfolders of at most :data:`FOLDER_SIZE` files, each with a
-``metadata.json`` sidecar (title, date, source, url; see :func:`search.ingest.read_sidecar`), so the
+``metadata.json`` sidecar (title, date, source, url; see :func:`search.enrich.ingest.read_sidecar`), so the
 benchmark exercises the same ingest path as a real archive. A finished folder is marked with
 :data:`DONE_MARK` and reused by later runs (writing 41k files takes a while and must not be timed).
 """
@@ -168,10 +168,10 @@ def write_fang(folder: Path, size: int | None = None) -> CorpusInfo:
 def write_synthetic(folder: Path, size: int, seed: int = 42) -> CorpusInfo:
     """``size`` articles of :mod:`search.synthetic` (random German words), chunked like the real corpus.
 
-    The same generator as :func:`search.synthetic.write_corpus`, written into subfolders with a sidecar
+    The same generator as :func:`search_tools.synthetic.write_corpus`, written into subfolders with a sidecar
     carrying a publication date and an agency, so date and source facets have values at any size.
     """
-    from search.synthetic import AGENCIES, generate
+    from search_tools.synthetic import AGENCIES, generate
 
     cached = _prepare(folder, "synthetic", size)
     if cached:

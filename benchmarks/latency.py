@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from search.config import DEFAULT_ARTICLES_DIR
-from search.enrich import default_enricher
-from search.indexer import reindex
-from search.params import search_request
-from search.search import search
-from search.store import IndexStore
+from search.core.params import search_request
+from search.core.settings import DEFAULT_ARTICLES_DIR
+from search.engine.whoosh.indexer import reindex
+from search.engine.whoosh.searcher import search
+from search.engine.whoosh.store import IndexStore
+from search.enrich.pipeline import default_enricher
 
 QUERIES = [
     {"q": "Trump"},

@@ -137,7 +137,7 @@ def measure_reindex(articles: Path, index: Path, ner: bool, articles_count: int)
     """A full reindex from nothing, then a no-op reindex; wall time, peak tree RSS, live generation size."""
     import shutil
 
-    from search.indexer import current_generation
+    from search.engine.whoosh.indexer import current_generation
 
     if index.exists():
         shutil.rmtree(index)
@@ -175,7 +175,7 @@ def load_queries(path: Path = QUERIES_JSON) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["queries"]
 
 
-def top_values(cols) -> dict[str, list[str]]:  # noqa: ANN001 - search.facets.Columns
+def top_values(cols) -> dict[str, list[str]]:  # noqa: ANN001 - search.engine.whoosh.columns.Columns
     """Facet values by frequency over all live articles, for resolving ``@top:`` placeholders."""
     import numpy as np
 
@@ -218,12 +218,12 @@ def resolve(queries: list[dict], tops: dict[str, list[str]]) -> tuple[list[dict]
 def capture_facet_inputs(store, request) -> dict:  # noqa: ANN001
     """The arguments ``search()`` passes to ``facet_values`` for ``request`` (its base and filter masks).
 
-    Recorded by wrapping ``search.search.facet_values`` during one search, so the facet timing uses exactly
+    Recorded by wrapping ``search.engine.whoosh.searcher.facet_values`` during one search, so the facet timing uses exactly
     the masks of that search (including any fallback) whatever the internals of ``search()`` look like.
     """
     import inspect
 
-    from search import search as s
+    from search.engine.whoosh import searcher as s
 
     original = s.facet_values
     captured: dict = {}
@@ -242,7 +242,7 @@ def capture_facet_inputs(store, request) -> dict:  # noqa: ANN001
 
 def time_facets(args: dict) -> tuple[float, float]:
     """The facet part alone, as wall and CPU ms: ``filter_masks`` + ``facet_values`` on captured masks."""
-    from search.facets import facet_values, filter_masks
+    from search.engine.whoosh.columns import facet_values, filter_masks
 
     rest = {k: v for k, v in args.items() if k not in ("cols", "base", "masks", "filters")}
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -271,9 +271,9 @@ def _stats(values: list[float]) -> dict:
 
 def measure_queries(index: Path, queries: list[dict], repeat: int, tantivy_ref=None) -> dict:  # noqa: ANN001
     """Warm-up pass, then ``repeat`` passes over the mix, ours and Tantivy interleaved per request."""
-    from search.params import search_request
-    from search.search import search
-    from search.store import IndexStore
+    from search.core.params import search_request
+    from search.engine.whoosh.searcher import search
+    from search.engine.whoosh.store import IndexStore
 
     # The engine is measured, not the response cache: repeated passes over one mix would otherwise time
     # dictionary look-ups. The cache is timed separately below ("cached").
@@ -388,9 +388,9 @@ def profile_query(index: Path, params: dict, top: int = 25) -> str:
     import io
     import pstats
 
-    from search.params import search_request
-    from search.search import search
-    from search.store import IndexStore
+    from search.core.params import search_request
+    from search.engine.whoosh.searcher import search
+    from search.engine.whoosh.store import IndexStore
 
     store = IndexStore(index)
     req = search_request(params)
@@ -423,7 +423,7 @@ def machine() -> dict:
         for ln in Path("/proc/meminfo").read_text().splitlines()
         if ln.startswith("MemTotal")
     )
-    from search.config import BUNDLED_NER_MODEL
+    from search.core.settings import BUNDLED_NER_MODEL
 
     return {
         "nproc": os.cpu_count(),
@@ -520,8 +520,8 @@ def run_one(
         no_ner = measure_reindex(info.folder, workdir / "index" / f"{key}-cmp-noner", False, info.articles)
         print(f"[{key}] --no-ner reindex {no_ner['seconds']} s", flush=True)
 
-    from search.search import columns
-    from search.store import IndexStore
+    from search.engine.whoosh.searcher import columns
+    from search.engine.whoosh.store import IndexStore
 
     gen = IndexStore(index).current()
     queries, skipped = resolve(load_queries(), top_values(columns(gen)))

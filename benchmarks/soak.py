@@ -87,7 +87,7 @@ def machine() -> dict:
 
 
 def write_articles(folder: Path, n: int, seed: int, prefix: str) -> None:
-    from search.synthetic import article_text
+    from search_tools.synthetic import article_text
 
     rng = random.Random(seed)
     for i in range(n):

@@ -31,7 +31,7 @@ FACET_FIELDS = {
     "source": "source",
 }
 TITLE_BOOST = 3.0
-MAX_EXPANSIONS = 200  # as search.query.MAX_EXPANSIONS
+MAX_EXPANSIONS = 200  # as search.text.query.MAX_EXPANSIONS
 WRITER_HEAP = 256_000_000  # as the Whoosh writer's limitmb=256
 _TOKEN = re.compile(r'"[^"]*"?|\S+')
 _OPS_OR = {"OR", "ODER"}
@@ -197,7 +197,7 @@ class TantivyRef:
         from tantivy import Occur, Query
 
         if text.endswith("*") and not text.startswith('"'):
-            from search.analysis import fold
+            from search.text.analysis import fold
 
             prefix = fold(text.rstrip("*").lower())
             terms = [t for t, _ in searcher.terms_with_prefix("exact", prefix, limit=MAX_EXPANSIONS)]
@@ -229,7 +229,7 @@ class TantivyRef:
             return Query.all_query()
         return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Must, p) for p in parts])
 
-    def run(self, request, size: int = 10) -> dict:  # noqa: ANN001 - a search.search.SearchRequest
+    def run(self, request, size: int = 10) -> dict:  # noqa: ANN001 - a search.engine.whoosh.searcher.SearchRequest
         """One request like our JSON endpoint: top ``per_page`` with snippets + facet term aggregations.
 
         Returns ``total_ms`` (query, hits, snippets, aggregations), ``agg_ms`` (aggregations alone), the

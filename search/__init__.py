@@ -13,6 +13,6 @@ __version__ = "0.1.0"
 
 def create_app(config: dict[str, Any] | None = None):  # noqa: ANN201 - returns flask.Flask
     """Build the web application (HTML pages and the JSON API) for the configured index."""
-    from .app import create_app as _create_app
+    from search.web.app import create_app as _create_app
 
     return _create_app(config)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from .config import settings
-from .errors import SearchError
+from search.core.errors import SearchError
+from search.core.settings import settings
 
 
 def common_options(fn: Callable) -> Callable:
@@ -80,8 +80,8 @@ def _progress() -> Callable[[str, int, int], None] | None:
 
 def run_reindex(articles_dir: Path | None, index_dir: Path | None, full: bool, ner: bool | None = None):  # noqa: ANN201
     """Reindex with the configured enrichment; shared by ``reindex`` and ``serve``."""
-    from .enrich import default_enricher
-    from .indexer import reindex
+    from search.engine.whoosh.indexer import reindex
+    from search.enrich.pipeline import default_enricher
 
     s = settings(articles_dir=articles_dir, index_dir=index_dir)
     return reindex(s.articles_dir, s.index_dir, full=full, enrich=default_enricher(ner), progress=_progress())
@@ -134,9 +134,9 @@ def query_cmd(
     filters: tuple[str, ...],
 ) -> None:
     """Search the index and print the ranked hits."""
-    from .params import search_request
-    from .search import search
-    from .store import IndexStore
+    from search.core.params import search_request
+    from search.engine.whoosh.searcher import search
+    from search.engine.whoosh.store import IndexStore
 
     s = settings(articles_dir=articles_dir, index_dir=index_dir)
     params: dict[str, list[str]] = {"q": [text], "sort": [sort], "per_page": [str(limit)]}
@@ -185,7 +185,7 @@ def serve_cmd(
         return
     import waitress
 
-    from . import create_app
+    from search import create_app
 
     app = create_app(config)
     _warm_up(app)
@@ -201,7 +201,7 @@ def _serve_workers(config: dict, host: str, port: int, threads: int, workers: in
     """
     from gunicorn.app.base import BaseApplication
 
-    from . import create_app
+    from search import create_app
 
     class _App(BaseApplication):
         def load_config(self) -> None:
@@ -234,8 +234,8 @@ def entities_cmd(
     articles_dir: Path | None, index_dir: Path | None, kind: str, limit: int, as_json: bool
 ) -> None:
     """List persons and countries with their article counts and aliases."""
-    from .articles import entity_list
-    from .store import IndexStore
+    from search.engine.whoosh.articles import entity_list
+    from search.engine.whoosh.store import IndexStore
 
     s = settings(articles_dir=articles_dir, index_dir=index_dir)
     data = entity_list(IndexStore(s.index_dir), kind, limit)
@@ -283,8 +283,8 @@ def train_ner_cmd(
 
     Needs the training-only packages: pip install -e '.[train]'.
     """
-    from .config import BUNDLED_NER_MODEL, PROJECT_ROOT
-    from .nertrain import train_ner
+    from search.core.settings import BUNDLED_NER_MODEL, PROJECT_ROOT
+    from search_tools.nertrain import train_ner
 
     shared_dir = shared_dir or PROJECT_ROOT.parent / "shared"
     out = train_ner(
@@ -319,10 +319,10 @@ def train_ner_cmd(
 @fail_cleanly
 def ner_report_cmd(dev: Path | None, model: str, gold: Path | None, as_json: bool) -> None:
     """Entity quality: P/R/F for PER and LOC on GermEval dev, and facet precision/recall on the seeds."""
-    from .config import DEFAULT_ARTICLES_DIR, PROJECT_ROOT
-    from .entities import EntityExtractor, load_pipeline
-    from .entity_report import facet_scores
-    from .nertrain import format_scores, predict_spans, read_germeval, score_spans
+    from search.core.settings import DEFAULT_ARTICLES_DIR, PROJECT_ROOT
+    from search.enrich.entities import EntityExtractor, load_pipeline
+    from search_tools.entity_report import facet_scores
+    from search_tools.nertrain import format_scores, predict_spans, read_germeval, score_spans
 
     dev = dev or PROJECT_ROOT.parent / "shared" / "data" / "ner" / "dev" / "germeval2014-dev-part1.tsv"
     gold = gold or PROJECT_ROOT / "tests" / "data" / "seeds_gold.json"
@@ -359,7 +359,7 @@ def ner_report_cmd(dev: Path | None, model: str, gold: Path | None, as_json: boo
 def _as_germeval(sentences: list, predicted: list) -> list:
     """Gazetteer matches in GermEval's terms: place *names* are LOC; adjectives and demonyms
     (``nordkoreanische``) are not entities in GermEval's outer level."""
-    from .countries import ADJECTIVE, DEMONYM, gazetteer
+    from search.enrich.countries import ADJECTIVE, DEMONYM, gazetteer
 
     gaz = gazetteer()
     out = []
@@ -391,8 +391,8 @@ def eval_cmd(folder: Path, limit: int | None, ner: bool, workdir: Path | None) -
     """Measure ranking on a BEIR-layout set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     import tempfile
 
-    from .enrich import default_enricher
-    from .evaluate import evaluate
+    from search.enrich.pipeline import default_enricher
+    from search_tools.evaluate import evaluate
 
     with tempfile.TemporaryDirectory() as tmp:
         result = evaluate(folder, workdir or Path(tmp), limit=limit, enrich=default_enricher(ner))
@@ -402,8 +402,8 @@ def eval_cmd(folder: Path, limit: int | None, ner: bool, workdir: Path | None) -
 def _warm_up(app) -> None:  # noqa: ANN001
     """Load word lists, facet columns, the scorer and the spelling vocabulary before the first visitor
     waits for them."""
-    from .compounds import zipf
-    from .search import SearchRequest, search, vocabulary
+    from search.engine.whoosh.searcher import SearchRequest, search, vocabulary
+    from search.text.compounds import zipf
 
     zipf("warmup")
     try:

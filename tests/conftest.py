@@ -31,8 +31,8 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the five seeds (with entity extraction), built once per test session."""
-    from search.enrich import default_enricher
-    from search.indexer import reindex
+    from search.engine.whoosh.indexer import reindex
+    from search.enrich.pipeline import default_enricher
 
     index_dir = tmp_path_factory.mktemp("seed-index")
     reindex(SEEDS, index_dir, enrich=default_enricher())
@@ -41,7 +41,7 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def store(seed_index: Path):  # noqa: ANN201
-    from search.store import IndexStore
+    from search.engine.whoosh.store import IndexStore
 
     return IndexStore(seed_index)
 

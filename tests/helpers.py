@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from search.indexer import reindex
-from search.search import SearchRequest, search
-from search.store import IndexStore
-from search.synthetic import article_text
+from search.engine.whoosh.indexer import reindex
+from search.engine.whoosh.searcher import SearchRequest, search
+from search.engine.whoosh.store import IndexStore
+from search_tools.synthetic import article_text
 
 
 def build_index(tmp_path: Path, docs: dict[str, str], enrich=None) -> IndexStore:  # noqa: ANN001

@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from search.api import OPENAPI_PATH
+from search.web.api import OPENAPI_PATH
 
 
 @lru_cache(maxsize=1)

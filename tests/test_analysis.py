@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from search.analysis import stem, tokens
-from search.compounds import split_compound
+from search.text.analysis import stem, tokens
+from search.text.compounds import split_compound
 
 from .conftest import ROOT, shared_path
 from .helpers import build_index, ids

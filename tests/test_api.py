@@ -218,8 +218,8 @@ def test_snippets_mark_stems_parts_and_phrases(client) -> None:  # noqa: ANN001
 def test_snippets_in_long_texts_find_every_spelling() -> None:
     """Only regions around prefilter hits are analysed: the prefilter must accept every spelling a word
     is indexed under (ß/ss, umlauts/ae), and a word found all over a long text still gives short snippets."""
-    from search.highlight import match_spans, query_terms, snippets
-    from search.query import parse
+    from search.text.highlight import match_spans, query_terms, snippets
+    from search.text.query import parse
 
     filler = "Ein langer Satz ohne das gesuchte Wort steht hier nur als Füllung im Text. " * 60
     for query, spelling in [

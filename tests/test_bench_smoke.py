@@ -68,7 +68,7 @@ def test_placeholders_resolve_against_the_index_values() -> None:
 
 
 def test_committed_query_mix_is_valid() -> None:
-    from search.params import search_request
+    from search.core.params import search_request
 
     queries = bench.load_queries()
     assert len(queries) >= 30
@@ -85,7 +85,7 @@ def test_committed_query_mix_is_valid() -> None:
 
 def test_corpus_folders_follow_the_sidecar_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from benchmarks import corpora
-    from search.ingest import read_sidecar
+    from search.enrich.ingest import read_sidecar
 
     monkeypatch.setattr(corpora, "FOLDER_SIZE", 10)  # 1,000 in real runs
     info = write_synthetic(tmp_path / "s", 25)
@@ -129,7 +129,7 @@ def test_repeated_source_ids_become_distinct_files() -> None:
 
 def test_fang_corpus_when_shared_data_is_there(tmp_path: Path) -> None:
     from benchmarks.corpora import FANG_DIR
-    from search.ingest import read_sidecar
+    from search.enrich.ingest import read_sidecar
 
     if not any(FANG_DIR.glob("*.jsonl.gz")):
         pytest.skip(f"FANG-COVID not found in {FANG_DIR} (shared/ absent)")

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from search.indexer import reindex
-from search.scoring import Scorer
-from search.search import SearchRequest, scorer, search
-from search.store import IndexStore
+from search.engine.whoosh.indexer import reindex
+from search.engine.whoosh.scoring import Scorer
+from search.engine.whoosh.searcher import SearchRequest, scorer, search
+from search.engine.whoosh.store import IndexStore
 
 from .helpers import build_index
 

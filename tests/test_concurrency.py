@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from search.indexer import MANIFEST, current_generation, reindex
-from search.search import SearchRequest, search
-from search.store import IndexStore
-from search.synthetic import article_text
+from search.engine.whoosh.indexer import MANIFEST, current_generation, reindex
+from search.engine.whoosh.searcher import SearchRequest, search
+from search.engine.whoosh.store import IndexStore
+from search_tools.synthetic import article_text
 
 from .conftest import ROOT, SEEDS, start_server, stop_server
 

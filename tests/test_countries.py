@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.countries import (
+from search.enrich.countries import (
     country_codes,
     country_label,
     entity_ruler_patterns,
@@ -12,7 +12,7 @@ from search.countries import (
     lookup_countries,
     lookup_country,
 )
-from search.entities import EntityExtractor
+from search.enrich.entities import EntityExtractor
 
 # code, name, genitive (with article where German needs one), adjective stem, capital
 COUNTRIES = [

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from search.dates import MentionedDate, estimate_published, extract_mentioned, parse_date_value
+from search.enrich.dates import MentionedDate, estimate_published, extract_mentioned, parse_date_value
 
 FEB_2019 = dt.date(2019, 2, 6)
 MAY_2018 = dt.date(2018, 5, 27)

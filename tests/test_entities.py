@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from search.entities import ArticleEntities, EntityExtractor, is_cue, load_aliases, load_pipeline, person_key
-from search.entity_report import facet_scores
+from search.enrich.entities import (
+    ArticleEntities,
+    EntityExtractor,
+    is_cue,
+    load_aliases,
+    load_pipeline,
+    person_key,
+)
+from search_tools.entity_report import facet_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -171,7 +178,7 @@ def test_a_surname_that_is_a_noun_is_not_the_person_after_an_article_or_a_number
 
 
 def test_noun_use_after_determiners_and_numbers_not_relative_pronouns_or_years():
-    from search.entities import _noun_use
+    from search.enrich.entities import _noun_use
 
     def at(text: str, word: str) -> bool:
         return _noun_use(text, text.index(word))

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from search.entities import (
+from search.enrich.entities import (
     _GLUE_VERBS,
     _bare_pattern,
     _cues,

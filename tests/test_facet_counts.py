@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.facets import Column
+from search.engine.whoosh.columns import Column
 
 
 def _column(rng: np.random.Generator, ndocs: int, nvalues: int) -> Column:
@@ -42,7 +42,7 @@ def test_empty_column() -> None:
 def test_only_the_shown_years_are_labelled_and_the_tree_is_unchanged(selected: tuple[str, ...]) -> None:
     """Date facets label only the years they show (and those years' months): the same tree as labelling
     every value first."""
-    from search.facets import Columns, _entry, facet_values
+    from search.engine.whoosh.columns import Columns, _entry, facet_values
 
     rng = np.random.default_rng(5)
     ndocs = 3_000

@@ -30,10 +30,17 @@ from pathlib import Path
 
 import pytest
 
-from search.errors import ReindexError, ReindexLocked
-from search.indexer import KEEP_PREVIOUS, LOCK_NAME, META, current_generation, reindex, reindex_lock
-from search.store import IndexStore
-from search.synthetic import article_text, write_corpus
+from search.core.errors import ReindexError, ReindexLocked
+from search.engine.whoosh.indexer import (
+    KEEP_PREVIOUS,
+    LOCK_NAME,
+    META,
+    current_generation,
+    reindex,
+    reindex_lock,
+)
+from search.engine.whoosh.store import IndexStore
+from search_tools.synthetic import article_text, write_corpus
 
 from .conftest import ROOT, SEEDS, start_server, stop_server
 from .helpers import short_articles
@@ -203,7 +210,7 @@ def test_bad_articles_are_indexed_or_skipped_with_a_reason(tmp_path: Path) -> No
         assert name in warned, (name, summary.warnings)
     assert "utf16.txt" not in warned and "utf8bom.txt" not in warned
 
-    from search.search import SearchRequest, search
+    from search.engine.whoosh.searcher import SearchRequest, search
 
     store = IndexStore(tmp_path / "index")
     expected = {

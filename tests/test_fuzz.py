@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search import limits
-from search.query import MAX_CLAUSES, MAX_EXPANSIONS, MAX_QUERY_CHARS, Compiler, parse
-from search.security import SECURITY_HEADERS
+from search.core import limits
+from search.text.query import MAX_CLAUSES, MAX_EXPANSIONS, MAX_QUERY_CHARS, Compiler, parse
+from search.web.security import SECURITY_HEADERS
 
 from .conftest import SEEDS, start_server, stop_server
 
@@ -549,14 +549,14 @@ def test_time_limit_helper() -> None:
 
 
 def _search_checks_the_deadline() -> bool:
-    from search import search as search_module
+    from search.engine.whoosh import searcher as search_module
 
     return "limits.check" in inspect.getsource(search_module)
 
 
 needs_hook = pytest.mark.skipif(
     not _search_checks_the_deadline(),
-    reason="search/search.py does not call search.limits.check yet (see RELIABILITY.md, 'time limit')",
+    reason="search/search.py does not call search.core.limits.check yet (see RELIABILITY.md, 'time limit')",
 )
 
 
@@ -582,11 +582,11 @@ def test_search_over_its_time_limit_is_a_clear_error(seed_index: Path) -> None:
 @needs_hook
 def test_expensive_query_is_stopped_by_the_time_limit(wide_lexicon, monkeypatch) -> None:  # noqa: ANN001
     """A query that takes t seconds unlimited is stopped when the budget is a fraction of t."""
-    from search.params import search_request
+    from search.core.params import search_request
 
     # The response cache would answer the repeated query without searching at all.
     monkeypatch.setenv("SEARCH_CACHE_SIZE", "0")
-    from search.search import search
+    from search.engine.whoosh.searcher import search
 
     q = " ".join(f"ab{chr(97 + i % 10)}{chr(97 + i // 10)}x~2" for i in range(MAX_CLAUSES))
     started = time.monotonic()

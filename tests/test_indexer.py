@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from search.errors import ReindexError, ReindexLocked
-from search.indexer import LOCK_NAME, MANIFEST, POINTER, current_generation, reindex
-from search.search import SearchRequest, search
-from search.store import IndexStore
-from search.synthetic import write_corpus
+from search.core.errors import ReindexError, ReindexLocked
+from search.engine.whoosh.indexer import LOCK_NAME, MANIFEST, POINTER, current_generation, reindex
+from search.engine.whoosh.searcher import SearchRequest, search
+from search.engine.whoosh.store import IndexStore
+from search_tools.synthetic import write_corpus
 
 from .conftest import ROOT
 from .helpers import ids

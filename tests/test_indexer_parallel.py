@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from search import enrich as enrich_module
-from search import indexer
-from search.enrich import Enricher, extract_entities, split_text
-from search.errors import ReindexError
-from search.indexer import current_generation, reindex
-from search.schema import build_schema
-from search.store import IndexStore
-from search.synthetic import article_text, write_corpus
+from search.core.errors import ReindexError
+from search.engine.whoosh import indexer
+from search.engine.whoosh.indexer import current_generation, reindex
+from search.engine.whoosh.schema import build_schema
+from search.engine.whoosh.store import IndexStore
+from search.enrich import pipeline as enrich_module
+from search.enrich.pipeline import Enricher, extract_entities, split_text
+from search_tools.synthetic import article_text, write_corpus
 
 from .conftest import ROOT
 from .helpers import short_articles
@@ -83,8 +83,8 @@ def test_no_child_survives_a_killed_cli_reindex(corpus: Path, tmp_path: Path, ne
 DRIVER = """
 import sys
 from pathlib import Path
-from search import indexer
-from search.enrich import Enricher
+from search.engine.whoosh import indexer
+from search.enrich.pipeline import Enricher
 indexer.WORKER_ARTICLES = 32  # a new generation of workers every batch: children start all the time
 indexer.SEGMENT_DOCS = 100
 indexer.reindex(Path(sys.argv[1]), Path(sys.argv[2]), full=True, enrich=Enricher(ner=False), workers=2)
@@ -319,7 +319,7 @@ def test_a_primed_enricher_loads_nothing_until_it_extracts() -> None:
     }
     assert e([]) == []
     assert enrich_module._extractor.cache_info().currsize == 1 and not e._unlearned
-    from search.entities import person_key
+    from search.enrich.entities import person_key
 
     assert person_key("Kim Jong-un") in enrich_module._extractor("")._known  # taught to the real extractor
 

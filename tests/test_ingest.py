@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from search.ingest import (
+from search.core.models import Skipped
+from search.enrich.ingest import (
     ArticleError,
     derive_title_and_source,
     iter_article_files,
@@ -16,7 +17,6 @@ from search.ingest import (
     read_article,
     read_sidecar,
 )
-from search.models import Skipped
 
 from .conftest import SEEDS, shared_path
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from search.enrich import Enricher
-from search.search import MENTION_BOOST, SearchRequest, scorer, search
-from search.store import IndexStore
+from search.engine.whoosh.searcher import MENTION_BOOST, SearchRequest, scorer, search
+from search.engine.whoosh.store import IndexStore
+from search.enrich.pipeline import Enricher
 
 from .helpers import build_index
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from search import nertrain
-from search.nertrain import (
+from search_tools import nertrain
+from search_tools.nertrain import (
     GERMEVAL_MAP,
     LER_MAP,
     bio_to_spans,
@@ -163,7 +163,7 @@ def test_score_spans() -> None:
 def nlp():
     spacy = pytest.importorskip("spacy")
     if not (MODEL / "meta.json").exists():
-        pytest.skip(f"{MODEL} not found: train it with python -m search.nertrain train")
+        pytest.skip(f"{MODEL} not found: train it with python -m search_tools.nertrain train")
     return spacy.load(MODEL)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search.evaluate import metrics
+from search_tools.evaluate import metrics
 
 from .conftest import ROOT, shared_path
 
@@ -18,7 +18,7 @@ def test_metrics_arithmetic() -> None:
 
 
 def test_xquad_smoke(tmp_path: Path) -> None:
-    from search.evaluate import evaluate
+    from search_tools.evaluate import evaluate
 
     folder = shared_path("data", "relevance", "xquad-de-part1")
     result = evaluate(folder, tmp_path, limit=150)

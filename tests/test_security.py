@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from search import create_app
-from search.security import CONTENT_SECURITY_POLICY, DEFAULT_RATE_LIMIT, MAX_URL_BYTES, SECURITY_HEADERS
+from search.web.security import CONTENT_SECURITY_POLICY, DEFAULT_RATE_LIMIT, MAX_URL_BYTES, SECURITY_HEADERS
 
 from .conftest import SEEDS, start_server, stop_server
 
@@ -59,8 +59,8 @@ TRAVERSALS = [
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Seeds plus hostile articles (markup in text, title and metadata), indexed; and a canary file."""
-    from search.enrich import default_enricher
-    from search.indexer import reindex
+    from search.engine.whoosh.indexer import reindex
+    from search.enrich.pipeline import default_enricher
 
     tmp = tmp_path_factory.mktemp("security")
     articles = tmp / "articles"
@@ -424,7 +424,7 @@ def test_large_bodies_are_413(server: str) -> None:
 def test_rate_limit_defaults() -> None:
     from flask import Flask
 
-    from search.security import rate_limit
+    from search.web.security import rate_limit
 
     assert DEFAULT_RATE_LIMIT == "120/minute"
     prod, testing = Flask("a"), Flask("b")

@@ -8,9 +8,9 @@ import random
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from search.search import SearchRequest, search, vocabulary
-from search.spelling import Vocabulary
-from search.store import IndexStore
+from search.engine.whoosh.searcher import SearchRequest, search, vocabulary
+from search.engine.whoosh.spelling import Vocabulary
+from search.engine.whoosh.store import IndexStore
 
 
 def _mutations(word: str, rng: random.Random) -> list[str]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from search import synthetic
-from search.synthetic import article_text, generate
+from search_tools import synthetic
+from search_tools.synthetic import article_text, generate
 
 
 def _files(folder: Path) -> dict[str, bytes]:

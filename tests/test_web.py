@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.pages import (
+from search.web.pages import (
     QueryArgs,
     bar_chart,
     clean_entity_spans,
@@ -186,7 +186,7 @@ def test_dates_and_numbers_by_babel(client, app) -> None:  # noqa: ANN001
     assert "31. Mai 2018" in page.text
     page_en = get_page(client, "/?q=Gipfel&sort=newest&lang=en")
     assert "May 31, 2018" in page_en.text
-    from search.i18n import date_filter, number_filter
+    from search.web.i18n import date_filter, number_filter
 
     with app.test_request_context("/?lang=de"):
         app.preprocess_request()
@@ -376,7 +376,7 @@ def test_some_words_fallback_notice(client, monkeypatch) -> None:  # noqa: ANN00
     assert (notice in page.text) == (data.get("match") == "some")
     assert result_count_text(page) == f"{data['total']} Treffer"
 
-    import search.web as web
+    import search.web.views as web
 
     real = web.search
 
@@ -465,7 +465,7 @@ def test_person_page(client) -> None:  # noqa: ANN001
 
 
 def test_person_aliases_are_collected(client, store) -> None:  # noqa: ANN001
-    from search.pages import entity_aliases
+    from search.web.pages import entity_aliases
 
     gen = store.current()
     found = None
@@ -533,7 +533,7 @@ def test_help_page_documents_the_query_language(client) -> None:  # noqa: ANN001
 
 
 def test_statistics_page(client, store) -> None:  # noqa: ANN001
-    from search.pages import index_statistics
+    from search.web.pages import index_statistics
 
     stats = index_statistics(store.current())
     page = get_page(client, "/statistik")
@@ -721,7 +721,7 @@ def _nonempty(string) -> list[bool]:  # noqa: ANN001
 def hostile_app(tmp_path_factory):  # noqa: ANN001, ANN201
     """An app over an index with an article that contains markup."""
     from search import create_app
-    from search.enrich import default_enricher
+    from search.enrich.pipeline import default_enricher
 
     from .helpers import build_index
 

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.filedb.structfile import BufferFile
 
-from search.search import SearchRequest, search
-from search.store import IndexStore
-from search.whoosh_io import _View
+from search.engine.whoosh.mapped_io import _View
+from search.engine.whoosh.searcher import SearchRequest, search
+from search.engine.whoosh.store import IndexStore
 
 
 def test_a_searcher_reads_segments_through_views_not_copies(seed_index: Path) -> None:

@@ -1,0 +1,92 @@
+"""Display labels for facet values, localised with Babel (CLDR): country names, months, numbers, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+SUPPORTED_LOCALES = ("de", "en")
+
+
+def locale_or_default(lang: str | None) -> str:
+    """``de`` unless ``lang`` names a supported locale (``en``, ``en-GB`` ...)."""
+    code = (lang or "").replace("_", "-").split("-")[0].lower()
+    return code if code in SUPPORTED_LOCALES else "de"
+
+
+@lru_cache(maxsize=8)
+def _territories(lang: str) -> dict[str, str]:
+    return dict(Locale.parse(lang).territories)
+
+
+def country_label(code: str, lang: str = "de") -> str:
+    """CLDR name of an ISO 3166-1 alpha-2 code in ``lang`` (the code itself when CLDR has none)."""
+    return _territories(locale_or_default(lang)).get(code.upper(), code)
+
+
+def period_label(value: str, lang: str = "de") -> str:
+    """``2018`` -> ``2018``; ``2018-05`` -> ``Mai 2018`` / ``May 2018``; ``2018-05-31`` -> ``31. Mai 2018``."""
+    parts = value.split("-")
+    try:
+        if len(parts) == 2:
+            return format_date(
+                dt.date(int(parts[0]), int(parts[1]), 1), "LLLL y", locale=locale_or_default(lang)
+            )
+        if len(parts) == 3:
+            return format_date(dt.date(*map(int, parts)), "long", locale=locale_or_default(lang))
+    except ValueError:
+        pass
+    return value
+
+
+def date_label(date: dt.date, lang: str = "de") -> str:
+    """``31. Mai 2018`` / ``May 31, 2018``."""
+    return format_date(date, "long", locale=locale_or_default(lang))
+
+
+def number_label(n: float, lang: str = "de") -> str:
+    """``1.234`` / ``1,234``."""
+    return format_decimal(n, locale=locale_or_default(lang))
+
+
+@lru_cache(maxsize=65_536)
+def label(facet: str, value: str, lang: str = "de") -> str:
+    """The label of a facet value."""
+    if facet == "country":
+        return country_label(value, lang)
+    if facet in ("date", "mentioned"):
+        return period_label(value, lang)
+    return value
+
+
+@lru_cache(maxsize=1)
+def _names_to_codes() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for lang in ("en", "de"):
+        for code, name in _territories(lang).items():
+            if len(code) == 2 and code.isalpha():
+                out[name.lower()] = code
+    return out
+
+
+def country_codes(text: str) -> list[str]:
+    """ISO codes for what a user typed after ``country:`` — a code (``KP``) or a CLDR name (``Nordkorea``)."""
+    t = " ".join(text.split()).strip()
+    if len(t) == 2 and t.isalpha():
+        return [t.upper()]
+    try:
+        from search.enrich.countries import (
+            lookup_country,  # the full gazetteer (genitives, adjectives, capitals)
+        )
+    except ImportError:  # pragma: no cover - only while the gazetteer is absent
+        lookup_country = None
+    if lookup_country is not None:
+        code = lookup_country(t)
+        if code:
+            return [code]
+    code = _names_to_codes().get(t.lower())
+    return [code] if code else []

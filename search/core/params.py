@@ -1,0 +1,105 @@
+"""HTTP and CLI parameters -> a validated :class:`SearchRequest`, or :class:`InvalidParameter`.
+
+Parsed once at the edge; everything inside trusts the request. Limits here bound the work per request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from search.core.errors import InvalidParameter
+from search.core.labels import locale_or_default
+from search.engine.whoosh.searcher import SORTS, SearchRequest
+from search.text.query import MAX_QUERY_CHARS, clean_text
+
+MAX_PAGE = 1000
+MAX_PER_PAGE = 100
+MAX_FACET_SIZE = 200
+MAX_VALUES_PER_FACET = 50
+MAX_VALUE_CHARS = 200
+_PERIOD = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?\Z")
+_COUNTRY = re.compile(r"[A-Za-z]{2}\Z")
+FILTER_PARAMS = ("person", "country", "date", "mentioned", "source")
+
+
+class Args:
+    """Read access to multi-valued parameters, whatever the source (Flask's MultiDict, a dict of lists)."""
+
+    def __init__(self, source: Mapping):
+        self.source = source
+
+    def get(self, name: str) -> str | None:
+        values = self.getlist(name)
+        return values[0] if values else None
+
+    def getlist(self, name: str) -> list[str]:
+        if hasattr(self.source, "getlist"):
+            return list(self.source.getlist(name))
+        value = self.source.get(name)
+        if value is None:
+            return []
+        return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+def _int(args: Args, name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise InvalidParameter(
+            name, raw[:50], f"{name} must be a whole number from {low} to {high}"
+        ) from None
+    if not low <= value <= high:
+        raise InvalidParameter(name, value, f"{name} must be from {low} to {high}, not {value}")
+    return value
+
+
+def _values(args: Args, name: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for raw in args.getlist(name):
+        value = clean_text(raw)
+        if not value:
+            continue
+        if len(value) > MAX_VALUE_CHARS:
+            raise InvalidParameter(
+                name, value[:50], f"{name} values are at most {MAX_VALUE_CHARS} characters"
+            )
+        if name == "country":
+            if not _COUNTRY.match(value):
+                raise InvalidParameter(
+                    name, value, f"country must be an ISO 3166-1 alpha-2 code such as KP, not {value!r}"
+                )
+            value = value.upper()
+        elif name in ("date", "mentioned") and not _PERIOD.match(value):
+            raise InvalidParameter(name, value, f"{name} must be YYYY or YYYY-MM, not {value!r}")
+        if value not in out:
+            out.append(value)
+    if len(out) > MAX_VALUES_PER_FACET:
+        raise InvalidParameter(name, len(out), f"at most {MAX_VALUES_PER_FACET} values for {name}")
+    return tuple(out)
+
+
+def search_request(source: Mapping, lang: str | None = None) -> SearchRequest:
+    """Validate request parameters into a :class:`SearchRequest`."""
+    args = Args(source)
+    q = args.get("q") or ""
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidParameter(
+            "q", q[:50], f"query too long ({len(q):,} characters; at most {MAX_QUERY_CHARS:,})"
+        )
+    sort = (args.get("sort") or "relevance").strip().lower()
+    if sort not in SORTS:
+        raise InvalidParameter("sort", sort[:50], f"sort must be one of {', '.join(SORTS)}")
+    filters = {name: vals for name in FILTER_PARAMS if (vals := _values(args, name))}
+    return SearchRequest(
+        q=q,
+        filters=filters,
+        sort=sort,
+        page=_int(args, "page", 1, 1, MAX_PAGE),
+        per_page=_int(args, "per_page", 10, 1, MAX_PER_PAGE),
+        lang=locale_or_default(args.get("lang") or lang),
+        facet_size=_int(args, "facet_size", 10, 1, MAX_FACET_SIZE),
+    )

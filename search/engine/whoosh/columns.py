@@ -1,0 +1,240 @@
+"""Facet definitions and fast, disjunctive facet counts over per-generation value columns.
+
+For each facet field the columns hold, for every (document, value) pair of the index, the document number
+and the value's ordinal, as numpy arrays loaded once per index generation from the term index (never from
+stored documents). Counting a facet over a set of matching documents is then one vectorised pass:
+``bincount(ords[match[docs]])``.
+
+Disjunctive faceting: values within one facet combine with OR, facets with AND, and the counts of a facet
+are computed with every *other* facet's filter applied but not its own, so ticking a value never hides its
+siblings. All of it from one text search: the masks are combined in numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from whoosh.reading import IndexReader
+
+from search.core.labels import label
+
+# facet name (API) -> index field
+FACETS = {
+    "person": "person",
+    "country": "country",
+    "date": "published",
+    "mentioned": "mentioned",
+    "source": "source",
+}
+DEFAULT_SIZE = 10
+CHRONOLOGICAL = ("date", "mentioned")
+
+
+@dataclass
+class Column:
+    """All (document, value) pairs of one facet field."""
+
+    values: list[str]
+    ordinal: dict[str, int]
+    docs: np.ndarray  # int32, document number of each pair (sorted by document, see __post_init__)
+    ords: np.ndarray  # int32, value ordinal of each pair
+    _ranks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # The pairs of document d are [offsets[d], offsets[d + 1]): counting over few matching documents then
+    # reads only their pairs instead of every pair.
+    offsets: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        order = np.argsort(self.docs, kind="stable")
+        self.docs, self.ords = self.docs[order], self.ords[order]
+        ndocs = int(self.docs[-1]) + 1 if len(self.docs) else 0
+        self.offsets = np.zeros(ndocs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.docs, minlength=ndocs), out=self.offsets[1:])
+
+    def label_rank(self, facet: str, lang: str) -> np.ndarray:
+        """Each value's position in label order (case-insensitive), computed once per generation and language."""
+        rank = self._ranks.get(lang)
+        if rank is None:
+            order = sorted(
+                range(len(self.values)), key=lambda i: (label(facet, self.values[i], lang).lower(), i)
+            )
+            rank = np.empty(len(self.values), dtype=np.int64)
+            rank[order] = np.arange(len(self.values))
+            self._ranks[lang] = rank
+        return rank
+
+    def mask_for(self, selected: list[str], ndocs: int) -> np.ndarray:
+        """Documents having any of ``selected`` (OR within a facet)."""
+        wanted = np.zeros(len(self.values) + 1, dtype=bool)
+        for v in selected:
+            if v in self.ordinal:
+                wanted[self.ordinal[v]] = True
+        mask = np.zeros(ndocs, dtype=bool)
+        mask[self.docs[wanted[self.ords]]] = True
+        return mask
+
+    def counts(self, match: np.ndarray) -> np.ndarray:
+        """How many matching documents have each value.
+
+        Over all pairs (``match[docs]``) when many documents match; over the matching documents' own
+        pairs (grouped by document) when fewer than a quarter of the documents with a value match, as most
+        searches do (both give the same counts).
+        """
+        ndocs = len(self.offsets) - 1
+        # estimated pairs of the matching documents (the average per document); decides the path only
+        if np.count_nonzero(match[:ndocs]) * len(self.ords) * 4 >= len(self.ords) * ndocs:
+            return np.bincount(self.ords[match[self.docs]], minlength=len(self.values))
+        hits = np.flatnonzero(match[:ndocs])
+        starts = self.offsets[hits]
+        lens = self.offsets[hits + 1] - starts
+        total = int(lens.sum())
+        # indices of every pair of the matching documents: each run starts[i] .. starts[i] + lens[i]
+        idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+        return np.bincount(self.ords[idx], minlength=len(self.values))
+
+
+@dataclass
+class Columns:
+    """Facet columns and the live-document mask of one index generation."""
+
+    ndocs: int
+    live: np.ndarray  # bool, not deleted
+    columns: dict[str, Column]
+
+
+def load_columns(reader: IndexReader) -> Columns:
+    """Read every facet field's postings once (for a new generation)."""
+    ndocs = reader.doc_count_all()
+    live = np.zeros(ndocs, dtype=bool)
+    live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
+    columns = {}
+    for facet, fieldname in FACETS.items():
+        values: list[str] = []
+        docs_parts: list[np.ndarray] = []
+        ords_parts: list[np.ndarray] = []
+        if fieldname in reader.schema:
+            for raw in reader.lexicon(fieldname):
+                value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                ids = np.fromiter(reader.postings(fieldname, raw).all_ids(), dtype=np.int32)
+                docs_parts.append(ids)
+                ords_parts.append(np.full(len(ids), len(values), dtype=np.int32))
+                values.append(value)
+        docs = np.concatenate(docs_parts) if docs_parts else np.zeros(0, dtype=np.int32)
+        ords = np.concatenate(ords_parts) if ords_parts else np.zeros(0, dtype=np.int32)
+        keep = live[docs] if len(docs) else np.zeros(0, dtype=bool)
+        columns[facet] = Column(values, {v: i for i, v in enumerate(values)}, docs[keep], ords[keep])
+    return Columns(ndocs, live, columns)
+
+
+def filter_masks(cols: Columns, filters: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray]:
+    """One document mask per facet that has selected values."""
+    return {
+        f: cols.columns[f].mask_for(list(vals), cols.ndocs)
+        for f, vals in filters.items()
+        if vals and f in cols.columns
+    }
+
+
+def combine(base: np.ndarray, masks: dict[str, np.ndarray], skip: str | None = None) -> np.ndarray:
+    """``base`` AND every facet mask except ``skip``."""
+    out = base.copy()
+    for name, m in masks.items():
+        if name != skip:
+            out &= m
+    return out
+
+
+def facet_values(
+    cols: Columns,
+    base: np.ndarray,
+    masks: dict[str, np.ndarray],
+    filters: dict[str, tuple[str, ...]],
+    lang: str = "de",
+    size: int = DEFAULT_SIZE,
+    prefix: dict[str, str] | None = None,
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """Facet values ``{value, label, count, selected}`` per facet, plus the number of non-zero values.
+
+    Sorted by count then label (dates chronologically); at most ``size`` values per facet, but
+    selected values always show, even with count 0. Dates are years with their months as ``children``.
+    Only the values shown are labelled: a person facet can have tens of thousands of values, so the
+    ordering is one numpy sort over counts and a per-generation label rank.
+    """
+    out: dict[str, list[dict]] = {}
+    totals: dict[str, int] = {}
+    for facet, col in cols.columns.items():
+        counts = col.counts(combine(base, masks, skip=facet))
+        selected = filters.get(facet, ())
+        wanted_prefix = (prefix or {}).get(facet, "").lower()
+        nonzero = np.flatnonzero(counts)
+        if wanted_prefix:
+            nonzero = np.array(
+                [
+                    i
+                    for i in nonzero.tolist()
+                    if _matches_prefix(col.values[i], label(facet, col.values[i], lang), wanted_prefix)
+                ],
+                dtype=np.int64,
+            )
+        totals[facet] = len(nonzero)
+        if facet in CHRONOLOGICAL:
+            ordinals = _shown_dates(col, nonzero, counts, selected, size)
+        else:
+            rank = col.label_rank(facet, lang)
+            ordinals = nonzero[np.lexsort((rank[nonzero], -counts[nonzero]))][:size].tolist()
+        entries: dict[str, dict] = {}
+        for i in ordinals:
+            value = col.values[i]
+            entries[value] = _entry(facet, value, int(counts[i]), value in selected, lang)
+        for value in selected:  # selected values always show, even with count 0 or unknown to the index
+            if value not in entries:
+                i = col.ordinal.get(value)
+                lab = label(facet, value, lang)
+                if wanted_prefix and not _matches_prefix(value, lab, wanted_prefix):
+                    continue
+                entries[value] = _entry(facet, value, int(counts[i]) if i is not None else 0, True, lang)
+        if facet in CHRONOLOGICAL:
+            out[facet] = _date_tree(entries)
+        else:
+            shown = list(entries.values())
+            head = sorted(shown[: len(ordinals)], key=lambda e: (-e["count"], e["label"].lower()))
+            out[facet] = head + sorted(
+                shown[len(ordinals) :], key=lambda e: (-e["count"], e["label"].lower())
+            )
+    return out, totals
+
+
+def _shown_dates(
+    col: Column, nonzero: np.ndarray, counts: np.ndarray, selected: tuple[str, ...], size: int
+) -> list[int]:
+    """Ordinals of the years to show and of their months (only these are labelled): all years when there
+    are at most ``size``, else the ``size`` years with most articles, plus the years of selected values."""
+    idx = nonzero.tolist()
+    years = [i for i in idx if len(col.values[i]) == 4]
+    if len(years) <= size:
+        return idx
+    kept = {col.values[i] for i in sorted(years, key=lambda i: (-int(counts[i]), col.values[i]))[:size]}
+    kept |= {v[:4] for v in selected}
+    return [i for i in idx if col.values[i][:4] in kept]
+
+
+def _entry(facet: str, value: str, count: int, selected: bool, lang: str) -> dict:
+    return {"value": value, "label": label(facet, value, lang), "count": count, "selected": selected}
+
+
+def _matches_prefix(value: str, lab: str, prefix: str) -> bool:
+    """Prefix search within values: at the start of any word of the value or its label."""
+    return any(w.startswith(prefix) for text in (value, lab) for w in text.lower().replace("-", " ").split())
+
+
+def _date_tree(entries: dict[str, dict]) -> list[dict]:
+    """Years in chronological order, each with its months as ``children`` (the years were chosen by
+    :func:`_shown_dates`)."""
+    months: dict[str, list[dict]] = {}
+    for v, e in entries.items():
+        if len(v) == 7:
+            months.setdefault(v[:4], []).append(e)
+    years = sorted((e for v, e in entries.items() if len(v) == 4), key=lambda e: e["value"])
+    for year in years:
+        year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
+    return years

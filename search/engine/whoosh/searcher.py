@@ -1,0 +1,441 @@
+"""``search(store, request) -> SearchResponse``: the one search function behind the web page, the JSON API
+and the CLI.
+
+Steps: parse the query -> one text search for the matching documents (a numpy mask) -> facet masks and
+disjunctive counts from the generation's facet columns -> the requested page, scored and sorted by Whoosh
+with the combined mask as filter -> snippets for that page only -> a spelling suggestion when little is
+found.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from whoosh import query as wq
+
+from search.core import limits
+from search.core.labels import country_codes, country_label, locale_or_default
+from search.core.settings import DATA_DIR
+from search.engine.whoosh.columns import Columns, combine, facet_values, filter_masks, load_columns
+from search.engine.whoosh.schema import MENTION_FIELDS
+from search.engine.whoosh.scoring import Scorer
+from search.engine.whoosh.spelling import Vocabulary
+from search.engine.whoosh.store import Generation, IndexStore
+from search.text.analysis import fold, stopwords, words
+from search.text.highlight import query_terms, snippets, term_pattern
+from search.text.query import MAX_EXPANSIONS, Compiler, ParsedQuery, parse
+from search.text.query import Word as QWord
+
+SORTS = ("relevance", "newest", "oldest")
+SUGGEST_BELOW = 3  # offer "Meinten Sie ...?" when fewer hits than this
+SOME_MIN_SHARE = 0.0  # share of content words a "some words" hit must match (0: any one)
+COORDINATION = 0.9  # Whoosh's coordination bonus for documents matching more of the words
+# A filtered person or country ranks the articles that mention it often first: with a text query the
+# score is multiplied by 1 + MENTION_BOOST * ln(1 + mentions) (1 mention: x1.21, 10: x1.72); without one,
+# the articles are ordered by their mentions (ties: newest first) instead of by date alone.
+MENTION_BOOST = 0.3
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search request (see :mod:`search.params` for the HTTP/CLI edge)."""
+
+    q: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    lang: str = "de"
+    facet_size: int = 10
+    facet_prefix: dict[str, str] = field(default_factory=dict)
+    with_snippets: bool = True
+
+
+@dataclass
+class SearchResponse:
+    """Everything a renderer needs; ``to_json`` gives the stable API shape."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    generation: str
+    results: list[dict]
+    facets: dict[str, list[dict]]
+    facet_totals: dict[str, int]
+    suggestion: str | None = None
+    match: str = "all"
+    warnings: tuple[str, ...] = ()
+    sort: str = "relevance"
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": round(self.took_ms, 2),
+            "sort": self.sort,
+            "match": self.match,
+            "generation": self.generation,
+            "results": self.results,
+            "facets": self.facets,
+            "facet_totals": self.facet_totals,
+            "suggestion": self.suggestion,
+            "warnings": list(self.warnings),
+        }
+
+
+def columns(gen: Generation) -> Columns:
+    """The facet columns of a generation, loaded once and shared."""
+    return gen.cached("facet-columns", lambda g: load_columns(g.searcher().reader()))
+
+
+def _person_resolver(cols: Columns):  # noqa: ANN202
+    names = cols.columns["person"].values
+
+    def resolve(text: str) -> list[str]:
+        wanted = fold(text).replace("-", " ").split()
+        exact = [n for n in names if fold(n).replace("-", " ").split() == wanted]
+        if exact:
+            return exact
+        return [n for n in names if all(w in fold(n).replace("-", " ").split() for w in wanted)]
+
+    return resolve
+
+
+def scorer(gen: Generation) -> Scorer:
+    """The vectorised matcher/scorer of a generation, built once and shared."""
+    return gen.cached("scorer", lambda g: Scorer(g.searcher().reader(), columns(g).live))
+
+
+def _mask(gen: Generation, q: wq.Query, cols: Columns) -> np.ndarray:
+    return scorer(gen).evaluate(q, gen.searcher())[0]
+
+
+def response_cache_size() -> int:
+    """Responses kept per generation (``SEARCH_CACHE_SIZE``, default 512; 0 turns the cache off)."""
+    try:
+        return max(0, int(os.environ.get("SEARCH_CACHE_SIZE", "512")))
+    except ValueError:
+        return 512
+
+
+class ResponseCache:
+    """Finished responses of one generation, least recently used first out.
+
+    A newsroom asks the same things again (the start page's facet overview, today's topic, paging back):
+    a repeated request costs a dictionary look-up and a copy. Keyed on the whole validated request and
+    held by the generation, so a reindex starts with an empty cache and nothing stale is ever served.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, SearchResponse] = OrderedDict()
+
+    @staticmethod
+    def key(request: SearchRequest) -> tuple:
+        return (
+            request.q,
+            tuple(sorted((k, tuple(v)) for k, v in request.filters.items() if v)),
+            request.sort,
+            request.page,
+            request.per_page,
+            locale_or_default(request.lang),
+            request.facet_size,
+            tuple(sorted(request.facet_prefix.items())),
+            request.with_snippets,
+        )
+
+    def get(self, key: tuple) -> SearchResponse | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+        return copy.deepcopy(hit) if hit is not None else None
+
+    def put(self, key: tuple, response: SearchResponse) -> None:
+        kept = copy.deepcopy(response)  # renderers may add keys to the dictionaries they are given
+        with self._lock:
+            self._items[key] = kept
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResponse:
+    """Run one search (or serve it from the generation's response cache)."""
+    started = time.perf_counter()
+    gen = store.current() if isinstance(store, IndexStore) else store
+    size = response_cache_size()
+    if not size:
+        return _search(gen, request, started)
+    cache = gen.cached("responses", lambda g: ResponseCache(size))
+    key = ResponseCache.key(request)
+    hit = cache.get(key)
+    if hit is not None:
+        hit.took_ms = (time.perf_counter() - started) * 1000
+        return hit
+    response = _search(gen, request, started)
+    cache.put(key, response)
+    return response
+
+
+def _search(gen: Generation, request: SearchRequest, started: float) -> SearchResponse:
+    """Results of the requested page, disjunctive facets, snippets and suggestion."""
+    lang = locale_or_default(request.lang)
+    searcher = gen.searcher()
+    cols = columns(gen)
+    parsed = parse(request.q)
+    compiler = Compiler(
+        searcher.reader(),
+        resolve_country=country_codes,
+        resolve_person=_person_resolver(cols),
+        within=lambda text, maxdist: vocabulary(gen).within(text, maxdist),
+    )
+    text_query = compiler.compile(parsed.tree)
+    limits.check("expanding the query")
+    base, score = scorer(gen).evaluate(text_query, searcher)
+    masks = filter_masks(cols, request.filters)
+    matched = combine(base, masks)
+    total = int(matched.sum())
+    match = "all"
+    suggestion = _suggest(gen, compiler, parsed, cols, total) if total < SUGGEST_BELOW else None
+    if total == 0 and parsed.plain:
+        some = _some_words(gen, compiler, parsed, cols, masks)
+        if some is not None:
+            base, score, matched = some
+            total = int(matched.sum())
+            match = "some"
+    empty = isinstance(text_query, wq.Every)
+    weight = _mention_weight(gen, request.filters) if total else None
+    if weight is not None:
+        score = np.log1p(weight) if empty else score * (1 + MENTION_BOOST * np.log1p(weight))
+        empty = False  # ranked by mentions, not by date
+    results = _page(gen, score, matched, parsed, request, lang, empty) if total else []
+    facets, totals = facet_values(
+        cols, base, masks, request.filters, lang=lang, size=request.facet_size, prefix=request.facet_prefix
+    )
+    return SearchResponse(
+        query=parsed.text,
+        total=total,
+        page=request.page,
+        per_page=request.per_page,
+        took_ms=(time.perf_counter() - started) * 1000,
+        generation=gen.name,
+        results=results,
+        facets=facets,
+        facet_totals=totals,
+        suggestion=suggestion,
+        warnings=parsed.warnings,
+        sort=request.sort,
+        match=match,
+    )
+
+
+def vocabulary(gen: Generation) -> Vocabulary:
+    """The generation's vocabulary for spelling suggestions and ``word~`` (read on first use)."""
+    return gen.cached("vocabulary", lambda g: Vocabulary(g.searcher().reader()))
+
+
+def _mention_weight(gen: Generation, filters: dict[str, tuple[str, ...]]) -> np.ndarray | None:
+    """Per document: how often it mentions the selected persons and countries (None: none selected)."""
+    selected = [(MENTION_FIELDS[f], vals) for f, vals in filters.items() if vals and f in MENTION_FIELDS]
+    if not selected:
+        return None
+    sc = scorer(gen)
+    return sum((sc.mentions(field, vals) for field, vals in selected), np.zeros(sc.ndocs, dtype=np.float32))
+
+
+def _some_words(
+    gen: Generation, compiler: Compiler, parsed: ParsedQuery, cols: Columns, masks: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """ "Some words" mode for a plain keyword query that found nothing with AND.
+
+    Stop words and question words are not required; documents must match at least half of the
+    remaining words (or, if none do, any of them) and rank by BM25F with a coordination bonus, so the
+    documents matching most words come first.
+    """
+    words = content_words(parsed.words)
+    if not words:
+        return None
+    if len(words) == 1:
+        return _similar_words(gen, compiler, words[0], cols, masks)
+    compiler.loose = True
+    try:
+        subqueries = [q for q in (compiler.word(QWord(w)) for w in words) if q is not None]
+    finally:
+        compiler.loose = False
+    if not subqueries:
+        return None
+    sc, searcher = scorer(gen), gen.searcher()
+    hits = np.zeros(cols.ndocs, dtype=np.int32)
+    score = np.zeros(cols.ndocs, dtype=np.float32)
+    for q in subqueries:
+        limits.check("matching some of the words")
+        m, sub = sc.evaluate(q, searcher)
+        hits += m
+        score += sub
+    score *= 1 - COORDINATION + COORDINATION * hits / len(subqueries)  # documents matching more words first
+    for need in (max(1, math.ceil(len(subqueries) * SOME_MIN_SHARE)), 1):
+        base = hits >= need
+        matched = combine(base, masks)
+        if matched.any():
+            return base, score, matched
+    return None
+
+
+def _similar_words(
+    gen: Generation, compiler: Compiler, word: str, cols: Columns, masks: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Last resort for a single word found nowhere: words of the index that share its beginning.
+
+    ``Sepsis`` -> ``septische``: derivations the stemmer does not join. The shared beginning is the
+    word minus its last three letters (at least three letters), at most ``MAX_EXPANSIONS`` words.
+    """
+    lower = word.lower()
+    if len(lower) < 5:
+        return None
+    prefix = fold(lower[: max(3, len(lower) - 3)])
+    reader = gen.searcher().reader()
+    terms = []
+    for t in reader.expand_prefix("exact", prefix):
+        terms.append(t.decode("utf-8") if isinstance(t, bytes) else t)
+        if len(terms) >= MAX_EXPANSIONS:
+            break
+    if not terms:
+        return None
+    query = wq.Or([wq.Term("exact", t) for t in terms])
+    base, score = scorer(gen).evaluate(query, gen.searcher())
+    matched = combine(base, masks)
+    return (base, score, matched) if matched.any() else None
+
+
+@lru_cache(maxsize=1)
+def _question_words() -> frozenset[str]:
+    lines = (DATA_DIR / "question_words_de.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def content_words(words: tuple[str, ...]) -> list[str]:
+    """The words of a query that carry content: no stop words, no question words, no duplicates."""
+    out: list[str] = []
+    skip = stopwords() | _question_words()
+    pieces = [p for w in words for p in re.split(r"[-\u2010\u2011]", w) if p]  # hyphen pieces count singly
+    for w in pieces:
+        if w.lower() not in skip and w.lower() not in (x.lower() for x in out):
+            out.append(w)
+    return out
+
+
+def _page(
+    gen: Generation,
+    score: np.ndarray,
+    matched: np.ndarray,
+    parsed: ParsedQuery,
+    request: SearchRequest,
+    lang: str,
+    empty: bool,
+) -> list[dict]:
+    """The requested page: ranked with numpy, stored fields and snippets only for its hits."""
+    searcher = gen.searcher()
+    sort = "newest" if request.sort == "relevance" and empty else request.sort
+    top = scorer(gen).top(matched, score, request.page * request.per_page, sort)
+    terms = query_terms(parsed.tree)
+    out = []
+    for docnum, value in top[(request.page - 1) * request.per_page :]:
+        limits.check("snippets")
+        stored = searcher.stored_fields(docnum)
+        out.append(hit_json(stored, value, terms, lang, request.with_snippets))
+    return out
+
+
+def hit_json(stored: dict, score: float | None, terms, lang: str, with_snippets: bool = True) -> dict:  # noqa: ANN001
+    """The API shape of one result (also used by the article endpoint without snippets)."""
+    entities = stored.get("entities") or {}
+    persons = entities.get("persons") or {}
+    countries = entities.get("countries") or {}
+    person_list = sorted(persons, key=lambda p: (-persons[p], p)) or _split(stored.get("person"))
+    country_list = sorted(countries, key=lambda c: (-countries[c], c)) or _split(stored.get("country"))
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "date": stored.get("date"),
+        "date_estimated": bool(stored.get("date_estimated")),
+        "date_precision": stored.get("date_precision"),
+        "source": stored.get("source"),
+        "url": f"/artikel/{stored['id']}",
+        "source_url": stored.get("url"),
+        "score": round(float(score), 4) if score is not None else None,
+        "snippets": snippets(stored.get("body", ""), terms) if with_snippets else [],
+        "persons": person_list,
+        "countries": [{"code": c, "label": country_label(c, lang)} for c in country_list],
+    }
+
+
+def surface_form(gen: Generation, folded: str) -> str:
+    """How a folded index term (``pjongjang``) is written in the articles (``pjöngjang``), lowercase.
+
+    The exact field folds umlauts; the first article containing the term shows its spelling.
+    """
+    sc = scorer(gen)
+    ids = sc.postings("exact", folded).ids
+    if len(ids):
+        body = gen.searcher().stored_fields(int(ids[0])).get("body", "")
+        lower = body.lower()
+        # only the places a spelling of the word can be are tokenised (the whole body costs ~20 ms)
+        for m in re.finditer(term_pattern(folded), lower) if len(lower) == len(body) else [None]:
+            s, e = (max(0, m.start() - 60), m.end() + 60) if m else (0, len(body))
+            for w in words(body[s:e]):
+                if fold(w.text) == folded:
+                    return w.text.lower()
+    return folded
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def _suggest(
+    gen: Generation, compiler: Compiler, parsed: ParsedQuery, cols: Columns, total: int
+) -> str | None:
+    """ "Meinten Sie ...?": replace unknown or rare words by close, more frequent words of the index."""
+    if not parsed.words:
+        return None
+    reader = gen.searcher().reader()
+    changed = False
+    text = parsed.text
+    for word in parsed.words:
+        limits.check("spelling suggestions")
+        lower = word.lower()
+        if len(lower) < 4 or "-" in lower:
+            continue
+        folded = fold(lower)
+        own = reader.doc_frequency("exact", folded)
+        if own:
+            continue  # a word of the index is not a typo; only unknown words get a suggestion
+        candidates = [
+            (reader.doc_frequency("exact", t), t)
+            for t in vocabulary(gen).within(folded, 2 if len(lower) > 6 else 1)
+        ]
+        better = [c for c in candidates if c[0] > own and c[1] != folded]
+        if better:
+            best = surface_form(gen, max(better)[1])
+            replacement = best[:1].upper() + best[1:] if word[:1].isupper() else best
+            text = text.replace(word, replacement, 1)
+            changed = True
+    if not changed:
+        return None
+    alt = compiler.compile(parse(text).tree)
+    alt_total = int(_mask(gen, alt, cols).sum())
+    return text if alt_total > total else None

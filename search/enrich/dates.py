@@ -1,0 +1,430 @@
+"""Dates in German news text: dates the article mentions, an estimated publication date, metadata values.
+
+Why rules and not a model: German date expressions are a small closed language ("am 12. Juni 2018", "Anfang
+Juni", "Ende 2018", "27. und 28. Februar", "12.06.2018"), and what matters for the date facet is resolving them
+to a year, which no tagger does.
+
+Rules, stated once here:
+
+* A month or day without a year takes the year written earlier in the same sentence ("2017 ... Anfang
+  September"); else the year that puts it **nearest to the publication date** (the year
+  before, of, or after publication). News mostly report recent events and announce near ones, so this is
+  right most of the time; it is wrong for an event more than six months back or ahead ("the June summit",
+  written in February 2019 about June 2018, resolves to June 2019). Without a publication date such a
+  mention takes the nearest year written in the same text (before it, else after it) and is dropped when
+  the text names no year.
+* A standalone four-digit number from 1800 to 2100 is a year when a date word precedes it ("im", "seit",
+  "von", "bis", "Ende", "Jahr", ...) or when nothing after it makes it a quantity: it is not a year before a
+  capitalised noun ("2000 Menschen"), a unit ("2000 km", "1900 Euro", "%") or after "rund", "etwa",
+  "Resolution", "Nr." and similar. A capitalised place name after it is fine ("hatte 2014 Pjöngjang besucht").
+* "Anfang/Mitte/Ende Juni" has month precision (day None); "Anfang 2019" year precision.
+* Weekdays ("am Dienstag") and relative expressions ("vergangene Woche") are ignored: resolving them needs a
+  publication date to the day, which few articles without metadata have.
+* "27. und 28. Februar" gives two dates that share the span of the whole expression.
+* "August" alone is also a given name: it counts as a month only with a day, a year or a preposition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_MONTHS = {
+    "januar": 1,
+    "jänner": 1,
+    "jan": 1,
+    "februar": 2,
+    "feber": 2,
+    "feb": 2,
+    "märz": 3,
+    "maerz": 3,
+    "mär": 3,
+    "april": 4,
+    "apr": 4,
+    "mai": 5,
+    "juni": 6,
+    "jun": 6,
+    "juli": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "november": 11,
+    "nov": 11,
+    "dezember": 12,
+    "dez": 12,
+}
+_FULL_MONTHS = sorted(
+    (m for m in _MONTHS if len(m) > 4 or m in {"mai", "juni", "juli", "märz"}), key=len, reverse=True
+)
+_ABBR_MONTHS = sorted((m for m in _MONTHS if m not in _FULL_MONTHS), key=len, reverse=True)
+_MONTH_RE = (
+    r"(?P<month>"
+    + "|".join([m.capitalize() for m in _FULL_MONTHS] + [m.capitalize() + r"\." for m in _ABBR_MONTHS])
+    + r")"
+)
+_MOD = r"(?P<mod>Anfang|Mitte|Ende|Beginn|Anfang/Mitte|Mitte/Ende)"
+_YEAR = r"(?P<year>1[89]\d\d|20\d\d|2100)"
+
+_DAY_MONTH = re.compile(
+    r"(?<![\w.])(?:(?P<d1>[0-3]?\d)\.\s*(?:(?:und|bis|u\.|/|–|-)\s*(?P<d2>[0-3]?\d)\.\s*)?|"
+    + _MOD
+    + r"\s+)?"
+    + _MONTH_RE
+    + r"(?:\s+"
+    + _YEAR
+    + r")?(?![\w])"
+)
+_MOD_YEAR = re.compile(r"(?<![\w])" + _MOD + r"\s+(?:des\s+Jahres\s+)?" + _YEAR + r"(?![\d])")
+_NUMERIC = re.compile(r"(?<![\w.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d{4}|\d{2})(?![\d])")
+_ISO = re.compile(r"(?<![\w.-])(?P<y>1[89]\d\d|20\d\d)-(?P<m>[01]\d)(?:-(?P<d>[0-3]\d))?(?![\w-])")
+_SENTENCE_END = re.compile(r"(?<!\d)(?<!\b[A-ZÄÖÜ])[.!?]\s+(?=[A-ZÄÖÜ„\"«])|\n\s*\n")
+_LONE_YEAR = re.compile(r"(?<![\w.,])" + _YEAR + r"(?![\w]|[.,]\d)")
+
+_YEAR_CUES = frozenset(
+    [
+        "im",
+        "in",
+        "seit",
+        "bis",
+        "von",
+        "vom",
+        "ab",
+        "vor",
+        "nach",
+        "um",
+        "zwischen",
+        "und",
+        "oder",
+        "bzw",
+        "jahr",
+        "jahres",
+        "jahre",
+        "jahren",
+        "anfang",
+        "mitte",
+        "ende",
+        "beginn",
+        "frühjahr",
+        "sommer",
+        "herbst",
+        "winter",
+        "frühjahrs",
+        "sommers",
+        "herbstes",
+        "winters",
+        "ostern",
+        "weihnachten",
+        "saison",
+        "jahreswechsel",
+        "spätestens",
+        "frühestens",
+        "zuletzt",
+        "bereits",
+        "schon",
+        "erst",
+        "damals",
+        "noch",
+        "jahrgang",
+        "geboren",
+        "gestorben",
+    ]
+)
+_QUANTITY_CUES = frozenset(
+    [
+        "rund",
+        "etwa",
+        "circa",
+        "ca",
+        "knapp",
+        "fast",
+        "über",
+        "mehr",
+        "mindestens",
+        "höchstens",
+        "insgesamt",
+        "nur",
+        "je",
+        "pro",
+        "zu",
+        "resolution",
+        "nr",
+        "nummer",
+        "artikel",
+        "paragraf",
+        "paragraph",
+        "§",
+        "seite",
+        "kapitel",
+        "flug",
+        "linie",
+        "zimmer",
+        "platz",
+        "modell",
+        "version",
+        "typ",
+        "plz",
+        "tel",
+    ]
+)
+_UNITS = frozenset(
+    [
+        "km",
+        "m",
+        "cm",
+        "mm",
+        "kg",
+        "g",
+        "t",
+        "mg",
+        "l",
+        "ml",
+        "ha",
+        "qm",
+        "m²",
+        "km²",
+        "mio",
+        "mrd",
+        "euro",
+        "dollar",
+        "franken",
+        "pfund",
+        "yen",
+        "prozent",
+        "%",
+        "€",
+        "$",
+        "ps",
+        "kw",
+        "mw",
+        "gb",
+        "mb",
+        "mal",
+        "fach",
+        "stück",
+        "stunden",
+        "minuten",
+        "sekunden",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class MentionedDate:
+    """A date the text mentions: ``year`` always, ``month``/``day`` when the text gives them.
+
+    ``start``/``end`` are character offsets of the expression in the text, ``text`` the expression itself.
+    ``year_explicit`` is False when the year was resolved (see the module docstring) rather than written.
+    """
+
+    year: int
+    month: int | None
+    day: int | None
+    start: int
+    end: int
+    text: str
+    year_explicit: bool = True
+
+    @property
+    def precision(self) -> str:
+        """'day', 'month' or 'year'."""
+        return "day" if self.day else "month" if self.month else "year"
+
+    def first_day(self) -> dt.date:
+        """The first day the mention covers (for sorting and facets)."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+
+@dataclass
+class _Raw:
+    year: int | None
+    month: int | None
+    day: int | None
+    start: int
+    end: int
+
+
+def _valid(year: int, month: int | None, day: int | None) -> bool:
+    try:
+        dt.date(year, month or 1, day or 1)
+    except ValueError:
+        return False
+    return True
+
+
+def _month_number(word: str) -> int:
+    return _MONTHS[word.rstrip(".").lower()]
+
+
+def _is_quantity(text: str, start: int, end: int) -> bool:
+    """Is the number at [start, end) a count or an amount rather than a year (see module docstring)?"""
+    before = text[max(0, start - 40) : start].split()
+    prev = before[-1].lower().strip(".,;:()") if before else ""
+    if prev in _YEAR_CUES:
+        return False
+    if prev in _QUANTITY_CUES:
+        return True
+    if before and re.fullmatch(r"\d{1,3}", before[-1]):  # "28 500": part of a larger number
+        return True
+    after = text[end : end + 40]
+    if re.match(r"\s*(?:%|€|\$)", after):
+        return True
+    m = re.match(r"\s+([^\W\d_][\w.-]*)", after)
+    if not m:
+        return False
+    word = m.group(1)
+    if word.lower().rstrip(".") in _UNITS:
+        return True
+    if word[0].isupper():
+        from search.enrich.countries import gazetteer
+
+        return gazetteer().form(word) is None and word.rstrip(".").lower() not in _MONTHS
+    return False
+
+
+def _raw_mentions(text: str) -> list[_Raw]:
+    out: list[_Raw] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= ts or te <= s for ts, te in taken)
+
+    for m in _NUMERIC.finditer(text):
+        d, mo, y = int(m.group("d")), int(m.group("m")), m.group("y")
+        year = int(y) if len(y) == 4 else (2000 + int(y) if int(y) < 50 else 1900 + int(y))
+        if 1 <= mo <= 12 and _valid(year, mo, d):
+            out.append(_Raw(year, mo, d, m.start(), m.end()))
+            taken.append(m.span())
+    for m in _ISO.finditer(text):
+        if not free(*m.span()):
+            continue
+        y, mo, d = int(m.group("y")), int(m.group("m")), m.group("d")
+        day = int(d) if d else None
+        if _valid(y, mo, day):
+            out.append(_Raw(y, mo, day, m.start(), m.end()))
+            taken.append(m.span())
+    for m in _DAY_MONTH.finditer(text):
+        if not free(*m.span()):
+            continue
+        month = _month_number(m.group("month"))
+        year = int(m.group("year")) if m.group("year") else None
+        days = [int(x) for x in (m.group("d1"), m.group("d2")) if x]
+        if m.group("month") == "August" and not (days or year or m.group("mod")):
+            before = text[max(0, m.start() - 12) : m.start()].split()
+            if not before or before[-1].lower() not in {
+                "im",
+                "seit",
+                "bis",
+                "ab",
+                "vom",
+                "zum",
+                "monat",
+                "den",
+                "anfang",
+                "ende",
+                "mitte",
+            }:
+                continue
+        if not days:
+            out.append(_Raw(year, month, None, m.start(), m.end()))
+        for day in days:
+            if 1 <= day <= 31 and (year is None or _valid(year, month, day)):
+                out.append(_Raw(year, month, day, m.start(), m.end()))
+        taken.append(m.span())
+    for m in _MOD_YEAR.finditer(text):
+        if free(*m.span()):
+            out.append(_Raw(int(m.group("year")), None, None, m.start(), m.end()))
+            taken.append(m.span())
+    for m in _LONE_YEAR.finditer(text):
+        s, e = m.span()
+        if free(s, e) and not _is_quantity(text, s, e):
+            out.append(_Raw(int(m.group("year")), None, None, s, e))
+            taken.append((s, e))
+    out.sort(key=lambda r: (r.start, r.day or 0))
+    return out
+
+
+def _nearest_year(month: int, day: int | None, published: dt.date) -> int:
+    """The year (publication year +-1) that puts month/day nearest to the publication date."""
+    best = None
+    for year in (published.year - 1, published.year, published.year + 1):
+        if not _valid(year, month, day):
+            continue
+        when = dt.date(year, month, day or 15)
+        distance = abs((when - published).days)
+        if best is None or distance < best[0]:
+            best = (distance, year)
+    return best[1] if best else published.year
+
+
+def extract_mentioned(text: str, published: dt.date | None) -> list[MentionedDate]:
+    """All dates ``text`` mentions, in text order, years resolved as the module docstring says."""
+    raws = _raw_mentions(text)
+    explicit = [(r.start, r.year) for r in raws if r.year is not None]
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+
+    def sentence_start(pos: int) -> int:
+        return max(s for s in starts if s <= pos)
+
+    out: list[MentionedDate] = []
+    for r in raws:
+        year, explicit_year = r.year, True
+        if year is None:
+            explicit_year = False
+            same_sentence = [y for st, y in explicit if sentence_start(r.start) <= st < r.start]
+            if same_sentence:
+                year = same_sentence[-1]
+            elif published is not None:
+                year = _nearest_year(r.month or 1, r.day, published)
+            else:
+                before = [y for s, y in explicit if s < r.start]
+                after = [y for s, y in explicit if s > r.start]
+                year = before[-1] if before else after[0] if after else None
+            if year is None or not _valid(year, r.month, r.day):
+                continue
+        out.append(MentionedDate(year, r.month, r.day, r.start, r.end, text[r.start : r.end], explicit_year))
+    return out
+
+
+def estimate_published(text: str, mentioned: list[MentionedDate]) -> tuple[dt.date | None, bool]:
+    """A publication date for an article without metadata: ``(date, True)``, or ``(None, False)``.
+
+    The estimate is the latest date the text writes out in full (day, month and year); failing that the first
+    day of the latest month written with its year. Years alone are too coarse and give no estimate. It is a
+    lower bound more than an estimate (news report what happened), and an article that announces a future
+    date is dated too late; callers must show it as estimated. ``text`` is accepted for future rules.
+    """
+    del text
+    full = [m for m in mentioned if m.year_explicit and m.day]
+    if full:
+        return max(m.first_day() for m in full), True
+    months = [m for m in mentioned if m.year_explicit and m.month]
+    if months:
+        return max(m.first_day() for m in months), True
+    return None, False
+
+
+_VALUE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def parse_date_value(s: str) -> tuple[dt.date, str]:
+    """Metadata date ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` -> (first day it covers, "year"|"month"|"day").
+
+    Raises ValueError for anything else (other formats, impossible dates, years before 1000).
+    """
+    m = _VALUE.match(s.strip()) if isinstance(s, str) else None
+    if not m:
+        raise ValueError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {s!r}")
+    year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    if year < 1000:
+        raise ValueError(f"year out of range: {s!r}")
+    try:
+        value = dt.date(year, int(month) if month else 1, int(day) if day else 1)
+    except ValueError as exc:
+        raise ValueError(f"impossible date: {s!r}") from exc
+    return value, "day" if day else "month" if month else "year"

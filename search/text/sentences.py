@@ -1,0 +1,86 @@
+"""German sentence boundaries, for derived titles and sentence-aware snippets.
+
+A regular splitter that knows the usual traps of German news text: ordinals (``12. Juni``),
+initials (``Stephen E. Biegun``), abbreviations (``z.B.``, ``Dr.``) and closing quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from search.core.settings import DATA_DIR
+
+# A candidate boundary: end punctuation, optional closing quotes/brackets, whitespace.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'“”„«»)\]]*(?=\s+)|\n\s*\n")
+_WORD_BEFORE = re.compile(r"([\w.]+)\.$")
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    lines = (DATA_DIR / "abbreviations_de.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _is_false_boundary(text: str, end: int) -> bool:
+    """True when the full stop ending at ``end`` belongs to a number, an initial or an abbreviation."""
+    if text[end - 1] != ".":
+        return False
+    m = _WORD_BEFORE.search(text, max(0, end - 40), end)
+    if not m:
+        return False
+    word = m.group(1)
+    if word.isdigit():  # ordinal or date: "12. Juni", "am 3. Oktober"
+        nxt = text[end : end + 30].lstrip()
+        return bool(nxt) and not nxt[0].isupper() or _next_is_month(nxt)
+    if len(word) == 1 and word.isalpha():  # initial: "Stephen E. Biegun"
+        return True
+    return word in _abbreviations()
+
+
+_MONTHS = (
+    "Januar",
+    "Jänner",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
+
+
+def _next_is_month(rest: str) -> bool:
+    return rest.startswith(_MONTHS)
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, end)`` character spans of the sentences in ``text`` (whitespace trimmed)."""
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        if m.group(0).strip() and _is_false_boundary(text, m.start() + len(m.group(0).rstrip("\"'“”„«»)]"))):
+            continue
+        yield from _trimmed(text, start, end)
+        start = end
+    yield from _trimmed(text, start, len(text))
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        yield start, end
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` as strings."""
+    return [text[s:e] for s, e in sentence_spans(text)]

@@ -1,0 +1,432 @@
+"""Pure helpers behind the HTML pages: URL state, highlighting with entities, entity pages, statistics.
+
+Nothing here knows about Flask requests; the web blueprint passes in what it read. Everything that ends up
+as HTML is built from escaped text (:func:`html.escape`) plus fixed markup, so article text can never
+inject markup.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import urlencode
+
+import numpy as np
+
+from search.core.params import FILTER_PARAMS
+from search.engine.whoosh.store import Generation
+
+# ----------------------------------------------------------------------------- URL state
+
+#: Parameters that describe one result page; everything else in a URL is dropped from generated links.
+STATE_PARAMS = ("q", *FILTER_PARAMS, "sort", "page", "per_page", "facet_size", "person_prefix", "lang")
+#: Parameters that survive "remove all filters" and links to a fresh search.
+KEEP_ON_RESET = ("q", "sort", "per_page", "lang")
+
+
+class QueryArgs:
+    """An immutable, ordered list of query parameters with the edits the pages need.
+
+    Every edit that changes what is found (a filter added or removed) drops ``page``, so a link never leads
+    to a page number that no longer exists.
+    """
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()):
+        self.pairs: tuple[tuple[str, str], ...] = tuple(
+            (k, v) for k, v in pairs if k in STATE_PARAMS and v is not None and str(v).strip() != ""
+        )
+
+    @classmethod
+    def from_multidict(cls, args: Mapping) -> QueryArgs:
+        if hasattr(args, "items") and hasattr(args, "getlist"):
+            return cls((k, v) for k, v in args.items(multi=True))
+        return cls((k, str(v)) for k, v in args.items())
+
+    def get(self, key: str, default: str = "") -> str:
+        return next((v for k, v in self.pairs if k == key), default)
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self.pairs if k == key]
+
+    def has(self, key: str, value: str | None = None) -> bool:
+        return any(k == key and (value is None or v == value) for k, v in self.pairs)
+
+    def add(self, key: str, value: str) -> QueryArgs:
+        """``key=value`` added (a filter value: OR within the facet); ``page`` reset."""
+        pairs = [(k, v) for k, v in self.pairs if k != "page"]
+        if (key, value) not in pairs:
+            pairs.append((key, value))
+        return QueryArgs(pairs)
+
+    def remove(self, key: str, value: str | None = None) -> QueryArgs:
+        """Every ``key`` (or only ``key=value``) removed; ``page`` reset."""
+        return QueryArgs(
+            (k, v) for k, v in self.pairs if k != "page" and not (k == key and (value is None or v == value))
+        )
+
+    def set(self, key: str, value: object | None) -> QueryArgs:
+        """``key`` replaced by one value (``None`` removes it); ``page`` reset when ``key`` changes the hits."""
+        keep_page = key in ("page", "lang", "facet_size", "person_prefix")
+        pairs = [(k, v) for k, v in self.pairs if k != key and (keep_page or k != "page")]
+        if value is not None and str(value) != "":
+            pairs.append((key, str(value)))
+        return QueryArgs(pairs)
+
+    def keep(self, *keys: str) -> QueryArgs:
+        return QueryArgs((k, v) for k, v in self.pairs if k in keys)
+
+    def without_filters(self) -> QueryArgs:
+        return QueryArgs((k, v) for k, v in self.pairs if k not in (*FILTER_PARAMS, "page", "person_prefix"))
+
+    def filters(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in self.pairs if k in FILTER_PARAMS]
+
+    def query_string(self) -> str:
+        return urlencode(self.pairs)
+
+    def href(self, path: str = "/") -> str:
+        qs = self.query_string()
+        return f"{path}?{qs}" if qs else path
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QueryArgs) and self.pairs == other.pairs
+
+    def __hash__(self) -> int:
+        return hash(self.pairs)
+
+    def __repr__(self) -> str:
+        return f"QueryArgs({list(self.pairs)!r})"
+
+
+def pagination(total: int, page: int, per_page: int, max_page: int = 1000, window: int = 2) -> dict:
+    """Page numbers to show (``None`` = a gap), the last page, previous and next."""
+    last = max(1, min(math.ceil(total / per_page) if per_page else 1, max_page))
+    wanted = {1, last, *range(max(1, page - window), min(last, page + window) + 1)}
+    numbers: list[int | None] = []
+    for n in sorted(wanted):
+        if numbers and n - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return {
+        "pages": numbers if last > 1 else [],
+        "last": last,
+        "prev": page - 1 if page > 1 else None,
+        "next": page + 1 if page < last else None,
+        "beyond": total > 0 and page > last,
+    }
+
+
+# ----------------------------------------------------------------------------- highlighting
+
+ENTITY_KINDS = {"PER": "per", "COUNTRY": "country"}
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+@dataclass(frozen=True)
+class EntitySpan:
+    start: int
+    end: int
+    kind: str  # "PER" | "COUNTRY"
+    value: str
+
+
+def clean_entity_spans(spans: Iterable, text_length: int) -> list[EntitySpan]:
+    """Valid, sorted, non-overlapping entity spans (longest first where two overlap); bad items dropped."""
+    out: list[EntitySpan] = []
+    for item in spans or ():
+        try:
+            start, end, kind, value = item[0], item[1], item[2], item[3]
+        except (TypeError, IndexError, KeyError):
+            continue
+        if not (isinstance(start, int) and isinstance(end, int) and isinstance(kind, str)):
+            continue
+        if kind not in ENTITY_KINDS or not 0 <= start < end <= text_length:
+            continue
+        out.append(EntitySpan(start, end, kind, str(value)))
+    out.sort(key=lambda s: (s.start, -(s.end - s.start)))
+    clean: list[EntitySpan] = []
+    for span in out:
+        if clean and span.start < clean[-1].end:
+            continue
+        clean.append(span)
+    return clean
+
+
+def _clean_matches(spans: Iterable, text_length: int) -> list[tuple[int, int]]:
+    out = sorted((int(s), int(e)) for s, e in (spans or ()) if 0 <= int(s) < int(e) <= text_length)
+    merged: list[tuple[int, int]] = []
+    for s, e in out:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _entity_open(span: EntitySpan, labels: Mapping[str, str], value_label: Callable[[str, str], str]) -> str:
+    css = ENTITY_KINDS[span.kind]
+    kind_label = labels.get(span.kind, span.kind)
+    shown = value_label(span.kind, span.value)
+    return (
+        f'<mark class="ent ent-{css}" data-value="{escape(span.value)}"'
+        f' title="{escape(kind_label)}: {escape(shown)}">'
+    )
+
+
+def highlight_html(
+    text: str,
+    matches: Iterable[tuple[int, int]] = (),
+    entities: Iterable = (),
+    start: int = 0,
+    end: int | None = None,
+    labels: Mapping[str, str] | None = None,
+    value_label: Callable[[str, str], str] | None = None,
+) -> str:
+    """HTML of ``text[start:end]`` with query matches and entity mentions marked; all text escaped.
+
+    Entity mentions become ``<mark class="ent ent-per|ent-country">`` (outer) and query matches
+    ``<mark class="hit">`` (inner); a match that crosses an entity boundary is split so tags always nest.
+    ``labels`` maps ``"PER"``/``"COUNTRY"`` to the localised kind names and ``value_label(kind, value)``
+    gives the display name of a value (a country's name for its code) for the tooltip.
+    """
+    end = len(text) if end is None else min(end, len(text))
+    labels = labels or {}
+    value_label = value_label or (lambda kind, value: value)
+    hits = _clean_matches(matches, len(text))
+    ents = [e for e in clean_entity_spans(entities, len(text)) if e.end > start and e.start < end]
+    hits = [(max(s, start), min(e, end)) for s, e in hits if e > start and s < end]
+    bounds = {start, end}
+    for s, e in hits:
+        bounds.update((s, e))
+    for ent in ents:
+        bounds.update((max(ent.start, start), min(ent.end, end)))
+    points = sorted(b for b in bounds if start <= b <= end)
+    out: list[str] = []
+    ei = hi = 0
+    open_ent: EntitySpan | None = None
+    for a, b in zip(points, points[1:], strict=False):
+        while ei < len(ents) and ents[ei].end <= a:
+            ei += 1
+        while hi < len(hits) and hits[hi][1] <= a:
+            hi += 1
+        ent = ents[ei] if ei < len(ents) and ents[ei].start <= a < ents[ei].end else None
+        in_hit = hi < len(hits) and hits[hi][0] <= a < hits[hi][1]
+        if ent is not open_ent:
+            if open_ent is not None:
+                out.append("</mark>")
+            if ent is not None:
+                out.append(_entity_open(ent, labels, value_label))
+            open_ent = ent
+        piece = escape(text[a:b], quote=False)
+        out.append(f'<mark class="hit">{piece}</mark>' if in_hit else piece)
+    if open_ent is not None:
+        out.append("</mark>")
+    return "".join(out)
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the paragraphs of ``text`` (separated by blank lines), without the breaks."""
+    out = []
+    pos = 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        if text[pos : m.start()].strip():
+            out.append((pos, m.start()))
+        pos = m.end()
+    if text[pos:].strip():
+        out.append((pos, len(text.rstrip())))
+    return out
+
+
+def highlight_paragraphs(
+    text: str,
+    matches: Iterable[tuple[int, int]] = (),
+    entities: Iterable = (),
+    labels: Mapping[str, str] | None = None,
+    value_label: Callable[[str, str], str] | None = None,
+) -> list[str]:
+    """:func:`highlight_html` per paragraph (spans crossing a paragraph break are cut there)."""
+    matches = list(matches or ())
+    entities = list(entities or ())
+    return [highlight_html(text, matches, entities, s, e, labels, value_label) for s, e in paragraphs(text)]
+
+
+# ----------------------------------------------------------------------------- facet shapes
+
+
+def group_periods(entries: list[dict]) -> list[dict]:
+    """Flat ``YYYY``/``YYYY-MM`` facet entries -> years with their months as ``children`` (copies).
+
+    A month whose year is not among the entries becomes a year entry of its own, without a count.
+    """
+    years: dict[str, dict] = {}
+    for e in entries:
+        if len(e["value"]) == 4:
+            years[e["value"]] = {**e, "children": []}
+    for e in entries:
+        value = e["value"]
+        if len(value) == 7:
+            year = years.setdefault(
+                value[:4],
+                {"value": value[:4], "label": value[:4], "count": None, "selected": False, "children": []},
+            )
+            year["children"].append(dict(e))
+    return [years[k] for k in sorted(years)]
+
+
+def flat_labels(facets: Mapping[str, list[dict]]) -> dict[tuple[str, str], str]:
+    """``(facet, value) -> label`` over all facet entries including date children."""
+    out: dict[tuple[str, str], str] = {}
+    for name, entries in facets.items():
+        stack = list(entries)
+        while stack:
+            e = stack.pop()
+            out[(name, e["value"])] = e["label"]
+            stack.extend(e.get("children") or ())
+    return out
+
+
+def month_series(date_facet: list[dict], max_bars: int = 72) -> list[dict]:
+    """Per-month counts from a ``date`` facet (years with month ``children``), gaps filled with zeros.
+
+    Falls back to one bar per year when the months span more than ``max_bars``. Entries:
+    ``{"value": "2018-05", "count": 2}``.
+    """
+    months: dict[str, int] = {}
+    years: dict[str, int] = {}
+    for year in date_facet or ():
+        if year.get("count"):
+            years[year["value"]] = int(year["count"])
+        for child in year.get("children") or ():
+            if child.get("count"):
+                months[child["value"]] = int(child["count"])
+    if not months:
+        return [{"value": y, "count": c} for y, c in sorted(years.items())]
+    first, last = min(months), max(months)
+    y, m = int(first[:4]), int(first[5:7])
+    ly, lm = int(last[:4]), int(last[5:7])
+    if (ly - y) * 12 + (lm - m) + 1 > max_bars:
+        series_years = range(int(min(years or {first[:4]: 0})), int(max(years or {last[:4]: 0})) + 1)
+        return [{"value": str(yy), "count": years.get(str(yy), 0)} for yy in series_years]
+    out = []
+    while (y, m) <= (ly, lm):
+        key = f"{y:04d}-{m:02d}"
+        out.append({"value": key, "count": months.get(key, 0)})
+        m += 1
+        if m > 12:
+            y, m = y + 1, 1
+    return out
+
+
+def bar_chart(series: list[dict], width: int = 960, height: int = 120, gap: int = 3) -> dict:
+    """Geometry of an SVG bar chart for :func:`month_series`: numbers for ``x``/``y``/``width``/``height``
+    attributes only (no styles), plus the first and last period for the axis labels under it."""
+    n = len(series)
+    top = max((s["count"] for s in series), default=0)
+    slots = max(n, 12)  # a few bars do not become a few huge blocks: they stand in the middle
+    bar_w = max(1.0, (width - gap * (slots - 1)) / slots) if n else 0
+    offset = (width - (n * bar_w + gap * max(n - 1, 0))) / 2 if n else 0
+    bars = []
+    for i, s in enumerate(series):
+        h = round(height * s["count"] / top, 1) if top else 0
+        bars.append(
+            {
+                **s,
+                "x": round(offset + i * (bar_w + gap), 1),
+                "y": round(height - h, 1),
+                "width": round(bar_w, 1),
+                "height": h,
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "plot": height,
+        "max": top,
+        "bars": bars,
+        "first": series[0]["value"] if series else None,
+        "last": series[-1]["value"] if series else None,
+    }
+
+
+# ----------------------------------------------------------------------------- entity pages
+
+
+def _column_docs(gen: Generation, facet: str, value: str) -> list[int]:
+    from search.engine.whoosh.searcher import columns
+
+    col = columns(gen).columns[facet]
+    ordinal = col.ordinal.get(value)
+    if ordinal is None:
+        return []
+    return sorted(set(col.docs[col.ords == ordinal].tolist()))
+
+
+def entity_exists(gen: Generation, facet: str, value: str) -> bool:
+    """Whether any live article has ``value`` in facet ``facet`` (``person`` or ``country``)."""
+    return bool(_column_docs(gen, facet, value))
+
+
+def entity_aliases(gen: Generation, facet: str, value: str, limit_docs: int = 2000) -> list[tuple[str, int]]:
+    """The ways an entity is written, with the number of articles using each form, most used first.
+
+    Persons: the per-article ``entities.aliases`` lists; countries: the text of the ``COUNTRY`` spans
+    (``Nordkorea``, ``Nordkoreas``, ``Pjöngjang`` …). The canonical name itself is left out.
+    """
+    searcher = gen.searcher()
+    counts: Counter[str] = Counter()
+    for docnum in _column_docs(gen, facet, value)[:limit_docs]:
+        stored = searcher.stored_fields(docnum)
+        entities = stored.get("entities") or {}
+        forms: set[str] = set()
+        if facet == "person":
+            forms.update(str(a) for a in (entities.get("aliases") or {}).get(value, ()) or ())
+            body = stored.get("body", "")
+            for span in clean_entity_spans(entities.get("spans") or (), len(body)):
+                if span.kind == "PER" and span.value == value:
+                    forms.add(body[span.start : span.end])
+        else:
+            body = stored.get("body", "")
+            for span in clean_entity_spans(entities.get("spans") or (), len(body)):
+                if span.kind == "COUNTRY" and span.value == value:
+                    forms.add(body[span.start : span.end])
+        forms = {" ".join(f.split()) for f in forms}
+        counts.update(f for f in forms if f and f != value)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
+
+
+# ----------------------------------------------------------------------------- statistics
+
+
+def index_statistics(gen: Generation) -> dict:
+    """Counts for the statistics page: articles, distinct persons/countries/sources, date range."""
+    from search.engine.whoosh.searcher import columns
+
+    cols = columns(gen)
+
+    def distinct(facet: str) -> int:
+        col = cols.columns.get(facet)
+        return int(np.unique(col.ords).size) if col is not None and len(col.ords) else 0
+
+    months = [v for v in cols.columns["date"].values if len(v) == 7]
+    live_months = []
+    if months:
+        col = cols.columns["date"]
+        present = set(np.unique(col.ords).tolist())
+        live_months = sorted(v for v in months if col.ordinal[v] in present)
+    return {
+        "articles": int(gen.meta.get("articles", int(cols.live.sum()))),
+        "live_articles": int(cols.live.sum()),
+        "persons": distinct("person"),
+        "countries": distinct("country"),
+        "sources": distinct("source"),
+        "first_month": live_months[0] if live_months else None,
+        "last_month": live_months[-1] if live_months else None,
+        "created": gen.meta.get("created"),
+        "generation": gen.name,
+    }
