@@ -201,7 +201,7 @@ def http_benchmark(
     cache: bool = False,
 ) -> dict:
     """Start the server, drive it for ``seconds`` with the query mix, stop it; the figures as a dict."""
-    from search.engine.whoosh.indexer import current_generation
+    from search.engine.whoosh.generations import current_generation
 
     paths = [api_path(p) for p in params_list]
     port = free_port()

@@ -137,7 +137,7 @@ def measure_reindex(articles: Path, index: Path, ner: bool, articles_count: int)
     """A full reindex from nothing, then a no-op reindex; wall time, peak tree RSS, live generation size."""
     import shutil
 
-    from search.engine.whoosh.indexer import current_generation
+    from search.engine.whoosh.generations import current_generation
 
     if index.exists():
         shutil.rmtree(index)
@@ -175,7 +175,7 @@ def load_queries(path: Path = QUERIES_JSON) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["queries"]
 
 
-def top_values(cols) -> dict[str, list[str]]:  # noqa: ANN001 - search.engine.whoosh.columns.Columns
+def top_values(cols) -> dict[str, list[str]]:  # search.engine.whoosh.columns.Columns
     """Facet values by frequency over all live articles, for resolving ``@top:`` placeholders."""
     import numpy as np
 
@@ -215,7 +215,7 @@ def resolve(queries: list[dict], tops: dict[str, list[str]]) -> tuple[list[dict]
     return ready, skipped
 
 
-def capture_facet_inputs(store, request) -> dict:  # noqa: ANN001
+def capture_facet_inputs(store, request) -> dict:
     """The arguments ``search()`` passes to ``facet_values`` for ``request`` (its base and filter masks).
 
     Recorded by wrapping ``search.engine.whoosh.searcher.facet_values`` during one search, so the facet timing uses exactly
@@ -228,7 +228,7 @@ def capture_facet_inputs(store, request) -> dict:  # noqa: ANN001
     original = s.facet_values
     captured: dict = {}
 
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spy(*args, **kwargs):
         captured.update(inspect.signature(original).bind(*args, **kwargs).arguments)
         return original(*args, **kwargs)
 
@@ -269,7 +269,7 @@ def _stats(values: list[float]) -> dict:
     }
 
 
-def measure_queries(index: Path, queries: list[dict], repeat: int, tantivy_ref=None) -> dict:  # noqa: ANN001
+def measure_queries(index: Path, queries: list[dict], repeat: int, tantivy_ref=None) -> dict:
     """Warm-up pass, then ``repeat`` passes over the mix, ours and Tantivy interleaved per request."""
     from search.core.params import search_request
     from search.engine.whoosh.searcher import search

@@ -216,7 +216,7 @@ def _run(args: argparse.Namespace, work: Path) -> dict:
         log.close()
 
 
-def _load(args, server, port, articles, where, cli, env) -> dict:  # noqa: ANN001
+def _load(args, server, port, articles, where, cli, env) -> dict:
     deadline = time.monotonic() + 300
     while True:  # wait for the server (it warms its caches first)
         try:

@@ -31,7 +31,7 @@ FACET_FIELDS = {
     "source": "source",
 }
 TITLE_BOOST = 3.0
-MAX_EXPANSIONS = 200  # as search.text.query.MAX_EXPANSIONS
+MAX_EXPANSIONS = 200  # as search.engine.whoosh.compiler.MAX_EXPANSIONS
 WRITER_HEAP = 256_000_000  # as the Whoosh writer's limitmb=256
 _TOKEN = re.compile(r'"[^"]*"?|\S+')
 _OPS_OR = {"OR", "ODER"}
@@ -53,7 +53,7 @@ def available() -> str | None:
         return "unknown"
 
 
-def documents_from_index(searcher) -> list[dict]:  # noqa: ANN001 - a Whoosh searcher
+def documents_from_index(searcher) -> list[dict]:  # a Whoosh searcher
     """Our index's stored fields as plain documents for Tantivy (not timed: this is our NER's output)."""
     docs = []
     for stored in searcher.all_stored_fields():
@@ -88,7 +88,7 @@ class TantivyRef:
 
     # ----------------------------------------------------------------------------------------- indexing
 
-    def _schema(self):  # noqa: ANN202
+    def _schema(self):
         import tantivy
 
         sb = tantivy.SchemaBuilder()
@@ -160,7 +160,7 @@ class TantivyRef:
 
     # ----------------------------------------------------------------------------------------- querying
 
-    def _text_query(self, searcher, q: str):  # noqa: ANN001, ANN202
+    def _text_query(self, searcher, q: str):
         """Our query language (words ANDed, OR, -word/NOT, "phrase", prefix*) as a Tantivy query."""
         from tantivy import Occur, Query
 
@@ -193,7 +193,7 @@ class TantivyRef:
             return None
         return built[0] if len(built) == 1 else Query.boolean_query([(Occur.Should, b) for b in built])
 
-    def _clause(self, searcher, text: str):  # noqa: ANN001, ANN202
+    def _clause(self, searcher, text: str):
         from tantivy import Occur, Query
 
         if text.endswith("*") and not text.startswith('"'):
@@ -213,7 +213,7 @@ class TantivyRef:
             self.notes.add("unparsable words dropped")
             return None
 
-    def _filter(self, facet: str, values: tuple[str, ...]):  # noqa: ANN202
+    def _filter(self, facet: str, values: tuple[str, ...]):
         from tantivy import Occur, Query
 
         field = FACET_FIELDS[facet]
@@ -221,7 +221,7 @@ class TantivyRef:
         return terms[0] if len(terms) == 1 else Query.boolean_query([(Occur.Should, t) for t in terms])
 
     @staticmethod
-    def _and(parts: list):  # noqa: ANN205
+    def _and(parts: list):
         from tantivy import Occur, Query
 
         parts = [p for p in parts if p is not None]
@@ -229,7 +229,7 @@ class TantivyRef:
             return Query.all_query()
         return parts[0] if len(parts) == 1 else Query.boolean_query([(Occur.Must, p) for p in parts])
 
-    def run(self, request, size: int = 10) -> dict:  # noqa: ANN001 - a search.engine.whoosh.searcher.SearchRequest
+    def run(self, request, size: int = 10) -> dict:  # a search.engine.whoosh.searcher.SearchRequest
         """One request like our JSON endpoint: top ``per_page`` with snippets + facet term aggregations.
 
         Returns ``total_ms`` (query, hits, snippets, aggregations), ``agg_ms`` (aggregations alone), the
@@ -273,7 +273,7 @@ class TantivyRef:
             "ids": ids,
         }
 
-    def _facets(self, searcher, text, filters: dict, size: int) -> dict:  # noqa: ANN001
+    def _facets(self, searcher, text, filters: dict, size: int) -> dict:
         """Disjunctive facet counts: a facet with a filter is counted without its own filter."""
         plain = [f for f in FACET_FIELDS if f not in filters]
         out: dict = {}

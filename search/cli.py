@@ -11,11 +11,27 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from search.core.errors import SearchError
+from search.core.facets import FACET_NAMES
+from search.core.labels import SUPPORTED_LOCALES
+from search.core.models import ReindexSummary
+from search.core.params import search_request
 from search.core.settings import settings
+from search.engine import open_engine
+from search.engine.base import Engine
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+#: What the commands print, per language.
+WORDS = {
+    "de": {"hits": "Treffer", "did_you_mean": "Meinten Sie:", "person": "Personen", "country": "Länder"},
+    "en": {"hits": "results", "did_you_mean": "Did you mean:", "person": "Persons", "country": "Countries"},
+}
 
 
 def common_options(fn: Callable) -> Callable:
@@ -34,17 +50,28 @@ def common_options(fn: Callable) -> Callable:
         help="Index folder (SEARCH_INDEX_DIR; default: index/).",
     )
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
 
     return wrapper
+
+
+def lang_option(fn: Callable) -> Callable:
+    """``--lang de|en`` for what the command prints (labels, messages); default SEARCH_LANG or German."""
+    return click.option(
+        "--lang",
+        type=click.Choice(SUPPORTED_LOCALES),
+        default=lambda: settings().lang,
+        show_default="SEARCH_LANG or de",
+        help="Language of labels and messages.",
+    )(fn)
 
 
 def fail_cleanly(fn: Callable) -> Callable:
     """Turn the package's errors into ``Error: message`` and exit code 1 (2 for bad parameters)."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except SearchError as exc:
@@ -78,13 +105,16 @@ def _progress() -> Callable[[str, int, int], None] | None:
     return report
 
 
-def run_reindex(articles_dir: Path | None, index_dir: Path | None, full: bool, ner: bool | None = None):  # noqa: ANN201
-    """Reindex with the configured enrichment; shared by ``reindex`` and ``serve``."""
-    from search.engine.whoosh.indexer import reindex
-    from search.enrich.pipeline import default_enricher
+def _engine(index_dir: Path | None) -> Engine:
+    return open_engine(settings(index_dir=index_dir))
 
+
+def run_reindex(
+    articles_dir: Path | None, index_dir: Path | None, full: bool, ner: bool | None = None
+) -> ReindexSummary:
+    """Reindex with the configured enrichment; shared by ``reindex`` and ``serve``."""
     s = settings(articles_dir=articles_dir, index_dir=index_dir)
-    return reindex(s.articles_dir, s.index_dir, full=full, enrich=default_enricher(ner), progress=_progress())
+    return open_engine(s).reindex(s.articles_dir, full=full, ner=ner, progress=_progress())
 
 
 @main.command("reindex")
@@ -121,8 +151,9 @@ def reindex_cmd(
     "filters",
     multiple=True,
     metavar="FACET=VALUE",
-    help="Facet filter, e.g. country=KP (repeatable).",
+    help=f"Facet filter, e.g. country=KP (repeatable; facets: {', '.join(FACET_NAMES)}).",
 )
+@lang_option
 @fail_cleanly
 def query_cmd(
     articles_dir: Path | None,
@@ -132,24 +163,21 @@ def query_cmd(
     sort: str,
     limit: int,
     filters: tuple[str, ...],
+    lang: str,
 ) -> None:
     """Search the index and print the ranked hits."""
-    from search.core.params import search_request
-    from search.engine.whoosh.searcher import search
-    from search.engine.whoosh.store import IndexStore
-
-    s = settings(articles_dir=articles_dir, index_dir=index_dir)
-    params: dict[str, list[str]] = {"q": [text], "sort": [sort], "per_page": [str(limit)]}
+    params: dict[str, list[str]] = {"q": [text], "sort": [sort], "per_page": [str(limit)], "lang": [lang]}
     for f in filters:
         name, _, value = f.partition("=")
         params.setdefault(name.strip(), []).append(value.strip())
-    resp = search(IndexStore(s.index_dir), search_request(params))
+    resp = _engine(index_dir).search(search_request(params))
     if as_json:
         click.echo(json.dumps(resp.to_json(), ensure_ascii=False, indent=1))
         return
-    click.echo(f"{resp.total} Treffer ({resp.took_ms:.1f} ms, {resp.generation})")
+    words = WORDS[lang]
+    click.echo(f"{resp.total} {words['hits']} ({resp.took_ms:.1f} ms, {resp.generation})")
     if resp.suggestion:
-        click.echo(f"Meinten Sie: {resp.suggestion}?")
+        click.echo(f"{words['did_you_mean']} {resp.suggestion}?")
     for i, hit in enumerate(resp.results, 1):
         score = f"{hit['score']:.2f}" if hit["score"] is not None else "-"
         click.echo(f"{i:>3}. [{score}] {hit['date'] or '----------'}  {hit['title']}  ({hit['id']})")
@@ -216,7 +244,7 @@ def _serve_workers(config: dict, host: str, port: int, threads: int, workers: in
             if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24: no socket in $HOME
                 self.cfg.set("control_socket_disable", True)
 
-        def load(self):  # noqa: ANN202 - the WSGI app, built in each worker
+        def load(self) -> Flask:  # the WSGI app, built in each worker
             app = create_app(config)
             _warm_up(app)
             return app
@@ -229,21 +257,18 @@ def _serve_workers(config: dict, host: str, port: int, threads: int, workers: in
 @click.option("--kind", type=click.Choice(["all", "person", "country"]), default="all", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 100000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@lang_option
 @fail_cleanly
 def entities_cmd(
-    articles_dir: Path | None, index_dir: Path | None, kind: str, limit: int, as_json: bool
+    articles_dir: Path | None, index_dir: Path | None, kind: str, limit: int, as_json: bool, lang: str
 ) -> None:
     """List persons and countries with their article counts and aliases."""
-    from search.engine.whoosh.articles import entity_list
-    from search.engine.whoosh.store import IndexStore
-
-    s = settings(articles_dir=articles_dir, index_dir=index_dir)
-    data = entity_list(IndexStore(s.index_dir), kind, limit)
+    data = _engine(index_dir).entities(kind, limit, lang)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     for name, rows in data.items():
-        click.echo(f"{'Personen' if name == 'person' else 'Länder'} ({len(rows)}):")
+        click.echo(f"{WORDS[lang][name]} ({len(rows)}):")
         for row in rows:
             aliases = ", ".join(a for a in row.get("aliases", []) if a != row["label"])
             click.echo(
@@ -320,60 +345,17 @@ def train_ner_cmd(
 def ner_report_cmd(dev: Path | None, model: str, gold: Path | None, as_json: bool) -> None:
     """Entity quality: P/R/F for PER and LOC on GermEval dev, and facet precision/recall on the seeds."""
     from search.core.settings import DEFAULT_ARTICLES_DIR, PROJECT_ROOT
-    from search.enrich.entities import EntityExtractor, load_pipeline
-    from search_tools.entity_report import facet_scores
-    from search_tools.nertrain import format_scores, predict_spans, read_germeval, score_spans
+    from search_tools.ner_report import format_report, ner_report
 
     dev = dev or PROJECT_ROOT.parent / "shared" / "data" / "ner" / "dev" / "germeval2014-dev-part1.tsv"
     gold = gold or PROJECT_ROOT / "tests" / "data" / "seeds_gold.json"
-    report: dict = {}
-    if dev.is_file():
-        sentences = read_germeval(dev)
-        gold_spans = [spans for _, spans in sentences]
-        nlp = load_pipeline(model or None)
-        report["dev_pipeline"] = score_spans(
-            gold_spans, _as_germeval(sentences, predict_spans(nlp, sentences))
-        )
-        if "ner" in nlp.pipe_names:
-            rules = [p for p in nlp.pipe_names if p not in ("tok2vec", "ner")]
-            with nlp.select_pipes(disable=rules):
-                report["dev_model"] = score_spans(gold_spans, predict_spans(nlp, sentences))
-    else:
+    if not dev.is_file():
         click.echo(f"note: {dev} not found, GermEval scores skipped", err=True)
-    if gold.is_file():
-        scores = facet_scores(EntityExtractor(model or None), DEFAULT_ARTICLES_DIR, gold)
-        report["seed_facets"] = {k: scores[k] for k in ("persons", "countries")}
+    report = ner_report(dev, model, gold, DEFAULT_ARTICLES_DIR)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
         return
-    if "dev_model" in report:
-        click.echo(f"GermEval 2014 dev part ({dev.name}), statistical model alone:")
-        click.echo(format_scores(report["dev_model"]))
-    if "dev_pipeline" in report:
-        click.echo(f"GermEval 2014 dev part ({dev.name}), model + rules (country/city names as LOC):")
-        click.echo(format_scores(report["dev_pipeline"]))
-    for name, sc in report.get("seed_facets", {}).items():
-        click.echo(f"seed {name} facet: precision {sc['precision']:.3f} recall {sc['recall']:.3f}")
-
-
-def _as_germeval(sentences: list, predicted: list) -> list:
-    """Gazetteer matches in GermEval's terms: place *names* are LOC; adjectives and demonyms
-    (``nordkoreanische``) are not entities in GermEval's outer level."""
-    from search.enrich.countries import ADJECTIVE, DEMONYM, gazetteer
-
-    gaz = gazetteer()
-    out = []
-    for (words, _), spans in zip(sentences, predicted, strict=True):
-        kept = []
-        for s, e, label in spans:
-            if label in ("COUNTRY", "CITY"):
-                form = gaz.form(" ".join(words[s:e]))
-                if form is None or form.kind in (ADJECTIVE, DEMONYM):
-                    continue
-                label = "LOC"
-            kept.append((s, e, label))
-        out.append(kept)
-    return out
+    click.echo(format_report(report, dev))
 
 
 @main.command("eval")
@@ -391,25 +373,18 @@ def eval_cmd(folder: Path, limit: int | None, ner: bool, workdir: Path | None) -
     """Measure ranking on a BEIR-layout set (corpus.jsonl, queries.jsonl, qrels.tsv)."""
     import tempfile
 
-    from search.enrich.pipeline import default_enricher
     from search_tools.evaluate import evaluate
 
     with tempfile.TemporaryDirectory() as tmp:
-        result = evaluate(folder, workdir or Path(tmp), limit=limit, enrich=default_enricher(ner))
+        result = evaluate(folder, workdir or Path(tmp), limit=limit, ner=ner)
     click.echo(json.dumps(result, indent=1))
 
 
-def _warm_up(app) -> None:  # noqa: ANN001
+def _warm_up(app: Flask) -> None:
     """Load word lists, facet columns, the scorer and the spelling vocabulary before the first visitor
     waits for them."""
-    from search.engine.whoosh.searcher import SearchRequest, search, vocabulary
-    from search.text.compounds import zipf
-
-    zipf("warmup")
     try:
-        store = app.extensions["search_store"]
-        search(store, SearchRequest(q="Programm"))
-        vocabulary(store.current())
+        app.extensions["search_engine"].warm_up()
     except SearchError as exc:  # an empty or missing index is reported by the pages themselves
         click.echo(f"warning: {exc.message}", err=True)
 

@@ -1,1 +1,1 @@
-"""search_tools"""
+"""Tools outside the runtime package: NER training and reports, ranking evaluation, synthetic corpora."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from search.enrich.entities import EntityExtractor, person_key
+from search.enrich.entities.extractor import EntityExtractor
+from search.enrich.entities.names import person_key
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict:

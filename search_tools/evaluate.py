@@ -11,12 +11,11 @@ import csv
 import json
 import math
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from search.engine.whoosh.indexer import reindex
-from search.engine.whoosh.searcher import SearchRequest, search
-from search.engine.whoosh.store import IndexStore
+from search.core.models import SearchRequest
+from search.core.settings import settings
+from search.engine import open_engine
 
 K = 10
 
@@ -81,7 +80,7 @@ def evaluate(
     folder: Path,
     workdir: Path,
     limit: int | None = None,
-    enrich: Callable | None = None,
+    ner: bool = False,
 ) -> dict:
     """Index the set in ``workdir`` and score every query as typed; ``limit`` takes the first N queries."""
     corpus, queries, qrels = load_beir(folder)
@@ -92,15 +91,15 @@ def evaluate(
     )
     articles = write_articles(corpus, workdir / "articles")
     started = time.perf_counter()
-    reindex(articles, workdir / "index", full=True, enrich=enrich)
+    engine = open_engine(settings(index_dir=workdir / "index"))  # the configured engine (SEARCH_ENGINE)
+    engine.reindex(articles, full=True, ner=ner)
     index_seconds = time.perf_counter() - started
-    store = IndexStore(workdir / "index")
     ranked: dict[str, list[str]] = {}
     modes = {"all": 0, "some": 0}
     latencies = []
     for q in queries:
         t = time.perf_counter()
-        resp = search(store, SearchRequest(q=q["text"], per_page=K))
+        resp = engine.search(SearchRequest(q=q["text"], per_page=K))
         latencies.append((time.perf_counter() - t) * 1000)
         ranked[q["_id"]] = [r["id"] for r in resp.results]
         modes[resp.match] = modes.get(resp.match, 0) + 1

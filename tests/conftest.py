@@ -40,7 +40,7 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def store(seed_index: Path):  # noqa: ANN201
+def store(seed_index: Path):
     from search.engine.whoosh.store import IndexStore
 
     return IndexStore(seed_index)
@@ -55,7 +55,7 @@ def articles(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(seed_index: Path):  # noqa: ANN201
+def app(seed_index: Path):
     from search import create_app
 
     app = create_app(
@@ -65,12 +65,12 @@ def app(seed_index: Path):  # noqa: ANN201
 
 
 @pytest.fixture()
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture()
-def runner():  # noqa: ANN201
+def runner():
     from click.testing import CliRunner
 
     return CliRunner()
@@ -116,7 +116,7 @@ def start_server(
 
 
 @pytest.fixture(scope="session")
-def live_server(seed_index: Path):  # noqa: ANN201
+def live_server(seed_index: Path):
     """A real ``search serve`` process over the seed index."""
     proc, base = start_server(seed_index, SEEDS)
     yield base

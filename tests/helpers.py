@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from search.core.models import SearchRequest
 from search.engine.whoosh.indexer import reindex
-from search.engine.whoosh.searcher import SearchRequest, search
+from search.engine.whoosh.searcher import search
 from search.engine.whoosh.store import IndexStore
 from search_tools.synthetic import article_text
 
 
-def build_index(tmp_path: Path, docs: dict[str, str], enrich=None) -> IndexStore:  # noqa: ANN001
+def build_index(tmp_path: Path, docs: dict[str, str], enrich=None) -> IndexStore:
     """Write ``docs`` (id -> text) as article files and index them."""
     folder = tmp_path / "articles"
     folder.mkdir(parents=True, exist_ok=True)
@@ -21,7 +22,7 @@ def build_index(tmp_path: Path, docs: dict[str, str], enrich=None) -> IndexStore
     return IndexStore(tmp_path / "index")
 
 
-def ids(store: IndexStore, q: str, **kwargs) -> list[str]:  # noqa: ANN003
+def ids(store: IndexStore, q: str, **kwargs) -> list[str]:
     """Ids of all hits of ``q`` in rank order."""
     kwargs.setdefault("per_page", 100)
     resp = search(store, SearchRequest(q=q, **kwargs))

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from search.web.api import OPENAPI_PATH
+from search.web.openapi import openapi_document
 
 
 @lru_cache(maxsize=1)
 def spec() -> dict:
-    return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    return openapi_document()
 
 
 @lru_cache(maxsize=16)

@@ -30,7 +30,7 @@ def test_stop_words_keep_positions() -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def corpus(tmp_path_factory: pytest.TempPathFactory):
     docs = {
         "umlaut": "Die Delegation reiste nach Pjöngjang und wohnte an der Straße der Einheit.",
         "oe": "Eine Reise nach Pjoengjang führte über die Strasse am Fluss.",
@@ -48,39 +48,39 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.mark.parametrize("q", ["Pjöngjang", "Pjoengjang", "Pjongjang"])
-def test_umlaut_spellings_find_the_same_articles(corpus, q: str) -> None:  # noqa: ANN001
+def test_umlaut_spellings_find_the_same_articles(corpus, q: str) -> None:
     assert sorted(ids(corpus, q)) == ["oe", "plain", "umlaut"]
 
 
 @pytest.mark.parametrize("q", ["Straße", "Strasse"])
-def test_sharp_s(corpus, q: str) -> None:  # noqa: ANN001
+def test_sharp_s(corpus, q: str) -> None:
     assert sorted(ids(corpus, q)) == ["oe", "umlaut"]
 
 
 @pytest.mark.parametrize("q", ["Kim Jong-un", "Kim Jong Un", '"Kim Jong Un"', '"Kim Jong-un"', "kim jong-UN"])
-def test_hyphen_and_space_variants_match_each_other(corpus, q: str) -> None:  # noqa: ANN001
+def test_hyphen_and_space_variants_match_each_other(corpus, q: str) -> None:
     assert sorted(ids(corpus, q)) == ["hyphen", "spaced"]
 
 
-def test_hyphenated_word_found_by_its_parts(corpus) -> None:  # noqa: ANN001
+def test_hyphenated_word_found_by_its_parts(corpus) -> None:
     assert ids(corpus, "US") == ["hyphen"]
     assert "hyphen" in ids(corpus, "Präsident")
     assert "hyphen" in ids(corpus, "US-Präsident")
 
 
-def test_truncated_conjunct_is_completed(corpus) -> None:  # noqa: ANN001
+def test_truncated_conjunct_is_completed(corpus) -> None:
     assert ids(corpus, "Atomwaffenprogramm") == ["truncated"]
     assert "truncated" in ids(corpus, "Raketenprogramm")
 
 
-def test_compound_parts_found_and_exact_match_ranks_first(corpus) -> None:  # noqa: ANN001
+def test_compound_parts_found_and_exact_match_ranks_first(corpus) -> None:
     hits = ids(corpus, "Programm")
     assert set(hits) == {"exact", "atom", "truncated"}
     assert hits[0] == "exact"
     assert ids(corpus, "Absage") == ["absage"]
 
 
-def test_phrase_does_not_jump_over_stop_word(corpus) -> None:  # noqa: ANN001
+def test_phrase_does_not_jump_over_stop_word(corpus) -> None:
     assert ids(corpus, '"Treffen in Ruhe"') == ["stopgap"]
     assert ids(corpus, '"Treffen Ruhe"') == ["nostop"]
     assert ids(corpus, '"über das Treffen"') == ["stopgap"]
@@ -123,7 +123,7 @@ def test_compound_splitter_precision() -> None:
     assert scores["recall"] >= 0.85, scores
 
 
-def test_seeds_examples(store) -> None:  # noqa: ANN001
+def test_seeds_examples(store) -> None:
     programm = set(ids(store, "Programm"))
     # Atomprogramm (004), Atomwaffen- und Raketenprogramm (001), Atomwaffenprogramm (003)
     assert {"001_97987ffb7de63694", "003_2eafdbd6af974de4", "004_3edf93f4457be493"} <= programm
@@ -132,7 +132,7 @@ def test_seeds_examples(store) -> None:  # noqa: ANN001
     assert set(ids(store, '"Kim Jong Un"')) == set(ids(store, '"Kim Jong-un"'))
 
 
-def test_measured_precision_is_reported(capsys) -> None:  # noqa: ANN001
+def test_measured_precision_is_reported(capsys) -> None:
     scores = splitter_scores()
     with capsys.disabled():
         print(f"\ncompound splitter on {scores['tp'] + scores['fn']} gold compounds: {scores}")

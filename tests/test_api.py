@@ -14,14 +14,14 @@ from .openapi_check import check, spec
 LAWROW = "002_96c8ceafc6e47d4f"
 
 
-def get(client, path: str, status: int = 200, **params):  # noqa: ANN001, ANN003, ANN201
+def get(client, path: str, status: int = 200, **params):
     resp = client.get(path, query_string=params)
     assert resp.status_code == status, resp.get_data(as_text=True)
     assert resp.mimetype == "application/json"
     return resp.get_json()
 
 
-def search(client, status: int = 200, **params) -> dict:  # noqa: ANN001, ANN003
+def search(client, status: int = 200, **params) -> dict:
     data = get(client, "/api/search", status, **params)
     check("SearchResponse" if status == 200 else "Error", data)
     return data
@@ -38,26 +38,26 @@ def facet(data: dict, name: str) -> dict[str, int]:
 # --- exact expectations over the seeds -------------------------------------------------------------
 
 
-def test_lawrow_finds_exactly_one(client) -> None:  # noqa: ANN001
+def test_lawrow_finds_exactly_one(client) -> None:
     data = search(client, q="Lawrow")
     assert data["total"] == 1 and ids(data) == [LAWROW]
     assert data["match"] == "all"
 
 
-def test_not_operator(client) -> None:  # noqa: ANN001
+def test_not_operator(client) -> None:
     assert ids(search(client, q="Putin -Lawrow")) == ["003_2eafdbd6af974de4"]
     assert ids(search(client, q="Putin NOT Lawrow")) == ["003_2eafdbd6af974de4"]
     assert search(client, q="Putin")["total"] == 2
 
 
-def test_country_facet_counts_five_for_north_korea(client) -> None:  # noqa: ANN001
+def test_country_facet_counts_five_for_north_korea(client) -> None:
     data = search(client, q="")
     assert facet(data, "country")["KP"] == 5
     labels = {v["value"]: v["label"] for v in data["facets"]["country"]}
     assert labels["KP"] == "Nordkorea"
 
 
-def test_two_persons_are_ored_and_facets_are_disjunctive(client) -> None:  # noqa: ANN001
+def test_two_persons_are_ored_and_facets_are_disjunctive(client) -> None:
     everything = search(client, q="")
     persons = facet(everything, "person")
     a, b = "Mike Pompeo", "Wladimir Putin"
@@ -75,14 +75,14 @@ def test_two_persons_are_ored_and_facets_are_disjunctive(client) -> None:  # noq
     assert narrowed["total"] == len([i for i in ids(both) if i.startswith("004")])
 
 
-def test_selected_value_shows_with_zero_count(client) -> None:  # noqa: ANN001
+def test_selected_value_shows_with_zero_count(client) -> None:
     data = search(client, q="Lawrow", country="VN")
     assert data["total"] == 0
     vn = [v for v in data["facets"]["country"] if v["value"] == "VN"]
     assert vn and vn[0]["selected"] and vn[0]["count"] == 0
 
 
-def test_date_facet_years_open_into_months(client) -> None:  # noqa: ANN001
+def test_date_facet_years_open_into_months(client) -> None:
     dates = search(client, q="")["facets"]["date"]
     assert [(y["value"], y["count"]) for y in dates] == [("2018", 4), ("2019", 1)]
     assert [(m["value"], m["label"], m["count"]) for m in dates[0]["children"]] == [
@@ -95,7 +95,7 @@ def test_date_facet_years_open_into_months(client) -> None:  # noqa: ANN001
     assert search(client, q="datum:2019")["total"] == 1
 
 
-def test_facets_sorted_by_count_then_label_with_size_limit(client) -> None:  # noqa: ANN001
+def test_facets_sorted_by_count_then_label_with_size_limit(client) -> None:
     data = search(client, q="", facet_size=3)
     persons = data["facets"]["person"]
     assert len(persons) == 3 and data["facet_totals"]["person"] > 3
@@ -103,7 +103,7 @@ def test_facets_sorted_by_count_then_label_with_size_limit(client) -> None:  # n
     assert keys == sorted(keys)
 
 
-def test_facet_value_search(client) -> None:  # noqa: ANN001
+def test_facet_value_search(client) -> None:
     data = get(client, "/api/facets/person", prefix="pom")
     check("FacetSearch", data)
     assert [v["value"] for v in data["values"]] == ["Mike Pompeo"]
@@ -129,7 +129,7 @@ def test_facet_value_search(client) -> None:  # noqa: ANN001
         ("quelle:dpa", {"003"}),
     ],
 )
-def test_query_language(client, q: str, expected: set[str]) -> None:  # noqa: ANN001
+def test_query_language(client, q: str, expected: set[str]) -> None:
     assert {i[:3] for i in ids(search(client, q=q, per_page=100))} == expected
 
 
@@ -154,24 +154,24 @@ def test_query_language(client, q: str, expected: set[str]) -> None:  # noqa: AN
         "🙂 Trump",
     ],
 )
-def test_anything_typed_is_accepted(client, q: str) -> None:  # noqa: ANN001
+def test_anything_typed_is_accepted(client, q: str) -> None:
     search(client, q=q)
 
 
-def test_overlong_and_invalid_dates_are_clear_errors(client) -> None:  # noqa: ANN001
+def test_overlong_and_invalid_dates_are_clear_errors(client) -> None:
     err = search(client, status=400, q="a" * 10_000)
     assert err["error"]["parameter"] == "q" and "too long" in err["error"]["message"]
     err = search(client, status=400, q="date:2018-13")
     assert "not a date" in err["error"]["message"]
 
 
-def test_empty_query_lists_all_newest_first(client) -> None:  # noqa: ANN001
+def test_empty_query_lists_all_newest_first(client) -> None:
     data = search(client, q="")
     dates = [r["date"] for r in data["results"]]
     assert data["total"] == 5 and dates == sorted(dates, reverse=True)
 
 
-def test_sort_and_paging(client) -> None:  # noqa: ANN001
+def test_sort_and_paging(client) -> None:
     newest = [r["date"] for r in search(client, q="Trump", sort="newest")["results"]]
     oldest = [r["date"] for r in search(client, q="Trump", sort="oldest")["results"]]
     assert newest == sorted(newest, reverse=True) and oldest == sorted(oldest) and newest[0] > oldest[0]
@@ -180,7 +180,7 @@ def test_sort_and_paging(client) -> None:  # noqa: ANN001
     assert sorted(sum(pages, [])) == sorted(ids(search(client, q="Trump")))
 
 
-def test_exact_match_ranks_above_compound_part(tmp_path) -> None:  # noqa: ANN001
+def test_exact_match_ranks_above_compound_part(tmp_path) -> None:
     from .helpers import build_index
     from .helpers import ids as local_ids
 
@@ -202,7 +202,7 @@ def test_exact_match_ranks_above_compound_part(tmp_path) -> None:  # noqa: ANN00
     assert local_ids(store, "Gipfel") == ["in_title", "in_body"]
 
 
-def test_snippets_mark_stems_parts_and_phrases(client) -> None:  # noqa: ANN001
+def test_snippets_mark_stems_parts_and_phrases(client) -> None:
     snippets = search(client, q="Sanktion")["results"][0]["snippets"]
     assert any("<mark>Sanktionen</mark>" in s for s in snippets)
     text = " ".join(s for r in search(client, q="Programm")["results"] for s in r["snippets"])
@@ -239,19 +239,19 @@ def test_snippets_in_long_texts_find_every_spelling() -> None:
     assert len(match_spans(dense, terms)) == 400  # marking a whole text still finds every occurrence
 
 
-def test_facet_only_search_shows_the_lead(client) -> None:  # noqa: ANN001
+def test_facet_only_search_shows_the_lead(client) -> None:
     data = search(client, country="VN")
     assert ids(data) == ["004_3edf93f4457be493"]
     assert data["results"][0]["snippets"][0].startswith("US-Präsident Donald Trump")
     assert "<mark>" not in data["results"][0]["snippets"][0]
 
 
-def test_did_you_mean(client) -> None:  # noqa: ANN001
+def test_did_you_mean(client) -> None:
     data = search(client, q="Pompep")
     assert data["suggestion"] == "Pompeo" and search(client, q="Pompeo")["total"] == 3
 
 
-def test_questions_fall_back_to_some_words(client) -> None:  # noqa: ANN001
+def test_questions_fall_back_to_some_words(client) -> None:
     data = search(client, q="Wann wurde das Treffen in Singapur abgesagt?")
     assert data["match"] == "some" and data["total"] > 0
     assert ids(data)[0] == "003_2eafdbd6af974de4"
@@ -272,14 +272,14 @@ def test_questions_fall_back_to_some_words(client) -> None:  # noqa: ANN001
         ({"facet_size": "-1"}, "facet_size"),
     ],
 )
-def test_bad_parameters_are_400_with_error_shape(client, params: dict, parameter: str) -> None:  # noqa: ANN001
+def test_bad_parameters_are_400_with_error_shape(client, params: dict, parameter: str) -> None:
     data = search(client, status=400, **params)
     assert data["error"]["code"] == "invalid_parameter"
     assert data["error"]["parameter"] == parameter
     assert data["error"]["message"]
 
 
-def test_article_endpoint(client) -> None:  # noqa: ANN001
+def test_article_endpoint(client) -> None:
     data = get(client, f"/api/articles/{LAWROW}", q="Lawrow")
     check("Article", data)
     assert "Lawrow" in data["text"] and "<mark>Lawrow</mark>" in data["html"]
@@ -290,7 +290,7 @@ def test_article_endpoint(client) -> None:  # noqa: ANN001
     get(client, "/api/articles/..%2F..%2Fetc%2Fpasswd", status=404)
 
 
-def test_suggest(client) -> None:  # noqa: ANN001
+def test_suggest(client) -> None:
     data = get(client, "/api/suggest", q="Pomp")
     check("Suggestions", data)
     assert data["suggestions"][0] == {"value": "Mike Pompeo", "label": "Mike Pompeo", "kind": "person"}
@@ -298,7 +298,7 @@ def test_suggest(client) -> None:  # noqa: ANN001
     assert "country" in kinds
 
 
-def test_english_labels_and_readable_utf8(client) -> None:  # noqa: ANN001
+def test_english_labels_and_readable_utf8(client) -> None:
     en = search(client, q="", lang="en")
     assert {v["value"]: v["label"] for v in en["facets"]["country"]}["US"] == "United States"
     resp = client.get("/api/search", query_string={"q": ""}, headers={"Accept-Language": "en-GB,en;q=0.9"})
@@ -307,7 +307,7 @@ def test_english_labels_and_readable_utf8(client) -> None:  # noqa: ANN001
     assert "Südkorea".encode() in raw and b"\\u00fc" not in raw
 
 
-def test_openapi_is_served_and_valid(client) -> None:  # noqa: ANN001
+def test_openapi_is_served_and_valid(client) -> None:
     data = get(client, "/api/openapi.json")
     validate_spec(data)
     assert data == spec()

@@ -57,7 +57,7 @@ expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
@@ -70,7 +70,7 @@ def base(live_server: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def context(browser):  # noqa: ANN001, ANN201
+def context(browser):
     """German desktop browser with JavaScript; collects console errors (a CSP violation would be one)."""
     ctx = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     ctx.set_default_timeout(TIMEOUT_MS)
@@ -80,7 +80,7 @@ def context(browser):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture()
-def page(context):  # noqa: ANN001, ANN201
+def page(context):
     pg = context.pages[0] if context.pages else context.new_page()
     if not getattr(pg, "_watched", False):
         pg.on("console", lambda m: context.errors.append(m.text) if m.type == "error" else None)
@@ -90,7 +90,7 @@ def page(context):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def nojs(browser):  # noqa: ANN001, ANN201
+def nojs(browser):
     ctx = browser.new_context(
         locale="de-DE", java_script_enabled=False, viewport={"width": 1280, "height": 900}
     )
@@ -100,7 +100,7 @@ def nojs(browser):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def audit(browser):  # noqa: ANN001, ANN201
+def audit(browser):
     """A page for axe-core and screenshots (bypass_csp so the axe script can be injected)."""
     ctx = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900}, bypass_csp=True)
     ctx.set_default_timeout(TIMEOUT_MS)
@@ -117,7 +117,7 @@ def params(url: str) -> dict[str, list[str]]:
     return parse_qs(urlsplit(url).query)
 
 
-def count_text(page) -> str:  # noqa: ANN001
+def count_text(page) -> str:
     return page.locator("#result-count").inner_text().strip()
 
 
@@ -128,7 +128,7 @@ def article_id(base: str) -> str:
 # ----------------------------------------------------------------------------- searching and facets
 
 
-def test_search_then_tick_and_untick_facets_without_reload(page, base: str) -> None:  # noqa: ANN001
+def test_search_then_tick_and_untick_facets_without_reload(page, base: str) -> None:
     total = api(base, "/api/search?q=Gipfel")["total"]
     page.goto(base + "/")
     page.locator("#q").fill("Gipfel")
@@ -161,7 +161,7 @@ def test_search_then_tick_and_untick_facets_without_reload(page, base: str) -> N
     assert not page.context.errors, page.context.errors
 
 
-def test_year_opens_into_months(page, base: str) -> None:  # noqa: ANN001
+def test_year_opens_into_months(page, base: str) -> None:
     page.goto(base + "/?sort=newest")
     year = page.locator("#facet-date details.facet-year", has_text="2018")
     month = year.locator('input[name="date"][value="2018-05"]')
@@ -175,7 +175,7 @@ def test_year_opens_into_months(page, base: str) -> None:  # noqa: ANN001
     expect(page.locator("#facet-date details.facet-year", has_text="2018")).to_have_attribute("open", "")
 
 
-def test_entity_links_from_hits_article_and_profile(page, base: str) -> None:  # noqa: ANN001
+def test_entity_links_from_hits_article_and_profile(page, base: str) -> None:
     data = api(base, "/api/search?q=Gipfel&sort=newest")
     hit = next((h for h in data["results"] if h["persons"]), None)
     if hit is None:
@@ -197,7 +197,7 @@ def test_entity_links_from_hits_article_and_profile(page, base: str) -> None:  #
     expect(page.locator(".chart svg rect.bar").first).to_be_attached()
 
 
-def test_language_switch(page, base: str) -> None:  # noqa: ANN001
+def test_language_switch(page, base: str) -> None:
     page.goto(base + "/?q=Nordkorea&country=KP")
     expect(page.locator("#result-count")).to_have_text("5 Treffer")
     page.locator("#lang-switch").click()
@@ -211,7 +211,7 @@ def test_language_switch(page, base: str) -> None:  # noqa: ANN001
     expect(page.locator("#result-count")).to_have_text("5 Treffer")
 
 
-def test_keyboard_only_search(page, base: str) -> None:  # noqa: ANN001
+def test_keyboard_only_search(page, base: str) -> None:
     page.goto(base + "/hilfe")
     for _ in range(12):
         page.keyboard.press("Tab")
@@ -243,7 +243,7 @@ def test_keyboard_only_search(page, base: str) -> None:  # noqa: ANN001
     expect(page.locator("h1")).to_be_visible()
 
 
-def test_search_box_suggests_entities_and_terms(page, base: str) -> None:  # noqa: ANN001
+def test_search_box_suggests_entities_and_terms(page, base: str) -> None:
     page.goto(base + "/")
     box = page.locator("#q")
     assert box.get_attribute("role") == "combobox"
@@ -268,7 +268,7 @@ def test_search_box_suggests_entities_and_terms(page, base: str) -> None:  # noq
     assert not page.context.errors, page.context.errors
 
 
-def test_person_filter_box_narrows_the_list(page, base: str) -> None:  # noqa: ANN001
+def test_person_filter_box_narrows_the_list(page, base: str) -> None:
     persons = api(base, "/api/search?sort=newest")["facets"]["person"]
     if len(persons) < 2:
         pytest.skip("too few persons extracted yet")
@@ -288,7 +288,7 @@ def test_person_filter_box_narrows_the_list(page, base: str) -> None:  # noqa: A
 # ----------------------------------------------------------------------------- JavaScript off
 
 
-def test_everything_works_without_javascript(nojs, base: str) -> None:  # noqa: ANN001
+def test_everything_works_without_javascript(nojs, base: str) -> None:
     page = nojs
     page.goto(base + "/")
     page.locator("#q").fill("Gipfel")
@@ -325,7 +325,7 @@ def test_everything_works_without_javascript(nojs, base: str) -> None:  # noqa: 
     page.wait_for_url(re.compile(r"sort=oldest"))
 
 
-def test_phone_without_javascript_filters_collapse(browser, base: str) -> None:  # noqa: ANN001
+def test_phone_without_javascript_filters_collapse(browser, base: str) -> None:
     ctx = browser.new_context(
         locale="de-DE", java_script_enabled=False, viewport={"width": 390, "height": 844}
     )
@@ -343,7 +343,7 @@ def test_phone_without_javascript_filters_collapse(browser, base: str) -> None: 
 # ----------------------------------------------------------------------------- accessibility, screenshots
 
 
-def _axe(page) -> list[str]:  # noqa: ANN001
+def _axe(page) -> list[str]:
     results = axe_module.Axe().run(page)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:5]}"
@@ -364,7 +364,7 @@ def _axe(page) -> list[str]:  # noqa: ANN001
         ("error", "/gibt-es-nicht"),
     ],
 )
-def test_accessibility_axe(audit, base: str, name: str, path: str) -> None:  # noqa: ANN001
+def test_accessibility_axe(audit, base: str, name: str, path: str) -> None:
     if "{person}" in path:
         persons = api(base, "/api/search")["facets"]["person"]
         if not persons:
@@ -377,7 +377,7 @@ def test_accessibility_axe(audit, base: str, name: str, path: str) -> None:  # n
     assert not problems, "\n".join(problems)
 
 
-def test_accessibility_axe_phone(audit, base: str) -> None:  # noqa: ANN001
+def test_accessibility_axe_phone(audit, base: str) -> None:
     audit.set_viewport_size({"width": 390, "height": 844})
     try:
         audit.goto(base + "/?q=Gipfel")
@@ -388,7 +388,7 @@ def test_accessibility_axe_phone(audit, base: str) -> None:  # noqa: ANN001
         audit.set_viewport_size({"width": 1280, "height": 900})
 
 
-def full_page_shot(page, path: Path) -> None:  # noqa: ANN001
+def full_page_shot(page, path: Path) -> None:
     """A full-page screenshot taken with the viewport as tall as the page (Chromium's own full-page
     capture sometimes leaves out a line of text at the edge of the original viewport)."""
     size = page.viewport_size
@@ -399,7 +399,7 @@ def full_page_shot(page, path: Path) -> None:  # noqa: ANN001
     page.set_viewport_size(size)
 
 
-def test_screenshots(audit, base: str) -> None:  # noqa: ANN001
+def test_screenshots(audit, base: str) -> None:
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
     SCREENSHOTS.mkdir(parents=True)

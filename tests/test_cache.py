@@ -15,15 +15,16 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
+from search.core.models import SearchRequest
 from search.engine.whoosh.indexer import reindex
 from search.engine.whoosh.scoring import Scorer
-from search.engine.whoosh.searcher import SearchRequest, scorer, search
+from search.engine.whoosh.searcher import scorer, search
 from search.engine.whoosh.store import IndexStore
 
 from .helpers import build_index
 
 
-def _json(store: IndexStore, **kw) -> dict:  # noqa: ANN003
+def _json(store: IndexStore, **kw) -> dict:
     data = search(store, SearchRequest(**kw)).to_json()
     data.pop("took_ms")
     return data

@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from search.engine.whoosh.indexer import MANIFEST, current_generation, reindex
-from search.engine.whoosh.searcher import SearchRequest, search
+from search.core.models import SearchRequest
+from search.engine.whoosh.generations import MANIFEST, current_generation
+from search.engine.whoosh.indexer import reindex
+from search.engine.whoosh.searcher import search
 from search.engine.whoosh.store import IndexStore
 from search_tools.synthetic import article_text
 
@@ -103,7 +105,7 @@ def http_client(base: str, rec: Recorder) -> None:
             r = conn.getresponse()
             body = r.read()
             assert r.status == 200, (OTHERS[n % len(OTHERS)], r.status, body[:200])
-        except Exception as exc:  # noqa: BLE001 - every failure is recorded and fails the test
+        except Exception as exc:  # every failure is recorded and fails the test
             rec.fail(f"http: {type(exc).__name__}: {exc}")
             conn.close()
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
@@ -117,7 +119,7 @@ def store_client(store: IndexStore, rec: Recorder) -> None:
             resp = search(store, SearchRequest(per_page=100, sort="newest", with_snippets=False))
             rec.add(resp.generation, resp.total, [h["id"] for h in resp.results])
             search(store, SearchRequest(q="zeit OR regierung", per_page=5))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             rec.fail(f"store: {type(exc).__name__}: {exc}")
 
 

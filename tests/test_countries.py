@@ -12,7 +12,7 @@ from search.enrich.countries import (
     lookup_countries,
     lookup_country,
 )
-from search.enrich.entities import EntityExtractor
+from search.enrich.entities.extractor import EntityExtractor
 
 # code, name, genitive (with article where German needs one), adjective stem, capital
 COUNTRIES = [

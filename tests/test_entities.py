@@ -7,14 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from search.enrich.entities import (
-    ArticleEntities,
-    EntityExtractor,
-    is_cue,
-    load_aliases,
-    load_pipeline,
-    person_key,
-)
+from search.enrich.entities.extractor import ArticleEntities, EntityExtractor
+from search.enrich.entities.lexicon import is_cue
+from search.enrich.entities.names import load_aliases, person_key
+from search.enrich.entities.ner import load_pipeline
 from search_tools.entity_report import facet_scores
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,10 +174,10 @@ def test_a_surname_that_is_a_noun_is_not_the_person_after_an_article_or_a_number
 
 
 def test_noun_use_after_determiners_and_numbers_not_relative_pronouns_or_years():
-    from search.enrich.entities import _noun_use
+    from search.enrich.entities.lexicon import noun_use
 
     def at(text: str, word: str) -> bool:
-        return _noun_use(text, text.index(word))
+        return noun_use(text, text.index(word))
 
     assert at("Die App startet.", "App") and at("Er lud die\nApp herunter.", "App")
     assert at("Das kostet 100 Euro.", "Euro") and at("Das kostet 5.000 Euro.", "Euro")

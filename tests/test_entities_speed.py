@@ -1,8 +1,9 @@
-"""The fast paths of search.entities give what their straightforward definitions give, and scale linearly.
+"""The fast paths of search.enrich.entities give what their straightforward definitions give, and scale
+linearly.
 
-Why: entity extraction runs on every article at index time, so ``search.entities`` replaces a few obvious
-but slow constructions (spaCy's token Matcher, regex searches over a whole prefix, scans over every known
-name) by look-ups. Each test here pins one replacement to the obvious version it stands for.
+Why: entity extraction runs on every article at index time, so ``search.enrich.entities`` replaces a few
+obvious but slow constructions (spaCy's token Matcher, regex searches over a whole prefix, scans over every
+known name) by look-ups. Each test here pins one replacement to the obvious version it stands for.
 """
 
 from __future__ import annotations
@@ -14,21 +15,12 @@ from collections import Counter
 
 import pytest
 
-from search.enrich.entities import (
-    _GLUE_VERBS,
-    _bare_pattern,
-    _cues,
-    _Draft,
-    _key_tokens,
-    _KeyIndex,
-    _Mention,
-    _OrthMatcher,
-    _Registry,
-    _stop_words,
-    _word_before,
-    is_cue,
-    load_pipeline,
-)
+from search.enrich.entities.lexicon import _cues, glue_verbs, is_cue, stop_words
+from search.enrich.entities.mentions import Draft, Mention
+from search.enrich.entities.names import key_tokens
+from search.enrich.entities.ner import _OrthMatcher, load_pipeline
+from search.enrich.entities.references import _bare_pattern, _word_before
+from search.enrich.entities.registry import Registry, _KeyIndex
 
 ALPHABET = "ab AB-.'’\n\t_3äÖ"
 
@@ -42,7 +34,7 @@ def _random_texts(n: int, length: int, seed: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def nlp():  # noqa: ANN201 - spacy.Language
+def nlp():  # spacy.Language
     return load_pipeline()
 
 
@@ -138,14 +130,14 @@ def test_is_cue_is_the_suffix_scan() -> None:
 
 
 def _slow_repair(key: str, known: set[str]) -> str | None:
-    """``_Registry._repair`` as a scan over every known key (the definition the index implements)."""
-    toks = list(_key_tokens(key))
+    """``Registry._repair`` as a scan over every known key (the definition the index implements)."""
+    toks = list(key_tokens(key))
     last = toks[-1]
     for cut in range(2, len(last) - 3):
         tail = last[cut:]
-        if tail in _GLUE_VERBS or (len(tail) >= 4 and tail in _stop_words()):
+        if tail in glue_verbs() or (len(tail) >= 4 and tail in stop_words()):
             cand = " ".join([*toks[:-1], last[:cut]])
-            if cand in known or (cut <= 3 and tail in _GLUE_VERBS and len(toks) >= 2):
+            if cand in known or (cut <= 3 and tail in glue_verbs() and len(toks) >= 2):
                 return cand
     fuller = [
         k for k in known if len(k.split()) == 3 and k.split()[0] == toks[0] and k.split()[-1] == toks[-1]
@@ -184,7 +176,7 @@ def test_repair_with_index_is_the_scan() -> None:
     keys = {" ".join(rnd.choice(syllables) for _ in range(rnd.randint(1, 4))) for _ in range(400)}
     base = set(list(keys)[:250])
     extra = keys - base
-    reg = _Registry({})
+    reg = Registry({})
     index = _KeyIndex(base)
     for key in sorted(keys):
         assert reg._repair(key, index, extra) == _slow_repair(key, keys), key
@@ -197,9 +189,9 @@ def test_registry_build_is_not_quadratic() -> None:
     for i in range(n):
         name = f"Vorname{i} Nachname{i}"
         text = f"{name} sagte, Nachname{i} habe recht."
-        drafts.append(_Draft(text, [_Mention(0, len(name), name, "first")]))
+        drafts.append(Draft(text, [Mention(0, len(name), name, "first")]))
     start = time.process_time()
-    reg = _Registry.build(drafts, {}, {}, Counter())
+    reg = Registry.build(drafts, {}, {}, Counter())
     for d in drafts[:500]:
         reg.resolve(d)
     assert time.process_time() - start < 15  # about 1 s; the scan over all names took minutes

@@ -31,14 +31,14 @@ from pathlib import Path
 import pytest
 
 from search.core.errors import ReindexError, ReindexLocked
-from search.engine.whoosh.indexer import (
+from search.engine.whoosh.generations import (
     KEEP_PREVIOUS,
     LOCK_NAME,
     META,
     current_generation,
-    reindex,
     reindex_lock,
 )
+from search.engine.whoosh.indexer import reindex
 from search.engine.whoosh.store import IndexStore
 from search_tools.synthetic import article_text, write_corpus
 
@@ -59,7 +59,7 @@ class CountingEnricher:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def __call__(self, articles):  # noqa: ANN001, ANN204
+    def __call__(self, articles):
         self.seen.extend(a.id for a in articles)
         return [{} for _ in articles]
 
@@ -94,7 +94,7 @@ def lock_is_free(index: Path) -> bool:
         return True
 
 
-def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:  # noqa: ANN001
+def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -210,7 +210,8 @@ def test_bad_articles_are_indexed_or_skipped_with_a_reason(tmp_path: Path) -> No
         assert name in warned, (name, summary.warnings)
     assert "utf16.txt" not in warned and "utf8bom.txt" not in warned
 
-    from search.engine.whoosh.searcher import SearchRequest, search
+    from search.core.models import SearchRequest
+    from search.engine.whoosh.searcher import search
 
     store = IndexStore(tmp_path / "index")
     expected = {
@@ -291,7 +292,7 @@ def test_files_deleted_or_rewritten_during_a_reindex(tmp_path: Path) -> None:
 
         calls = 0
 
-        def __call__(self, batch):  # noqa: ANN001, ANN204
+        def __call__(self, batch):
             Meddler.calls += 1
             if Meddler.calls == 1:
                 late[0].unlink()
@@ -313,7 +314,7 @@ def test_files_deleted_or_rewritten_during_a_reindex(tmp_path: Path) -> None:
     old[0].write_text("Geändert, dann gelöscht.", encoding="utf-8")
 
     class Deleter(CountingEnricher):
-        def __call__(self, batch):  # noqa: ANN001, ANN204
+        def __call__(self, batch):
             with contextlib.suppress(FileNotFoundError):
                 old[0].unlink()
             return super().__call__(batch)
@@ -583,7 +584,7 @@ def test_killed_reindexes_are_repaired_by_the_next_run(kill_state: tuple[KillSta
 # ----------------------------------------------------------------------------- full disk, read-only folder
 
 
-def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:  # noqa: ANN003
+def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
 
 

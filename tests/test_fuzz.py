@@ -23,7 +23,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search.core import limits
-from search.text.query import MAX_CLAUSES, MAX_EXPANSIONS, MAX_QUERY_CHARS, Compiler, parse
+from search.core.params import MAX_QUERY_CHARS
+from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler
+from search.text.query import MAX_CLAUSES, parse
 from search.web.security import SECURITY_HEADERS
 
 from .conftest import SEEDS, start_server, stop_server
@@ -457,7 +459,7 @@ def test_clause_cap_holds() -> None:
 
 
 @pytest.fixture(scope="module")
-def wide_lexicon(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def wide_lexicon(tmp_path_factory: pytest.TempPathFactory):
     """An index whose lexicon has 1,500 words beginning with ``ab`` (more than one ``*`` may expand to)."""
     from .helpers import build_index
 
@@ -468,11 +470,11 @@ def wide_lexicon(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     return build_index(tmp, docs)
 
 
-def _terms(q) -> int:  # noqa: ANN001
+def _terms(q) -> int:
     return sum(1 for _ in q.leaves())
 
 
-def test_expansion_caps_hold(wide_lexicon) -> None:  # noqa: ANN001
+def test_expansion_caps_hold(wide_lexicon) -> None:
     from whoosh import query as wq
 
     reader = wide_lexicon.current().searcher().reader()
@@ -580,7 +582,7 @@ def test_search_over_its_time_limit_is_a_clear_error(seed_index: Path) -> None:
 
 
 @needs_hook
-def test_expensive_query_is_stopped_by_the_time_limit(wide_lexicon, monkeypatch) -> None:  # noqa: ANN001
+def test_expensive_query_is_stopped_by_the_time_limit(wide_lexicon, monkeypatch) -> None:
     """A query that takes t seconds unlimited is stopped when the budget is a fraction of t."""
     from search.core.params import search_request
 

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from search.core.errors import ReindexError, ReindexLocked
-from search.engine.whoosh.indexer import LOCK_NAME, MANIFEST, POINTER, current_generation, reindex
-from search.engine.whoosh.searcher import SearchRequest, search
+from search.core.models import SearchRequest
+from search.engine.whoosh.generations import LOCK_NAME, MANIFEST, POINTER, current_generation
+from search.engine.whoosh.indexer import reindex
+from search.engine.whoosh.searcher import search
 from search.engine.whoosh.store import IndexStore
 from search_tools.synthetic import write_corpus
 
@@ -28,7 +30,7 @@ class CountingEnricher:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def __call__(self, articles):  # noqa: ANN001, ANN204
+    def __call__(self, articles):
         self.seen.extend(a.id for a in articles)
         return [{} for _ in articles]
 
@@ -133,7 +135,7 @@ def test_missing_articles_folder_is_a_clear_error(tmp_path: Path) -> None:
         reindex(tmp_path / "nope", tmp_path / "index")
 
 
-def test_cli_reindex_summary_and_exit_codes(articles: Path, tmp_path: Path, runner) -> None:  # noqa: ANN001
+def test_cli_reindex_summary_and_exit_codes(articles: Path, tmp_path: Path, runner) -> None:
     from search.cli import main
 
     result = runner.invoke(

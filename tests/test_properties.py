@@ -60,7 +60,7 @@ params = st.fixed_dictionaries(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(params=params)
-def test_search_endpoint_never_fails(client, params: dict) -> None:  # noqa: ANN001
+def test_search_endpoint_never_fails(client, params: dict) -> None:
     resp = client.get("/api/search", query_string=params)
     assert resp.status_code in (200, 400), (params, resp.status_code, resp.get_data(as_text=True)[:300])
     data = resp.get_json()
@@ -69,7 +69,7 @@ def test_search_endpoint_never_fails(client, params: dict) -> None:  # noqa: ANN
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=query, article_id=st.text(max_size=30), prefix=st.text(max_size=10))
-def test_other_endpoints_never_fail(client, q: str, article_id: str, prefix: str) -> None:  # noqa: ANN001
+def test_other_endpoints_never_fail(client, q: str, article_id: str, prefix: str) -> None:
     resp = client.get("/api/suggest", query_string={"q": q})
     assert resp.status_code == 200
     check("Suggestions", resp.get_json())
@@ -87,6 +87,6 @@ def test_other_endpoints_never_fail(client, q: str, article_id: str, prefix: str
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(params=params)
-def test_html_page_never_fails(client, params: dict) -> None:  # noqa: ANN001
+def test_html_page_never_fails(client, params: dict) -> None:
     resp = client.get("/", query_string=params)
     assert resp.status_code in (200, 400), (params, resp.status_code)

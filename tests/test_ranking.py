@@ -29,7 +29,7 @@ def test_xquad_smoke(tmp_path: Path) -> None:
     assert result["match_modes"]["some"] > 100  # questions as typed fall back to some words
 
 
-def test_eval_command(runner, tmp_path: Path) -> None:  # noqa: ANN001
+def test_eval_command(runner, tmp_path: Path) -> None:
     import json
 
     from search.cli import main
@@ -41,7 +41,7 @@ def test_eval_command(runner, tmp_path: Path) -> None:  # noqa: ANN001
     assert data["queries"] == 20 and 0 <= data["mrr@10"] <= 1
 
 
-def test_every_command_has_help(runner) -> None:  # noqa: ANN001
+def test_every_command_has_help(runner) -> None:
     from search.cli import main
 
     for name, command in main.commands.items():

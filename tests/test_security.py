@@ -86,7 +86,7 @@ def server(corpus: tuple[Path, Path]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def prod_app(corpus: tuple[Path, Path]):  # noqa: ANN201
+def prod_app(corpus: tuple[Path, Path]):
     """An app as in production (no TESTING), rate limit off; with a route that always fails."""
     articles, index = corpus
     app = create_app(
@@ -128,7 +128,7 @@ def assert_security_headers(headers: http.client.HTTPMessage | dict, where: str)
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, where
 
 
-def assert_json_error(status: int, headers, body: bytes, where: str) -> dict:  # noqa: ANN001
+def assert_json_error(status: int, headers, body: bytes, where: str) -> dict:
     assert headers.get("Content-Type", "").startswith("application/json"), (
         where,
         headers.get("Content-Type"),
@@ -279,7 +279,7 @@ def _opened_files() -> OpenedFiles:
     return _OPENED
 
 
-def test_article_ids_never_touch_the_file_system(prod_app, corpus: tuple[Path, Path]) -> None:  # noqa: ANN001
+def test_article_ids_never_touch_the_file_system(prod_app, corpus: tuple[Path, Path]) -> None:
     articles, index = corpus
     opened = _opened_files()
     client = prod_app.test_client()
@@ -352,7 +352,7 @@ def test_csp_is_strict_and_pages_need_nothing_inline() -> None:
 # ----------------------------------------------------------------------------- no stack traces
 
 
-def test_internal_errors_show_no_traceback(prod_app) -> None:  # noqa: ANN001
+def test_internal_errors_show_no_traceback(prod_app) -> None:
     assert not prod_app.debug and not prod_app.testing
     client = prod_app.test_client()
     html = client.get("/kaputt")

@@ -8,7 +8,8 @@ import random
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from search.engine.whoosh.searcher import SearchRequest, search, vocabulary
+from search.core.models import SearchRequest
+from search.engine.whoosh.searcher import search, vocabulary
 from search.engine.whoosh.spelling import Vocabulary
 from search.engine.whoosh.store import IndexStore
 

@@ -18,10 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search.core.models import SearchRequest, SearchResponse
+from search.text.spans import clean_entity_spans
 from search.web.pages import (
     QueryArgs,
     bar_chart,
-    clean_entity_spans,
     group_periods,
     highlight_html,
     highlight_paragraphs,
@@ -102,14 +103,14 @@ class Page(HTMLParser):
         ]
 
 
-def get_page(client, url: str, status: int = 200, **kwargs) -> Page:  # noqa: ANN001
+def get_page(client, url: str, status: int = 200, **kwargs) -> Page:
     resp = client.get(url, **kwargs)
     assert resp.status_code == status, f"{url}: {resp.status_code}\n{resp.get_data(as_text=True)[:2000]}"
     assert resp.mimetype == "text/html"
     return Page(resp.get_data(as_text=True))
 
 
-def api(client, path: str, **params) -> dict:  # noqa: ANN001, ANN003
+def api(client, path: str, **params) -> dict:
     resp = client.get(path + ("?" + urlencode(params, doseq=True) if params else ""))
     assert resp.status_code == 200, resp.get_data(as_text=True)
     return resp.get_json()
@@ -141,7 +142,7 @@ def assert_no_inline_code(page: Page) -> None:
 # ----------------------------------------------------------------------------- start, results
 
 
-def test_start_page_is_german_by_default(client) -> None:  # noqa: ANN001
+def test_start_page_is_german_by_default(client) -> None:
     page = get_page(client, "/")
     assert '<html lang="de"' in page.html
     assert "Nachrichtensuche" in page.text
@@ -155,7 +156,7 @@ def test_start_page_is_german_by_default(client) -> None:  # noqa: ANN001
     assert_no_inline_code(page)
 
 
-def test_result_page_keeps_query_counts_and_sort(client) -> None:  # noqa: ANN001
+def test_result_page_keeps_query_counts_and_sort(client) -> None:
     data = api(client, "/api/search", q="Nordkorea")
     page = get_page(client, "/?q=Nordkorea")
     assert result_count_text(page) == f"{data['total']} Treffer"
@@ -173,7 +174,7 @@ def test_result_page_keeps_query_counts_and_sort(client) -> None:  # noqa: ANN00
     assert_no_inline_code(page)
 
 
-def test_result_page_sort_newest_orders_by_date(client) -> None:  # noqa: ANN001
+def test_result_page_sort_newest_orders_by_date(client) -> None:
     data = api(client, "/api/search", q="Nordkorea", sort="newest")
     page = get_page(client, "/?q=Nordkorea&sort=newest")
     positions = [page.html.find(f"/artikel/{hit['id']}?") for hit in data["results"]]
@@ -181,7 +182,7 @@ def test_result_page_sort_newest_orders_by_date(client) -> None:  # noqa: ANN001
     assert 'aria-current="true">Neueste' in page.html
 
 
-def test_dates_and_numbers_by_babel(client, app) -> None:  # noqa: ANN001
+def test_dates_and_numbers_by_babel(client, app) -> None:
     page = get_page(client, "/?q=Gipfel&sort=newest")
     assert "31. Mai 2018" in page.text
     page_en = get_page(client, "/?q=Gipfel&sort=newest&lang=en")
@@ -198,7 +199,7 @@ def test_dates_and_numbers_by_babel(client, app) -> None:  # noqa: ANN001
         assert date_filter("2018-05-31") == "May 31, 2018"
 
 
-def test_estimated_dates_are_marked(app) -> None:  # noqa: ANN001
+def test_estimated_dates_are_marked(app) -> None:
     from flask import render_template_string
 
     hit = {"date": "2018-05-31", "date_estimated": True, "date_precision": "day"}
@@ -215,7 +216,7 @@ def test_estimated_dates_are_marked(app) -> None:  # noqa: ANN001
         assert "Mai 2018" in month and "31." not in month
 
 
-def test_facets_are_checkboxes_in_a_get_form(client) -> None:  # noqa: ANN001
+def test_facets_are_checkboxes_in_a_get_form(client) -> None:
     data = api(client, "/api/search", q="Nordkorea")
     page = get_page(client, "/?q=Nordkorea")
     assert re.search(r'<form id="facet-form"[^>]*method="get"', page.html)
@@ -232,7 +233,7 @@ def test_facets_are_checkboxes_in_a_get_form(client) -> None:  # noqa: ANN001
     assert page.checked("country") == []
 
 
-def test_facet_filters_toggle_via_urls(client) -> None:  # noqa: ANN001
+def test_facet_filters_toggle_via_urls(client) -> None:
     # tick: country=KP (all five seeds)
     page = get_page(client, "/?q=&country=KP")
     assert result_count_text(page) == "5 Treffer"
@@ -256,7 +257,7 @@ def test_facet_filters_toggle_via_urls(client) -> None:  # noqa: ANN001
     assert page4.checked("country") == []
 
 
-def test_date_facet_years_open_into_months(client) -> None:  # noqa: ANN001
+def test_date_facet_years_open_into_months(client) -> None:
     page = get_page(client, "/?sort=newest")
     assert result_count_text(page) == "5 Treffer"
     for value in ("2018", "2019", "2018-04", "2018-05", "2019-02"):
@@ -273,7 +274,7 @@ def test_date_facet_years_open_into_months(client) -> None:  # noqa: ANN001
     assert result_count_text(year) == "4 Treffer"
 
 
-def test_hit_entities_add_a_filter_to_the_current_url(client) -> None:  # noqa: ANN001
+def test_hit_entities_add_a_filter_to_the_current_url(client) -> None:
     data = api(client, "/api/search", q="Gipfel", sort="newest")
     page = get_page(client, "/?q=Gipfel&sort=newest")
     hit = next((h for h in data["results"] if h["persons"] and h["countries"]), None)
@@ -292,7 +293,7 @@ def test_hit_entities_add_a_filter_to_the_current_url(client) -> None:  # noqa: 
     assert filtered["total"] > 0
 
 
-def test_more_facet_values_and_person_filter_box(client) -> None:  # noqa: ANN001
+def test_more_facet_values_and_person_filter_box(client) -> None:
     data = api(client, "/api/search", sort="newest")
     page = get_page(client, "/?sort=newest")
     persons = data["facets"]["person"]
@@ -317,7 +318,7 @@ def test_more_facet_values_and_person_filter_box(client) -> None:  # noqa: ANN00
     assert "Kein Name beginnt mit „Zzzqx“" in nothing.text
 
 
-def test_person_filter_box_keeps_selected_persons_in_the_form(client) -> None:  # noqa: ANN001
+def test_person_filter_box_keeps_selected_persons_in_the_form(client) -> None:
     persons = api(client, "/api/search", sort="newest")["facets"]["person"]
     if len(persons) < 2:
         pytest.skip("too few persons extracted yet")
@@ -326,7 +327,7 @@ def test_person_filter_box_keeps_selected_persons_in_the_form(client) -> None:  
     assert page.checked("person") == [chosen]
 
 
-def test_pagination(client) -> None:  # noqa: ANN001
+def test_pagination(client) -> None:
     page1 = get_page(client, "/?sort=newest&per_page=2")
     assert 'aria-label="Ergebnisseiten"' in page1.html
     nxt = page1.hrefs("Weiter")[0]
@@ -340,7 +341,7 @@ def test_pagination(client) -> None:  # noqa: ANN001
     assert "Diese Seite ist leer" in beyond.text
 
 
-def test_empty_result_explains_and_offers_to_drop_filters(client) -> None:  # noqa: ANN001
+def test_empty_result_explains_and_offers_to_drop_filters(client) -> None:
     page = get_page(client, "/?q=Xylophonquartett")
     assert "Keine Artikel gefunden für „Xylophonquartett“" in page.text
     assert "Tipps" in page.text and "ODER" in page.text
@@ -358,7 +359,7 @@ def test_empty_result_explains_and_offers_to_drop_filters(client) -> None:  # no
     assert "(5 Treffer)" in page3.text
 
 
-def test_did_you_mean(client) -> None:  # noqa: ANN001
+def test_did_you_mean(client) -> None:
     data = api(client, "/api/search", q="Denuklearisirung")
     page = get_page(client, "/?q=Denuklearisirung")
     if data["suggestion"]:
@@ -369,23 +370,23 @@ def test_did_you_mean(client) -> None:  # noqa: ANN001
         assert "Meinten Sie" not in page.text
 
 
-def test_some_words_fallback_notice(client, monkeypatch) -> None:  # noqa: ANN001
+def test_some_words_fallback_notice(client, monkeypatch) -> None:
     data = api(client, "/api/search", q="Gipfel Xylophonquartett")
     page = get_page(client, "/?q=Gipfel+Xylophonquartett")
     notice = "Keine Treffer für alle Wörter – Ergebnisse für einige Wörter"
     assert (notice in page.text) == (data.get("match") == "some")
     assert result_count_text(page) == f"{data['total']} Treffer"
 
-    import search.web.views as web
+    from search.engine.whoosh.engine import WhooshSnapshot
 
-    real = web.search
+    real = WhooshSnapshot.search
 
-    def fake(store, req):  # noqa: ANN001, ANN202
-        resp = real(store, req)
+    def fake(self: WhooshSnapshot, req: SearchRequest) -> SearchResponse:
+        resp = real(self, req)
         resp.match = "some"
         return resp
 
-    monkeypatch.setattr(web, "search", fake)
+    monkeypatch.setattr(WhooshSnapshot, "search", fake)
     page = get_page(client, "/?q=Gipfel")
     assert "Keine Treffer für alle Wörter – Ergebnisse für einige Wörter" in page.text
     page_en = get_page(client, "/?q=Gipfel&lang=en")
@@ -395,11 +396,11 @@ def test_some_words_fallback_notice(client, monkeypatch) -> None:  # noqa: ANN00
 # ----------------------------------------------------------------------------- article, entity pages
 
 
-def _first_id(client) -> str:  # noqa: ANN001
+def _first_id(client) -> str:
     return api(client, "/api/search", q="Gipfel")["results"][0]["id"]
 
 
-def test_article_page_marks_query_and_entities(client) -> None:  # noqa: ANN001
+def test_article_page_marks_query_and_entities(client) -> None:
     article_id = _first_id(client)
     data = api(client, f"/api/articles/{article_id}", q="Gipfel")
     page = get_page(client, f"/artikel/{article_id}?q=Gipfel")
@@ -427,7 +428,7 @@ def test_article_page_marks_query_and_entities(client) -> None:  # noqa: ANN001
     assert_no_inline_code(page)
 
 
-def test_article_page_without_query_and_with_bad_query(client) -> None:  # noqa: ANN001
+def test_article_page_without_query_and_with_bad_query(client) -> None:
     article_id = _first_id(client)
     page = get_page(client, f"/artikel/{article_id}")
     assert 'class="hit"' not in page.html.split('class="article-text"')[1]
@@ -435,14 +436,14 @@ def test_article_page_without_query_and_with_bad_query(client) -> None:  # noqa:
     assert "Die Suchanfrage konnte nicht hervorgehoben werden" in page2.text
 
 
-def test_article_not_found_is_a_pretty_404(client) -> None:  # noqa: ANN001
+def test_article_not_found_is_a_pretty_404(client) -> None:
     page = get_page(client, "/artikel/gibt-es-nicht", status=404)
     assert "Seite nicht gefunden" in page.text
     assert "gibt-es-nicht" in page.text
     assert page.hrefs("Zur Startseite")
 
 
-def test_person_page(client) -> None:  # noqa: ANN001
+def test_person_page(client) -> None:
     persons = api(client, "/api/search")["facets"]["person"]
     if not persons:
         pytest.skip("no persons extracted yet")
@@ -464,8 +465,8 @@ def test_person_page(client) -> None:  # noqa: ANN001
     assert_no_inline_code(page)
 
 
-def test_person_aliases_are_collected(client, store) -> None:  # noqa: ANN001
-    from search.web.pages import entity_aliases
+def test_person_aliases_are_collected(client, store) -> None:
+    from search.engine.whoosh.overview import entity_aliases
 
     gen = store.current()
     found = None
@@ -486,7 +487,7 @@ def test_person_aliases_are_collected(client, store) -> None:  # noqa: ANN001
     assert alias in page.text
 
 
-def test_country_page_with_monthly_chart(client) -> None:  # noqa: ANN001
+def test_country_page_with_monthly_chart(client) -> None:
     page = get_page(client, "/land/KP")
     assert "<h1>Nordkorea</h1>" in page.html
     assert "In 5 Artikeln erwähnt." in page.text
@@ -506,7 +507,7 @@ def test_country_page_with_monthly_chart(client) -> None:  # noqa: ANN001
 # ----------------------------------------------------------------------------- help, statistics, OpenSearch
 
 
-def test_help_page_documents_the_query_language(client) -> None:  # noqa: ANN001
+def test_help_page_documents_the_query_language(client) -> None:
     page = get_page(client, "/hilfe")
     for syntax in (
         "ODER",
@@ -532,8 +533,8 @@ def test_help_page_documents_the_query_language(client) -> None:  # noqa: ANN001
     assert "How to search" in en.text and "Parentheses group parts of a query." in en.text
 
 
-def test_statistics_page(client, store) -> None:  # noqa: ANN001
-    from search.web.pages import index_statistics
+def test_statistics_page(client, store) -> None:
+    from search.engine.whoosh.overview import index_statistics
 
     stats = index_statistics(store.current())
     page = get_page(client, "/statistik")
@@ -547,7 +548,7 @@ def test_statistics_page(client, store) -> None:  # noqa: ANN001
     assert re.search(r"\d{4} um \d{2}:\d{2}", page.text) or re.search(r"\d{4}, \d{2}:\d{2}", page.text)
 
 
-def test_opensearch_description_and_suggestions(client) -> None:  # noqa: ANN001
+def test_opensearch_description_and_suggestions(client) -> None:
     resp = client.get("/opensearch.xml")
     assert resp.status_code == 200
     assert resp.mimetype == "application/opensearchdescription+xml"
@@ -579,14 +580,14 @@ def test_opensearch_description_and_suggestions(client) -> None:  # noqa: ANN001
         "/?q=" + "x" * 2100,
     ],
 )
-def test_bad_parameters_are_400_pages(client, url: str) -> None:  # noqa: ANN001
+def test_bad_parameters_are_400_pages(client, url: str) -> None:
     page = get_page(client, url, status=400)
     assert "Diese Anfrage kann nicht beantwortet werden" in page.text
     assert page.hrefs("Zur Startseite")
     assert_no_inline_code(page)
 
 
-def test_invalid_query_keeps_the_query_and_explains(client) -> None:  # noqa: ANN001
+def test_invalid_query_keeps_the_query_and_explains(client) -> None:
     page = get_page(client, "/?q=date:abc", status=400)
     assert "Diese Suchanfrage kann nicht ausgeführt werden." in page.text
     assert next(i for i in page.inputs if i.get("id") == "q")["value"] == "date:abc"
@@ -619,14 +620,14 @@ def test_invalid_query_keeps_the_query_and_explains(client) -> None:  # noqa: AN
         "/statistik?lang=en",
     ],
 )
-def test_odd_input_never_gives_a_500(client, url: str) -> None:  # noqa: ANN001
+def test_odd_input_never_gives_a_500(client, url: str) -> None:
     resp = client.get(url)
     assert resp.status_code in (200, 301, 400, 404), (url, resp.status_code)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=40), other=st.text(max_size=20))
-def test_pages_never_fail_on_random_text(client, text: str, other: str) -> None:  # noqa: ANN001
+def test_pages_never_fail_on_random_text(client, text: str, other: str) -> None:
     path_part = quote(text, safe="") or "x"
     for url, query in (
         (f"/person/{path_part}", {"page": other}),
@@ -639,7 +640,7 @@ def test_pages_never_fail_on_random_text(client, text: str, other: str) -> None:
         assert resp.status_code in (200, 301, 308, 400, 404), (url, query, resp.status_code)
 
 
-def test_unknown_page_is_a_pretty_404(client) -> None:  # noqa: ANN001
+def test_unknown_page_is_a_pretty_404(client) -> None:
     page = get_page(client, "/gibt/es/nicht", status=404)
     assert "Seite nicht gefunden" in page.text
     assert "The requested URL" not in page.text  # werkzeug's English default is not shown
@@ -650,7 +651,7 @@ def test_unknown_page_is_a_pretty_404(client) -> None:  # noqa: ANN001
 # ----------------------------------------------------------------------------- languages
 
 
-def test_english_via_lang_parameter_is_kept_in_links(client) -> None:  # noqa: ANN001
+def test_english_via_lang_parameter_is_kept_in_links(client) -> None:
     page = get_page(client, "/?q=Nordkorea&lang=en")
     assert '<html lang="en"' in page.html
     assert result_count_text(page) == "5 results"
@@ -665,7 +666,7 @@ def test_english_via_lang_parameter_is_kept_in_links(client) -> None:  # noqa: A
     assert query_of(switch) == {"q": ["Nordkorea"], "lang": ["de"]}
 
 
-def test_english_via_accept_language(client) -> None:  # noqa: ANN001
+def test_english_via_accept_language(client) -> None:
     resp = client.get("/?q=Nordkorea", headers={"Accept-Language": "en-GB,en;q=0.8"})
     page = Page(resp.get_data(as_text=True))
     assert '<html lang="en"' in page.html and result_count_text(page) == "5 results"
@@ -676,7 +677,7 @@ def test_english_via_accept_language(client) -> None:  # noqa: ANN001
     assert result_count_text(explicit) == "5 Treffer"
 
 
-def test_language_switch_on_german_page(client) -> None:  # noqa: ANN001
+def test_language_switch_on_german_page(client) -> None:
     page = get_page(client, "/?q=Gipfel&country=KP&page=1")
     switch = page.hrefs("English")[0]
     assert query_of(switch) == {"q": ["Gipfel"], "country": ["KP"], "page": ["1"], "lang": ["en"]}
@@ -706,11 +707,11 @@ def test_translation_catalogues_are_complete_and_compiled() -> None:
             assert not untranslated, untranslated
 
 
-def _key(value):  # noqa: ANN001, ANN202
+def _key(value):
     return tuple(value) if isinstance(value, list | tuple) else value
 
 
-def _nonempty(string) -> list[bool]:  # noqa: ANN001
+def _nonempty(string) -> list[bool]:
     return [bool(s) for s in string] if isinstance(string, tuple | list) else [bool(string)]
 
 
@@ -718,7 +719,7 @@ def _nonempty(string) -> list[bool]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def hostile_app(tmp_path_factory):  # noqa: ANN001, ANN201
+def hostile_app(tmp_path_factory):
     """An app over an index with an article that contains markup."""
     from search import create_app
     from search.enrich.pipeline import default_enricher
@@ -749,7 +750,7 @@ def _assert_escaped(html: str) -> None:
     assert "onerror=alert" not in html or "&lt;img src=x onerror=alert" in html
 
 
-def test_article_markup_is_escaped_on_every_page(hostile_app) -> None:  # noqa: ANN001
+def test_article_markup_is_escaped_on_every_page(hostile_app) -> None:
     client = hostile_app.test_client()
     for url in (
         "/artikel/boese",
@@ -769,7 +770,7 @@ def test_article_markup_is_escaped_on_every_page(hostile_app) -> None:  # noqa: 
         _assert_escaped(client.get(url).get_data(as_text=True))
 
 
-def test_hostile_query_renders_as_text_everywhere(client) -> None:  # noqa: ANN001
+def test_hostile_query_renders_as_text_everywhere(client) -> None:
     q = quote(XSS_QUERY)
     urls = [
         f"/?q={q}",

@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.filedb.structfile import BufferFile
 
+from search.core.models import SearchRequest
 from search.engine.whoosh.mapped_io import _View
-from search.engine.whoosh.searcher import SearchRequest, search
+from search.engine.whoosh.searcher import search
 from search.engine.whoosh.store import IndexStore
 
 

@@ -14,6 +14,7 @@ class SearchError(Exception):
         self.message = message
 
     def to_dict(self) -> dict:
+        """The ``error`` object of the JSON error shape."""
         return {"code": self.code, "message": self.message}
 
 
@@ -42,8 +43,16 @@ class QuerySyntaxError(InvalidParameter):
 
 
 class NotFound(SearchError):
+    """Something looked up by name or id that the index does not have."""
+
     code = "not_found"
     status = 404
+
+
+class ArticleNotFound(NotFound):
+    """No article with the id asked for (ids are only ever looked up in the index, never on disk)."""
+
+    code = "article_not_found"
 
 
 class IndexUnavailable(SearchError):

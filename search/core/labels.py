@@ -19,13 +19,14 @@ def locale_or_default(lang: str | None) -> str:
 
 
 @lru_cache(maxsize=8)
-def _territories(lang: str) -> dict[str, str]:
+def territories(lang: str) -> dict[str, str]:
+    """CLDR territory names in ``lang`` by code (cached: Babel parses its data per call)."""
     return dict(Locale.parse(lang).territories)
 
 
 def country_label(code: str, lang: str = "de") -> str:
     """CLDR name of an ISO 3166-1 alpha-2 code in ``lang`` (the code itself when CLDR has none)."""
-    return _territories(locale_or_default(lang)).get(code.upper(), code)
+    return territories(locale_or_default(lang)).get(code.upper(), code)
 
 
 def period_label(value: str, lang: str = "de") -> str:
@@ -61,32 +62,3 @@ def label(facet: str, value: str, lang: str = "de") -> str:
     if facet in ("date", "mentioned"):
         return period_label(value, lang)
     return value
-
-
-@lru_cache(maxsize=1)
-def _names_to_codes() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for lang in ("en", "de"):
-        for code, name in _territories(lang).items():
-            if len(code) == 2 and code.isalpha():
-                out[name.lower()] = code
-    return out
-
-
-def country_codes(text: str) -> list[str]:
-    """ISO codes for what a user typed after ``country:`` — a code (``KP``) or a CLDR name (``Nordkorea``)."""
-    t = " ".join(text.split()).strip()
-    if len(t) == 2 and t.isalpha():
-        return [t.upper()]
-    try:
-        from search.enrich.countries import (
-            lookup_country,  # the full gazetteer (genitives, adjectives, capitals)
-        )
-    except ImportError:  # pragma: no cover - only while the gazetteer is absent
-        lookup_country = None
-    if lookup_country is not None:
-        code = lookup_country(t)
-        if code:
-            return [code]
-    code = _names_to_codes().get(t.lower())
-    return [code] if code else []

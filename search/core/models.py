@@ -1,12 +1,15 @@
 """Plain data passed between the stages: ingest -> analyse -> index -> search -> render.
 
-Frozen dataclasses so a stage cannot quietly change what an earlier stage produced.
+Frozen dataclasses where a stage must not quietly change what an earlier stage produced. The search
+models are engine-neutral: every engine answers a :class:`SearchRequest` with a :class:`SearchResponse`
+whose hits are already in the JSON API's shape (:class:`Hit`), so HTML, JSON and CLI render one object.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 
 @dataclass(frozen=True)
@@ -63,30 +66,100 @@ class ReindexSummary:
         )
 
 
+#: Result orders a request may ask for.
+SORTS = ("relevance", "newest", "oldest")
+#: Where the web pages show one article; hits carry it as ``url`` (part of the JSON API).
+ARTICLE_PATH = "/artikel/{id}"
+
+
+def article_path(article_id: str) -> str:
+    """The address of an article's page, as hits and similar-article lists link to it."""
+    return ARTICLE_PATH.format(id=article_id)
+
+
 @dataclass(frozen=True)
-class Hit:
-    """One search result as every renderer (HTML, JSON, CLI) needs it."""
+class SearchRequest:
+    """A validated search request (see :mod:`search.core.params` for the HTTP/CLI edge)."""
+
+    q: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    lang: str = "de"
+    facet_size: int = 10
+    facet_prefix: dict[str, str] = field(default_factory=dict)
+    with_snippets: bool = True
+
+
+class Hit(TypedDict):
+    """One result in the JSON API's shape (keys are only ever added)."""
 
     id: str
     title: str
-    score: float
-    date: dt.date | None = None
-    date_estimated: bool = False
-    source: str | None = None
-    snippets: tuple[str, ...] = ()
-    persons: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
+    date: str | None
+    date_estimated: bool
+    date_precision: str | None
+    source: str | None
+    url: str
+    source_url: str | None
+    score: float | None
+    snippets: list[str]
+    persons: list[str]
+    countries: list[dict[str, str]]
 
 
-@dataclass(frozen=True)
-class SearchResult:
-    """The answer of ``search.search``: hits of one page, total, timing and the generation it came from."""
+@dataclass
+class SearchResponse:
+    """Everything a renderer needs; ``to_json`` gives the stable API shape."""
 
     query: str
     total: int
-    hits: tuple[Hit, ...]
-    page: int = 1
-    per_page: int = 10
-    took_ms: float = 0.0
-    generation: str | None = None
-    facets: dict = field(default_factory=dict)
+    page: int
+    per_page: int
+    took_ms: float
+    generation: str
+    results: list[Hit]
+    facets: dict[str, list[dict]]
+    facet_totals: dict[str, int]
+    suggestion: str | None = None
+    match: str = "all"
+    warnings: tuple[str, ...] = ()
+    sort: str = "relevance"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``/api/search`` body."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": round(self.took_ms, 2),
+            "sort": self.sort,
+            "match": self.match,
+            "generation": self.generation,
+            "results": self.results,
+            "facets": self.facets,
+            "facet_totals": self.facet_totals,
+            "suggestion": self.suggestion,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """One article for the API (``data``, the JSON body) and the article page (``matches``: the query's
+    character spans in ``data["text"]``, computed once)."""
+
+    data: dict[str, Any]
+    matches: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EntityPage:
+    """What an entity page shows: its articles (with facets for the related entities) and its spellings."""
+
+    facet: str
+    value: str
+    response: SearchResponse
+    aliases: list[tuple[str, int]]

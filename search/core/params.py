@@ -5,22 +5,36 @@ Parsed once at the edge; everything inside trusts the request. Limits here bound
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Mapping
 
 from search.core.errors import InvalidParameter
+from search.core.facets import BY_NAME, COUNTRY, FACET_NAMES, PERIOD
 from search.core.labels import locale_or_default
-from search.engine.whoosh.searcher import SORTS, SearchRequest
-from search.text.query import MAX_QUERY_CHARS, clean_text
+from search.core.models import SORTS, SearchRequest
 
+MAX_QUERY_CHARS = 2000
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 MAX_FACET_SIZE = 200
 MAX_VALUES_PER_FACET = 50
 MAX_VALUE_CHARS = 200
-_PERIOD = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?\Z")
-_COUNTRY = re.compile(r"[A-Za-z]{2}\Z")
-FILTER_PARAMS = ("person", "country", "date", "mentioned", "source")
+#: The filter parameters: one per facet of the registry.
+FILTER_PARAMS = FACET_NAMES
+
+
+_INVALID = {
+    COUNTRY: "{name} must be an ISO 3166-1 alpha-2 code such as KP, not {value!r}",
+    PERIOD: "{name} must be YYYY or YYYY-MM, not {value!r}",
+}
+
+_QUOTES = str.maketrans({"„": "", "“": "", "”": "", "«": "", "»": "", "‚": "", "‘": "", "’": "'"})
+
+
+def clean_text(text: str) -> str:
+    """Normalise what a user typed: NFC, typographic quotes to ``"``, control characters to spaces."""
+    text = unicodedata.normalize("NFC", text or "").translate(_QUOTES)
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).strip()
 
 
 class Args:
@@ -67,14 +81,10 @@ def _values(args: Args, name: str) -> tuple[str, ...]:
             raise InvalidParameter(
                 name, value[:50], f"{name} values are at most {MAX_VALUE_CHARS} characters"
             )
-        if name == "country":
-            if not _COUNTRY.match(value):
-                raise InvalidParameter(
-                    name, value, f"country must be an ISO 3166-1 alpha-2 code such as KP, not {value!r}"
-                )
-            value = value.upper()
-        elif name in ("date", "mentioned") and not _PERIOD.match(value):
-            raise InvalidParameter(name, value, f"{name} must be YYYY or YYYY-MM, not {value!r}")
+        pattern = BY_NAME[name].pattern
+        if pattern is not None and not pattern.match(value):
+            raise InvalidParameter(name, value, _INVALID[BY_NAME[name].kind].format(name=name, value=value))
+        value = BY_NAME[name].normalise(value)
         if value not in out:
             out.append(value)
     if len(out) > MAX_VALUES_PER_FACET:

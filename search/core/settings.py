@@ -1,8 +1,9 @@
-"""Defaults and environment: one place that says where articles, index, templates and models live.
+"""Defaults and environment: the one place that reads ``SEARCH_*`` variables.
 
-Everything is resolved relative to the project root (the folder holding ``pyproject.toml``), so the
-commands work from any working directory; the environment overrides the defaults and command-line
-options override the environment.
+Where articles, index, templates and models live, which engine serves, and the knobs of the server.
+Paths are resolved relative to the project root (the folder holding ``pyproject.toml``), so the commands
+work from any working directory; the environment overrides the defaults, and command-line options or the
+web app's config override the environment.
 """
 
 from __future__ import annotations
@@ -23,9 +24,26 @@ DEFAULT_ARTICLES_DIR = PROJECT_ROOT / "seeds"
 DEFAULT_INDEX_DIR = PROJECT_ROOT / "index"
 
 
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
 def _env_path(name: str, default: Path) -> Path:
-    value = os.environ.get(name, "").strip()
+    value = _env(name)
     return Path(value).expanduser().resolve() if value else default
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(0, int(_env(name, str(default))))
+    except ValueError:
+        return default
+
+
+def response_cache_size() -> int:
+    """``SEARCH_CACHE_SIZE`` alone (default 512; 0 turns the cache off): read on every search, so it is
+    not worth building a whole :class:`Settings` for."""
+    return _env_int("SEARCH_CACHE_SIZE", 512)
 
 
 @dataclass(frozen=True)
@@ -38,8 +56,20 @@ class Settings:
     spacy_model: str = field(default_factory=lambda: os.environ.get("SEARCH_SPACY_MODEL", "").strip())
     # "0"/"false" turns entity extraction off (faster indexing, no person/country facets).
     ner_enabled: bool = field(
-        default_factory=lambda: os.environ.get("SEARCH_NER", "1").strip().lower() not in {"0", "false", "no"}
+        default_factory=lambda: _env("SEARCH_NER", "1").lower() not in {"0", "false", "no"}
     )
+    # An extra alias table (alias -> canonical person) besides the bundled one; empty: none.
+    person_aliases: str = field(default_factory=lambda: _env("SEARCH_PERSON_ALIASES"))
+    # Language of what the command line prints (labels, messages): "de" or "en".
+    lang: str = field(default_factory=lambda: "en" if _env("SEARCH_LANG").lower().startswith("en") else "de")
+    # Which engine serves (see search.engine.ENGINES).
+    engine: str = field(default_factory=lambda: _env("SEARCH_ENGINE", "whoosh").lower() or "whoosh")
+    # Finished responses kept per index generation and process (0: no cache).
+    cache_size: int = field(default_factory=lambda: response_cache_size())
+    # Per-client limit on /api/* (a Flask-Limiter string, "off" disables; None: the web app's default).
+    rate_limit: str | None = field(default_factory=lambda: os.environ.get("SEARCH_RATE_LIMIT"))
+    # Seconds of search work per web request as written (None: the default; parsed by the web app).
+    time_limit: str | None = field(default_factory=lambda: os.environ.get("SEARCH_TIME_LIMIT"))
 
 
 def settings(**overrides: object) -> Settings:

@@ -32,6 +32,8 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 
+from search.core.labels import territories
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 ADJECTIVES_TSV = DATA_DIR / "country_adjectives_de.tsv"
 EXTRA_NAMES_TSV = DATA_DIR / "country_names_extra_de.tsv"
@@ -500,3 +502,28 @@ if __name__ == "__main__":  # pragma: no cover - development helper
     else:
         print("usage: python -m search.enrich.countries build-cities", file=sys.stderr)
         sys.exit(2)
+
+
+# ----------------------------------------------------------------------------- what users type
+
+
+@lru_cache(maxsize=1)
+def _names_to_codes() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for lang in ("en", "de"):
+        for code, name in territories(lang).items():
+            if len(code) == 2 and code.isalpha():
+                out[name.lower()] = code
+    return out
+
+
+def resolve_country(text: str) -> list[str]:
+    """ISO codes for what a user typed after ``country:`` — a code (``KP``) or a CLDR name (``Nordkorea``)."""
+    t = " ".join(text.split()).strip()
+    if len(t) == 2 and t.isalpha():
+        return [t.upper()]
+    code = lookup_country(t)  # the full gazetteer (genitives, adjectives, capitals)
+    if code:
+        return [code]
+    code = _names_to_codes().get(t.lower())
+    return [code] if code else []

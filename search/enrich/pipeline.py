@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from search.enrich.entities.extractor import ArticleEntities, EntityExtractor
 
 from search.core.models import Article
 from search.core.settings import settings
@@ -38,8 +42,8 @@ NER_PIECE_CHARS = 40_000  # longer texts are extracted in pieces (0.3 % of the F
 
 
 @lru_cache(maxsize=4)
-def _extractor(model: str):  # noqa: ANN202
-    from search.enrich.entities import EntityExtractor
+def _extractor(model: str) -> EntityExtractor:
+    from search.enrich.entities.extractor import EntityExtractor
 
     return EntityExtractor(model or None)
 
@@ -95,7 +99,7 @@ class Enricher:
     def _teach(self) -> None:
         if not self._unlearned:
             return
-        from search.enrich.entities import ArticleEntities
+        from search.enrich.entities.extractor import ArticleEntities
 
         registry, self._unlearned = self._unlearned, {}
         known = ArticleEntities(
@@ -113,7 +117,7 @@ class Enricher:
         out = enrich_articles(articles, self.model, self.ner)
         if self.ner:
             ents = [f.get("entities") for f in out if f.get("entities")]
-            from search.enrich.entities import ArticleEntities
+            from search.enrich.entities.extractor import ArticleEntities
 
             learned = [
                 ArticleEntities(persons=e["persons"], person_aliases=e["aliases"], countries={}, spans=[])
@@ -201,9 +205,9 @@ def _arrange(lengths: list[int], budget: int, most: int) -> tuple[list[int], int
     return [], 1
 
 
-def _merge_pieces(parts: list[tuple[int, object]]):  # noqa: ANN202 - an entities.ArticleEntities
+def _merge_pieces(parts: list[tuple[int, object]]) -> ArticleEntities:
     """One article's entities from those of its pieces (counts summed, aliases joined, spans shifted)."""
-    from search.enrich.entities import ArticleEntities
+    from search.enrich.entities.extractor import ArticleEntities
 
     persons: dict[str, int] = {}
     aliases: dict[str, set[str]] = {}
@@ -225,7 +229,7 @@ def _merge_pieces(parts: list[tuple[int, object]]):  # noqa: ANN202 - an entitie
     )
 
 
-def extract_entities(extractor, texts: list[str]) -> list:  # noqa: ANN001 - entities.EntityExtractor
+def extract_entities(extractor: EntityExtractor, texts: list[str]) -> list:
     """``extractor.extract_many(texts)`` with the pipeline's memory bounded (see the module docstring).
 
     Texts longer than :data:`NER_PIECE_CHARS` are extracted as pieces (in the same call) and merged.

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
-from whoosh.analysis import Analyzer, Token
 
 from search.core.settings import DATA_DIR
 from search.text.compounds import compound_head, compound_parts, zipf
@@ -217,47 +216,6 @@ def pre_analyzed(text: str, flavors: tuple[str, ...] = FLAVORS) -> PreAnalyzed:
     result = analyze(text)
     value.tokens = {f: result[f] for f in flavors}
     return value
-
-
-class GermanAnalyzer(Analyzer):
-    """Whoosh analyzer for one flavour; pickled into the index schema, so keep its state tiny."""
-
-    def __init__(self, flavor: str = "stem"):
-        if flavor not in FLAVORS:
-            raise ValueError(f"unknown flavour {flavor!r}")
-        self.flavor = flavor
-
-    def __repr__(self) -> str:
-        return f"GermanAnalyzer({self.flavor!r})"
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pre = getattr(value, "tokens", None) if isinstance(value, PreAnalyzed) else None
-        source = pre[self.flavor] if pre and self.flavor in pre else tokens(value, self.flavor)
-        for term, pos, start, end in source:
-            token.text = term
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = value[start:end]
-            if positions:
-                token.pos = start_pos + pos
-            if chars:
-                token.startchar = start_char + start
-                token.endchar = start_char + end
-            yield token
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,30 @@
 """JSON API blueprint: ``/api/search``, ``/api/articles/<id>``, ``/api/facets/<name>``, ``/api/suggest``.
 
 Stability promise: keys are only ever added. Errors always have the shape
-``{"error": {"code", "message", "parameter"?}}`` with a 4xx/5xx status.
+``{"error": {"code", "message", "parameter"?}}`` with a 4xx/5xx status. Each view asks the engine for
+one snapshot and answers from it alone.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, request
 
 from search.core.errors import InvalidParameter, SearchError
-from search.core.labels import locale_or_default
+from search.core.facets import BY_NAME, FACET_NAMES
 from search.core.params import MAX_FACET_SIZE, search_request
-from search.engine.whoosh.articles import ArticleNotFound, get_article, suggest
-from search.engine.whoosh.columns import FACETS
-from search.engine.whoosh.searcher import search
+from search.engine.base import Engine
+from search.web.i18n import select_locale
+from search.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-OPENAPI_PATH = Path(__file__).with_name("openapi.json")
+
+
+def engine() -> Engine:
+    """The app's engine (set up by the application factory)."""
+    return current_app.extensions["search_engine"]
 
 
 def json_response(data: object, status: int = 200) -> Response:
@@ -31,14 +36,8 @@ def json_response(data: object, status: int = 200) -> Response:
 
 
 def error_response(exc: SearchError) -> Response:
+    """The one JSON error shape."""
     return json_response({"error": exc.to_dict()}, exc.status)
-
-
-def request_lang() -> str:
-    """``lang=`` parameter, else the best of ``Accept-Language``, else German."""
-    if request.args.get("lang"):
-        return locale_or_default(request.args["lang"])
-    return locale_or_default(request.accept_languages.best_match(["de", "en"]) or "de")
 
 
 @bp.errorhandler(SearchError)
@@ -48,32 +47,27 @@ def _search_error(exc: SearchError) -> Response:
 
 @bp.get("/search")
 def api_search() -> Response:
-    req = search_request(request.args, lang=request_lang())
-    return json_response(search(current_app.extensions["search_store"], req).to_json())
+    """The search as JSON."""
+    req = search_request(request.args, lang=select_locale())
+    return json_response(engine().search(req).to_json())
 
 
 @bp.get("/articles/<path:article_id>")
 def api_article(article_id: str) -> Response:
-    try:
-        article = get_article(
-            current_app.extensions["search_store"], article_id, request.args.get("q", ""), request_lang()
-        )
-    except ArticleNotFound as exc:
-        return error_response(exc)
-    return json_response(article)
+    """One article with text, entities and (with ``q``) the query's matches marked."""
+    return json_response(engine().article(article_id, request.args.get("q", ""), select_locale()).data)
 
 
 @bp.get("/facets/<name>")
 def api_facet(name: str) -> Response:
-    if name not in FACETS:
-        raise InvalidParameter("name", name, f"unknown facet {name!r}; known: {', '.join(FACETS)}")
-    req = search_request(request.args, lang=request_lang())
+    """Search within the values of one facet over the current result set."""
+    if name not in BY_NAME:
+        raise InvalidParameter("name", name, f"unknown facet {name!r}; known: {', '.join(FACET_NAMES)}")
+    req = search_request(request.args, lang=select_locale())
     prefix = (request.args.get("prefix") or "").strip()[:100]
     size = min(int(req.facet_size if "facet_size" in request.args else 50), MAX_FACET_SIZE)
-    from dataclasses import replace
-
     req = replace(req, facet_size=size, facet_prefix={name: prefix}, per_page=1, with_snippets=False)
-    resp = search(current_app.extensions["search_store"], req)
+    resp = engine().search(req)
     return json_response(
         {
             "facet": name,
@@ -86,10 +80,12 @@ def api_facet(name: str) -> Response:
 
 @bp.get("/suggest")
 def api_suggest() -> Response:
+    """Completions for the search box."""
     q = (request.args.get("q") or "")[:200]
-    return json_response(suggest(current_app.extensions["search_store"], q, request_lang()))
+    return json_response(engine().suggest(q, select_locale()))
 
 
 @bp.get("/openapi.json")
 def api_openapi() -> Response:
-    return json_response(json.loads(OPENAPI_PATH.read_text(encoding="utf-8")))
+    """The OpenAPI 3.1 description, its facet parameters from the facet registry."""
+    return json_response(openapi_document())

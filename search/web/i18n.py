@@ -15,7 +15,7 @@ import hashlib
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_datetime
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, get_locale
 
 from search.core.labels import SUPPORTED_LOCALES, country_label, locale_or_default, number_label, period_label
@@ -144,7 +144,7 @@ def init_app(app: Flask) -> None:
         }
 
     @app.after_request
-    def _vary(response):  # noqa: ANN001, ANN202
+    def _vary(response: Response) -> Response:
         # The same URL without lang= may come back in another language, depending on Accept-Language.
         if response.mimetype == "text/html":
             response.vary.add("Accept-Language")

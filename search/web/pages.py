@@ -1,4 +1,5 @@
-"""Pure helpers behind the HTML pages: URL state, highlighting with entities, entity pages, statistics.
+"""Pure helpers behind the HTML pages: URL state, pagination, highlighting with entities, facet shapes
+and bar charts.
 
 Nothing here knows about Flask requests; the web blueprint passes in what it read. Everything that ends up
 as HTML is built from escaped text (:func:`html.escape`) plus fixed markup, so article text can never
@@ -9,16 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
 
-import numpy as np
-
 from search.core.params import FILTER_PARAMS
-from search.engine.whoosh.store import Generation
+from search.text.spans import ENTITY_KINDS, EntitySpan, clean_entity_spans
 
 # ----------------------------------------------------------------------------- URL state
 
@@ -124,38 +121,7 @@ def pagination(total: int, page: int, per_page: int, max_page: int = 1000, windo
 
 # ----------------------------------------------------------------------------- highlighting
 
-ENTITY_KINDS = {"PER": "per", "COUNTRY": "country"}
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-
-
-@dataclass(frozen=True)
-class EntitySpan:
-    start: int
-    end: int
-    kind: str  # "PER" | "COUNTRY"
-    value: str
-
-
-def clean_entity_spans(spans: Iterable, text_length: int) -> list[EntitySpan]:
-    """Valid, sorted, non-overlapping entity spans (longest first where two overlap); bad items dropped."""
-    out: list[EntitySpan] = []
-    for item in spans or ():
-        try:
-            start, end, kind, value = item[0], item[1], item[2], item[3]
-        except (TypeError, IndexError, KeyError):
-            continue
-        if not (isinstance(start, int) and isinstance(end, int) and isinstance(kind, str)):
-            continue
-        if kind not in ENTITY_KINDS or not 0 <= start < end <= text_length:
-            continue
-        out.append(EntitySpan(start, end, kind, str(value)))
-    out.sort(key=lambda s: (s.start, -(s.end - s.start)))
-    clean: list[EntitySpan] = []
-    for span in out:
-        if clean and span.start < clean[-1].end:
-            continue
-        clean.append(span)
-    return clean
 
 
 def _clean_matches(spans: Iterable, text_length: int) -> list[tuple[int, int]]:
@@ -351,82 +317,4 @@ def bar_chart(series: list[dict], width: int = 960, height: int = 120, gap: int 
         "bars": bars,
         "first": series[0]["value"] if series else None,
         "last": series[-1]["value"] if series else None,
-    }
-
-
-# ----------------------------------------------------------------------------- entity pages
-
-
-def _column_docs(gen: Generation, facet: str, value: str) -> list[int]:
-    from search.engine.whoosh.searcher import columns
-
-    col = columns(gen).columns[facet]
-    ordinal = col.ordinal.get(value)
-    if ordinal is None:
-        return []
-    return sorted(set(col.docs[col.ords == ordinal].tolist()))
-
-
-def entity_exists(gen: Generation, facet: str, value: str) -> bool:
-    """Whether any live article has ``value`` in facet ``facet`` (``person`` or ``country``)."""
-    return bool(_column_docs(gen, facet, value))
-
-
-def entity_aliases(gen: Generation, facet: str, value: str, limit_docs: int = 2000) -> list[tuple[str, int]]:
-    """The ways an entity is written, with the number of articles using each form, most used first.
-
-    Persons: the per-article ``entities.aliases`` lists; countries: the text of the ``COUNTRY`` spans
-    (``Nordkorea``, ``Nordkoreas``, ``Pjöngjang`` …). The canonical name itself is left out.
-    """
-    searcher = gen.searcher()
-    counts: Counter[str] = Counter()
-    for docnum in _column_docs(gen, facet, value)[:limit_docs]:
-        stored = searcher.stored_fields(docnum)
-        entities = stored.get("entities") or {}
-        forms: set[str] = set()
-        if facet == "person":
-            forms.update(str(a) for a in (entities.get("aliases") or {}).get(value, ()) or ())
-            body = stored.get("body", "")
-            for span in clean_entity_spans(entities.get("spans") or (), len(body)):
-                if span.kind == "PER" and span.value == value:
-                    forms.add(body[span.start : span.end])
-        else:
-            body = stored.get("body", "")
-            for span in clean_entity_spans(entities.get("spans") or (), len(body)):
-                if span.kind == "COUNTRY" and span.value == value:
-                    forms.add(body[span.start : span.end])
-        forms = {" ".join(f.split()) for f in forms}
-        counts.update(f for f in forms if f and f != value)
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
-
-
-# ----------------------------------------------------------------------------- statistics
-
-
-def index_statistics(gen: Generation) -> dict:
-    """Counts for the statistics page: articles, distinct persons/countries/sources, date range."""
-    from search.engine.whoosh.searcher import columns
-
-    cols = columns(gen)
-
-    def distinct(facet: str) -> int:
-        col = cols.columns.get(facet)
-        return int(np.unique(col.ords).size) if col is not None and len(col.ords) else 0
-
-    months = [v for v in cols.columns["date"].values if len(v) == 7]
-    live_months = []
-    if months:
-        col = cols.columns["date"]
-        present = set(np.unique(col.ords).tolist())
-        live_months = sorted(v for v in months if col.ordinal[v] in present)
-    return {
-        "articles": int(gen.meta.get("articles", int(cols.live.sum()))),
-        "live_articles": int(cols.live.sum()),
-        "persons": distinct("person"),
-        "countries": distinct("country"),
-        "sources": distinct("source"),
-        "first_month": live_months[0] if live_months else None,
-        "last_month": live_months[-1] if live_months else None,
-        "created": gen.meta.get("created"),
-        "generation": gen.name,
     }

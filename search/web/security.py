@@ -20,7 +20,6 @@ the real client address and not to the proxy's.
 from __future__ import annotations
 
 import logging
-import os
 
 from flask import Flask, Response, current_app, g, render_template, request
 from flask_limiter import Limiter
@@ -29,6 +28,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
 
 from search.core import limits
+from search.core.settings import settings
 from search.web.api import json_response
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,11 @@ _OFF = {"", "0", "off", "none", "false", "no"}
 
 
 def _setting(app: Flask, name: str, default: str) -> str:
+    """The app's config value, else the environment's (through the one settings object), else ``default``."""
     if name in app.config:
         return str(app.config[name] if app.config[name] is not None else "")
-    return os.environ.get(name, default).strip()
+    from_env = {"SEARCH_RATE_LIMIT": settings().rate_limit, "SEARCH_TIME_LIMIT": settings().time_limit}[name]
+    return (from_env if from_env is not None else default).strip()
 
 
 def rate_limit(app: Flask) -> str:

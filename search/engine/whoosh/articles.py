@@ -6,9 +6,10 @@ import re
 
 from whoosh import query as wq
 
-from search.core.errors import NotFound
+from search.core.errors import ArticleNotFound
 from search.core.labels import country_label
-from search.engine.whoosh.indexer import PERSONS, read_json
+from search.core.models import ArticleView, article_path
+from search.engine.whoosh.generations import PERSONS, read_json
 from search.engine.whoosh.searcher import columns, hit_json, surface_form
 from search.engine.whoosh.store import Generation, IndexStore
 from search.text.analysis import fold
@@ -17,10 +18,6 @@ from search.text.query import parse
 
 _VALID_ID = re.compile(r"[^\x00-\x1f\x7f/\\]{1,255}\Z")
 MAX_SUGGESTIONS = 8
-
-
-class ArticleNotFound(NotFound):
-    code = "article_not_found"
 
 
 def _gen(store: IndexStore | Generation) -> Generation:
@@ -37,20 +34,24 @@ def find_docnum(gen: Generation, article_id: str) -> int:
     return docnum
 
 
-def get_article(store: IndexStore | Generation, article_id: str, q: str = "", lang: str = "de") -> dict:
-    """One article with full text (plain and with the query's matches marked) and its entities."""
+def get_article(
+    store: IndexStore | Generation, article_id: str, q: str = "", lang: str = "de"
+) -> ArticleView:
+    """One article with full text (plain and with the query's matches marked) and its entities; the
+    matches' character spans come along for the article page, so nobody computes them twice."""
     gen = _gen(store)
     docnum = find_docnum(gen, article_id)
     stored = gen.searcher().stored_fields(docnum)
     terms = query_terms(parse(q).tree) if q else None
     body = stored.get("body", "")
+    matches = match_spans(body, terms) if terms else []
     out = hit_json(stored, None, terms, lang, with_snippets=False)
     out.pop("score", None)
     entities = stored.get("entities") or {}
     out.update(
         {
             "text": body,
-            "html": mark(body, match_spans(body, terms)) if terms else None,
+            "html": mark(body, matches) if terms else None,
             "title_derived": bool(stored.get("title_derived")),
             "person_mentions": entities.get("persons", {}),
             "person_aliases": entities.get("aliases", {}),
@@ -60,7 +61,7 @@ def get_article(store: IndexStore | Generation, article_id: str, q: str = "", la
             "generation": gen.name,
         }
     )
-    return out
+    return ArticleView(out, matches)
 
 
 def suggest(store: IndexStore | Generation, q: str, lang: str = "de") -> dict:
@@ -112,7 +113,7 @@ def more_like_this(store: IndexStore | Generation, article_id: str, limit: int =
             "id": hit["id"],
             "title": hit.get("title", ""),
             "date": hit.get("date"),
-            "url": f"/artikel/{hit['id']}",
+            "url": article_path(hit["id"]),
         }
         for hit in results
         if hit["id"] != stored["id"]

@@ -1,4 +1,5 @@
-"""Facet definitions and fast, disjunctive facet counts over per-generation value columns.
+"""Fast, disjunctive facet counts over per-generation value columns (the facets are those of the registry,
+:mod:`search.core.facets`).
 
 For each facet field the columns hold, for every (document, value) pair of the index, the document number
 and the value's ordinal, as numpy arrays loaded once per index generation from the term index (never from
@@ -17,18 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.reading import IndexReader
 
+from search.core.facets import FACETS, FIELDS
 from search.core.labels import label
 
-# facet name (API) -> index field
-FACETS = {
-    "person": "person",
-    "country": "country",
-    "date": "published",
-    "mentioned": "mentioned",
-    "source": "source",
-}
 DEFAULT_SIZE = 10
-CHRONOLOGICAL = ("date", "mentioned")
+CHRONOLOGICAL = tuple(f.name for f in FACETS if f.chronological)
 
 
 @dataclass
@@ -108,7 +102,7 @@ def load_columns(reader: IndexReader) -> Columns:
     live = np.zeros(ndocs, dtype=bool)
     live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
     columns = {}
-    for facet, fieldname in FACETS.items():
+    for facet, fieldname in FIELDS.items():
         values: list[str] = []
         docs_parts: list[np.ndarray] = []
         ords_parts: list[np.ndarray] = []

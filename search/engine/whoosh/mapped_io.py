@@ -11,6 +11,7 @@ bytes in place; the page cache holds the index once for every process and thread
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 
 from whoosh.filedb import structfile
 
@@ -45,7 +46,7 @@ class _View:
         self._pos = start + len(line)
         return line
 
-    def __iter__(self):  # noqa: ANN204 - lines, like a file
+    def __iter__(self) -> Iterator[bytes]:  # lines, like a file
         while line := self.readline():
             yield line
 
@@ -63,7 +64,12 @@ class _View:
         self.closed = True
 
 
-def _buffer_file_init(self, buf, name=None, onclose=None) -> None:  # noqa: ANN001 - Whoosh's signature
+def _buffer_file_init(
+    self: structfile.BufferFile,
+    buf: bytes | memoryview,
+    name: str | None = None,
+    onclose: Callable[[structfile.BufferFile], None] | None = None,
+) -> None:  # Whoosh's signature
     self._buf = buf
     self._name = name
     self.file = _View(buf)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from search.text.analysis import GermanAnalyzer
+from search.core.facets import FIELDS, MENTION_FIELDS
+from search.engine.whoosh.analyzer import GermanAnalyzer
 
 # Field weights for BM25F-style scoring: a title match counts more than a body match, an exact (unstemmed)
 # match more than a stem-only match, a compound part least.
 WEIGHTS = {"title": 3.0, "body": 1.0, "exact": 1.0, "parts": 0.35}
 TEXT_FIELDS = tuple(WEIGHTS)
-FACET_FIELDS = ("person", "country", "published", "mentioned", "source")
+FACET_FIELDS = tuple(FIELDS.values())
 
 
 def _keyword() -> KEYWORD:
@@ -23,7 +24,6 @@ def _keyword() -> KEYWORD:
 
 
 MAX_MENTIONS = 50  # mentions counted per article and value (beyond that an article is about it anyway)
-MENTION_FIELDS = {"person": "person_mentions", "country": "country_mentions"}  # facet -> mention field
 
 
 def _mentions() -> KEYWORD:
@@ -51,19 +51,15 @@ def build_schema() -> Schema:
         pubdate=NUMERIC(int, bits=32, stored=False, sortable=True, signed=False),
         date_precision=STORED(),
         date_estimated=BOOLEAN(stored=True),
-        source=_keyword(),
         url=STORED(),
-        # Facets: "person" canonical names, "country" ISO 3166-1 alpha-2, "published"/"mentioned" as "YYYY" and
-        # "YYYY-MM" values (the year value lets a year facet count without summing months).
-        person=_keyword(),
-        country=_keyword(),
-        published=_keyword(),
-        mentioned=_keyword(),
+        # Facets (the registry in search.core.facets names them): "person" canonical names, "country" ISO
+        # 3166-1 alpha-2, "published"/"mentioned" as "YYYY" and "YYYY-MM" values (the year value lets a year
+        # facet count without summing months), "source" as written.
+        **{fieldname: _keyword() for fieldname in FIELDS.values()},
         # How often the article mentions each person and country: the value repeated once per mention (up
         # to MAX_MENTIONS), so the term frequency is the count. Not stored; ranks an article about a person
         # above one that names them in passing when that person is filtered on.
-        person_mentions=_mentions(),
-        country_mentions=_mentions(),
+        **{fieldname: _mentions() for fieldname in MENTION_FIELDS.values()},
         # Per-article detail the result list and article page show: mention counts, aliases, spans.
         entities=STORED(),
     )

@@ -24,6 +24,7 @@ from whoosh import query as wq
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
 
 from search.engine.whoosh.schema import TEXT_FIELDS
 
@@ -124,7 +125,7 @@ class Scorer:
 
     # --------------------------------------------------------------------------------- evaluation
 
-    def evaluate(self, q: wq.Query, searcher) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    def evaluate(self, q: wq.Query, searcher: Searcher) -> tuple[np.ndarray, np.ndarray]:
         """``(mask, score)`` arrays over all documents for a compiled query."""
         n = self.ndocs
         if isinstance(q, wq.Every):
@@ -172,7 +173,7 @@ class Scorer:
             score *= mask
         return mask, score
 
-    def _or(self, q: wq.Or, searcher) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    def _or(self, q: wq.Or, searcher: Searcher) -> tuple[np.ndarray, np.ndarray]:
         """Terms (a word in four fields, a prefix's 200 expansions) are summed sparsely with one
         ``bincount`` instead of two whole-corpus arrays per term; other clauses are evaluated densely."""
         n = self.ndocs

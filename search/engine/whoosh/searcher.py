@@ -9,33 +9,32 @@ found.
 
 from __future__ import annotations
 
-import copy
 import math
-import os
 import re
-import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 from whoosh import query as wq
 
 from search.core import limits
-from search.core.labels import country_codes, country_label, locale_or_default
-from search.core.settings import DATA_DIR
+from search.core.facets import MENTION_FIELDS
+from search.core.labels import country_label, locale_or_default
+from search.core.models import Hit, SearchRequest, SearchResponse, article_path
+from search.core.settings import DATA_DIR, response_cache_size
+from search.engine.cache import ResponseCache
 from search.engine.whoosh.columns import Columns, combine, facet_values, filter_masks, load_columns
-from search.engine.whoosh.schema import MENTION_FIELDS
+from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler
 from search.engine.whoosh.scoring import Scorer
 from search.engine.whoosh.spelling import Vocabulary
 from search.engine.whoosh.store import Generation, IndexStore
+from search.enrich.countries import resolve_country
 from search.text.analysis import fold, stopwords, words
-from search.text.highlight import query_terms, snippets, term_pattern
-from search.text.query import MAX_EXPANSIONS, Compiler, ParsedQuery, parse
+from search.text.highlight import Terms, query_terms, snippets, term_pattern
+from search.text.query import ParsedQuery, parse
 from search.text.query import Word as QWord
 
-SORTS = ("relevance", "newest", "oldest")
 SUGGEST_BELOW = 3  # offer "Meinten Sie ...?" when fewer hits than this
 SOME_MIN_SHARE = 0.0  # share of content words a "some words" hit must match (0: any one)
 COORDINATION = 0.9  # Whoosh's coordination bonus for documents matching more of the words
@@ -45,63 +44,12 @@ COORDINATION = 0.9  # Whoosh's coordination bonus for documents matching more of
 MENTION_BOOST = 0.3
 
 
-@dataclass(frozen=True)
-class SearchRequest:
-    """A validated search request (see :mod:`search.params` for the HTTP/CLI edge)."""
-
-    q: str = ""
-    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 10
-    lang: str = "de"
-    facet_size: int = 10
-    facet_prefix: dict[str, str] = field(default_factory=dict)
-    with_snippets: bool = True
-
-
-@dataclass
-class SearchResponse:
-    """Everything a renderer needs; ``to_json`` gives the stable API shape."""
-
-    query: str
-    total: int
-    page: int
-    per_page: int
-    took_ms: float
-    generation: str
-    results: list[dict]
-    facets: dict[str, list[dict]]
-    facet_totals: dict[str, int]
-    suggestion: str | None = None
-    match: str = "all"
-    warnings: tuple[str, ...] = ()
-    sort: str = "relevance"
-
-    def to_json(self) -> dict:
-        return {
-            "query": self.query,
-            "total": self.total,
-            "page": self.page,
-            "per_page": self.per_page,
-            "took_ms": round(self.took_ms, 2),
-            "sort": self.sort,
-            "match": self.match,
-            "generation": self.generation,
-            "results": self.results,
-            "facets": self.facets,
-            "facet_totals": self.facet_totals,
-            "suggestion": self.suggestion,
-            "warnings": list(self.warnings),
-        }
-
-
 def columns(gen: Generation) -> Columns:
     """The facet columns of a generation, loaded once and shared."""
     return gen.cached("facet-columns", lambda g: load_columns(g.searcher().reader()))
 
 
-def _person_resolver(cols: Columns):  # noqa: ANN202
+def _person_resolver(cols: Columns) -> Callable[[str], list[str]]:
     names = cols.columns["person"].values
 
     def resolve(text: str) -> list[str]:
@@ -121,56 +69,6 @@ def scorer(gen: Generation) -> Scorer:
 
 def _mask(gen: Generation, q: wq.Query, cols: Columns) -> np.ndarray:
     return scorer(gen).evaluate(q, gen.searcher())[0]
-
-
-def response_cache_size() -> int:
-    """Responses kept per generation (``SEARCH_CACHE_SIZE``, default 512; 0 turns the cache off)."""
-    try:
-        return max(0, int(os.environ.get("SEARCH_CACHE_SIZE", "512")))
-    except ValueError:
-        return 512
-
-
-class ResponseCache:
-    """Finished responses of one generation, least recently used first out.
-
-    A newsroom asks the same things again (the start page's facet overview, today's topic, paging back):
-    a repeated request costs a dictionary look-up and a copy. Keyed on the whole validated request and
-    held by the generation, so a reindex starts with an empty cache and nothing stale is ever served.
-    """
-
-    def __init__(self, size: int):
-        self.size = size
-        self._lock = threading.Lock()
-        self._items: OrderedDict[tuple, SearchResponse] = OrderedDict()
-
-    @staticmethod
-    def key(request: SearchRequest) -> tuple:
-        return (
-            request.q,
-            tuple(sorted((k, tuple(v)) for k, v in request.filters.items() if v)),
-            request.sort,
-            request.page,
-            request.per_page,
-            locale_or_default(request.lang),
-            request.facet_size,
-            tuple(sorted(request.facet_prefix.items())),
-            request.with_snippets,
-        )
-
-    def get(self, key: tuple) -> SearchResponse | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-        return copy.deepcopy(hit) if hit is not None else None
-
-    def put(self, key: tuple, response: SearchResponse) -> None:
-        kept = copy.deepcopy(response)  # renderers may add keys to the dictionaries they are given
-        with self._lock:
-            self._items[key] = kept
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResponse:
@@ -199,7 +97,7 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
     parsed = parse(request.q)
     compiler = Compiler(
         searcher.reader(),
-        resolve_country=country_codes,
+        resolve_country=resolve_country,
         resolve_person=_person_resolver(cols),
         within=lambda text, maxdist: vocabulary(gen).within(text, maxdist),
     )
@@ -360,7 +258,9 @@ def _page(
     return out
 
 
-def hit_json(stored: dict, score: float | None, terms, lang: str, with_snippets: bool = True) -> dict:  # noqa: ANN001
+def hit_json(
+    stored: dict, score: float | None, terms: Terms | None, lang: str, with_snippets: bool = True
+) -> Hit:
     """The API shape of one result (also used by the article endpoint without snippets)."""
     entities = stored.get("entities") or {}
     persons = entities.get("persons") or {}
@@ -374,7 +274,7 @@ def hit_json(stored: dict, score: float | None, terms, lang: str, with_snippets:
         "date_estimated": bool(stored.get("date_estimated")),
         "date_precision": stored.get("date_precision"),
         "source": stored.get("source"),
-        "url": f"/artikel/{stored['id']}",
+        "url": article_path(stored["id"]),
         "source_url": stored.get("url"),
         "score": round(float(score), 4) if score is not None else None,
         "snippets": snippets(stored.get("body", ""), terms) if with_snippets else [],

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from search.core.errors import IndexUnavailable
-from search.engine.whoosh.indexer import META, POINTER, current_generation, read_json
+from search.engine.whoosh.generations import META, POINTER, current_generation, read_json
 from search.engine.whoosh.mapped_io import share_mapped_files
+
+T = TypeVar("T")
 
 share_mapped_files()  # every searcher reads the mapped index in place (see search.whoosh_io)
 
@@ -41,7 +45,7 @@ class Generation:
             s = self._local.searcher = self.ix.searcher()
         return s
 
-    def cached(self, key: str, build):  # noqa: ANN001 - small internal helper
+    def cached(self, key: str, build: Callable[[Generation], T]) -> T:
         """A per-generation value built once (facet columns, statistics)."""
         with self._lock:
             if key not in self._cache:

@@ -1,0 +1,178 @@
+"""Query tree (:mod:`search.text.query`) -> Whoosh query against one reader.
+
+Needs the reader to expand ``prefix*`` and ``word~`` into the index's own words (bounded, see
+``MAX_EXPANSIONS``) and to resolve entity names; the engine-neutral parsing stays in the text layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from whoosh import query as wq
+from whoosh.reading import IndexReader
+
+from search.core import limits
+from search.engine.whoosh.schema import WEIGHTS
+from search.engine.whoosh.spelling import Vocabulary
+from search.text.analysis import fold, query_word, query_words, stem
+from search.text.compounds import compound_parts
+from search.text.query import And, Not, Or, Phrase, Scoped, Word
+
+MAX_EXPANSIONS = 200
+MIN_PREFIX = 2
+
+
+class Compiler:
+    """Tree -> Whoosh query against one reader (needed to expand ``*``/``~`` and to resolve entity names)."""
+
+    def __init__(
+        self,
+        reader: IndexReader,
+        resolve_country: Callable[[str], list[str]] | None = None,
+        resolve_person: Callable[[str], list[str]] | None = None,
+        within: Callable[[str, int], list[str]] | None = None,
+    ) -> None:
+        self.reader = reader
+        self.resolve_country = resolve_country
+        self.resolve_person = resolve_person
+        # words of the index within an edit distance: the generation's vocabulary (search.vocabulary), or
+        # one read from this reader
+        self.within = within or Vocabulary(reader).within
+        self.keep_stopwords = False
+        # "some words" mode: compound parts of a query word count too (with a low weight)
+        self.loose = False
+
+    def compile(self, node: object | None) -> wq.Query:
+        """The Whoosh query; stop words are dropped unless the query has nothing else (``"die"``)."""
+        if node is None:
+            return wq.Every()
+        q = self._node(node)
+        if q is None:
+            self.keep_stopwords = True
+            try:
+                q = self._node(node)
+            finally:
+                self.keep_stopwords = False
+        return q if q is not None else wq.NullQuery
+
+    def _node(self, node: object) -> wq.Query | None:
+        if isinstance(node, Word):
+            return self.word(node)
+        if isinstance(node, Phrase):
+            return self.phrase(node.text)
+        if isinstance(node, Scoped):
+            return self.scoped(node)
+        if isinstance(node, Not):
+            inner = self._node(node.child)
+            return wq.Not(inner) if inner is not None else None
+        if isinstance(node, Or):
+            subs = [q for q in (self._node(c) for c in node.children) if q is not None]
+            return wq.Or(subs) if subs else None
+        if isinstance(node, And):
+            subs = [self._node(c) for c in node.children]
+            positives = [q for q in subs if q is not None and not isinstance(q, wq.Not)]
+            negatives = [q.query for q in subs if isinstance(q, wq.Not)]
+            if not positives and not negatives:
+                return None
+            base = wq.And(positives) if len(positives) > 1 else positives[0] if positives else wq.Every()
+            return wq.AndNot(base, wq.Or(negatives)) if negatives else base
+        raise TypeError(f"unknown node {node!r}")
+
+    def word(self, node: Word, fields: tuple[str, ...] = tuple(WEIGHTS)) -> wq.Query | None:
+        qw = query_word(node.text)
+        if qw.stop and not self.keep_stopwords and not (node.prefix or node.fuzzy):
+            return None
+        if node.prefix:
+            return self._expanded("exact", self._prefix_terms(fold(node.text)), "prefix")
+        if node.fuzzy:
+            return self._expanded("exact", self._fuzzy_terms(fold(node.text), node.fuzzy), "fuzzy")
+        if len(qw.stems) > 1:  # hyphenated: pieces as a phrase, or the joined word
+            alts = [wq.Phrase("exact", list(qw.exact), boost=WEIGHTS["exact"])]
+            for f in fields:
+                if f in ("title", "body"):
+                    alts.append(wq.Term(f, qw.joined_stem, boost=WEIGHTS[f]))
+            return wq.Or(alts)
+        clauses = []
+        for f in fields:
+            term = qw.exact[0] if f == "exact" else qw.stems[0]
+            if f == "parts" and len(term) < 3:
+                continue
+            clauses.append(wq.Term(f, term, boost=WEIGHTS[f]))
+        if self.loose and node.text[:1].isupper():
+            for part in compound_parts(node.text):
+                clauses.append(wq.Term("body", stem(part), boost=WEIGHTS["parts"]))
+        return wq.Or(clauses)
+
+    def phrase(self, text: str, title_only: bool = False) -> wq.Query | None:
+        forms = [form for qw in query_words(text) for form in qw.exact]
+        if not forms:
+            return None
+        if title_only:
+            stems = [stem(f) for f in forms]
+            return wq.And([wq.Term("title", s) for s in stems])
+        if len(forms) == 1:
+            return wq.Term("exact", forms[0], boost=WEIGHTS["exact"])
+        return wq.Phrase("exact", forms, boost=WEIGHTS["exact"])
+
+    def scoped(self, node: Scoped) -> wq.Query | None:
+        name, value = node.field, node.value
+        if name == "date":
+            lo, hi = value
+            return wq.NumericRange("pubdate", lo, hi)
+        if name == "title":
+            if isinstance(value, Phrase):
+                return self.phrase(value.text, title_only=True)
+            return self.word(value, fields=("title",)) if isinstance(value, Word) else None
+        text = value.text if isinstance(value, Word | Phrase) else str(value)
+        if isinstance(value, And):
+            text = " ".join(w.text for w in value.children if isinstance(w, Word))
+        if name == "country":
+            codes = self.resolve_country(text) if self.resolve_country else [text.upper()]
+            return _any_term("country", codes)
+        if name == "person":
+            names = self.resolve_person(text) if self.resolve_person else [text]
+            return _any_term("person", names)
+        if name in ("source", "mentioned"):
+            wanted = text.lower()
+            values = [v for v in _lexicon(self.reader, name) if v.lower() == wanted]
+            return _any_term(name, values or [text])
+        return None
+
+    def _prefix_terms(self, prefix: str) -> list[str]:
+        limits.check("expanding * and ~")
+        if len(prefix) < MIN_PREFIX:
+            return []
+        out = []
+        for term in self.reader.expand_prefix("exact", prefix):
+            out.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if len(out) >= MAX_EXPANSIONS:
+                break
+        return out
+
+    def _fuzzy_terms(self, text: str, maxdist: int) -> list[str]:
+        limits.check("expanding * and ~")
+        if len(text) < 3:
+            return [text]
+        terms = self.within(text, maxdist)
+        limits.check("expanding * and ~")
+        return sorted(terms, key=lambda t: (-self.reader.doc_frequency("exact", t), t))[:MAX_EXPANSIONS]
+
+    def _expanded(self, fieldname: str, terms: list[str], what: str) -> wq.Query | None:
+        if not terms:
+            return wq.NullQuery
+        return wq.Or([wq.Term(fieldname, t, boost=WEIGHTS[fieldname]) for t in terms])
+
+
+def _any_term(fieldname: str, values: list[str]) -> wq.Query:
+    values = [v for v in values if v]
+    if not values:
+        return wq.NullQuery
+    if len(values) == 1:
+        return wq.Term(fieldname, values[0])
+    return wq.Or([wq.Term(fieldname, v) for v in values])
+
+
+def _lexicon(reader: IndexReader, fieldname: str) -> list[str]:
+    if fieldname not in reader.schema:
+        return []
+    return [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)]

@@ -1,0 +1,69 @@
+"""One article as a Whoosh document: the field values the index stores for it.
+
+Why a module of its own: the fields are filled in two places, in a worker process (:func:`document`: the
+text analysed once for all its fields, the dates and the entity fields of the enrichment step) and in
+the writer (:func:`add_mentions`, after every person has its one spelling for the run). Both follow the
+schema in :mod:`search.engine.whoosh.schema`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from search.core.models import Article
+from search.engine.whoosh.schema import mention_values
+from search.text.analysis import pre_analyzed
+
+
+def document(article: Article, extra: dict | None = None) -> dict:
+    """The Whoosh fields of one article (``extra``: entity and date fields from the enrichment step)."""
+    # Analyse once: the title+text value feeds body (stemmed), exact and parts; only the text is
+    # stored.
+    full = pre_analyzed(f"{article.title}\n\n{article.text}", ("stem", "exact", "parts"))
+    doc: dict = {
+        "id": article.id,
+        "path": article.path,
+        "content_hash": article.content_hash,
+        "title": pre_analyzed(article.title, ("stem",)),
+        "_stored_title": article.title,
+        "body": full,
+        "_stored_body": article.text,
+        "exact": full,
+        "parts": full,
+        "title_derived": article.title_derived,
+        "date_estimated": article.date_estimated,
+        "pubdate": 0,
+    }
+    if article.source:
+        doc["source"] = article.source
+    if article.url:
+        doc["url"] = article.url
+    date = article.date
+    precision = article.date_precision
+    extra = dict(extra or {})
+    if date is None and extra.get("estimated_date"):
+        date, precision = extra["estimated_date"], "day"
+        doc["date_estimated"] = True
+    extra.pop("estimated_date", None)
+    if date is not None:
+        doc["date"] = date.isoformat()
+        doc["date_precision"] = precision
+        doc["pubdate"] = int(date.strftime("%Y%m%d"))
+        doc["published"] = date_facet_values(date, precision)
+    for key, value in extra.items():
+        if value:
+            doc[key] = value
+    return doc
+
+
+def date_facet_values(date: dt.date, precision: str | None) -> str:
+    """``2018`` and ``2018-05`` for a month- or day-precise date, ``2018`` for a year-only date."""
+    return f"{date.year}" if precision == "year" else f"{date.year},{date.year}-{date.month:02d}"
+
+
+def add_mentions(doc: dict) -> None:
+    """The mention-count fields from the entity detail (after the persons got their run-wide spelling)."""
+    ents = doc.get("entities") or {}
+    for key, field in (("persons", "person_mentions"), ("countries", "country_mentions")):
+        if ents.get(key):
+            doc[field] = mention_values(ents[key])

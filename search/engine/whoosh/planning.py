@@ -1,0 +1,118 @@
+"""What a reindex has to do: the articles folder compared with the live generation's manifest.
+
+Why a module of its own: deciding *which* files to read is cheap and must stay cheap (a no-op run reads
+no article), while preparing them is the expensive part (:mod:`search.engine.whoosh.workers`) and writing
+them is the writer's (:mod:`search.engine.whoosh.indexer`). The plan is the contract between the three:
+the files to (re)index as :class:`Job` objects, the ids to delete, and the new manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.core.models import Skipped
+from search.enrich.ingest import MAX_FILE_BYTES, Metadata, article_id, iter_article_files, read_sidecar
+
+
+@dataclass(frozen=True)
+class Job:
+    """A file to (re)index: read and analysed later, in a worker when there are many."""
+
+    path: Path
+    root: Path
+    rel: str
+    meta: Metadata | None
+
+
+@dataclass
+class Plan:
+    """What one run does. The writer adds the files that turn out unreadable to ``skipped``."""
+
+    add: list[Job]  # files to (re)index
+    remove: list[str]  # ids to delete
+    manifest: dict[str, dict]  # the new manifest (path -> entry)
+    skipped: list[Skipped]
+    warnings: list[str]
+    unchanged: int
+    old_ids: set[str]
+
+
+def scan(articles_dir: Path, old: dict[str, dict], full: bool) -> Plan:
+    """Compare the folder with the previous manifest.
+
+    Files whose size, mtime and metadata are unchanged are not read at all; the others are hashed
+    (streamed, never held in memory) and only those whose content or metadata changed are planned.
+    """
+    new_manifest: dict[str, dict] = {}
+    add: list[Job] = []
+    skipped: list[Skipped] = []
+    warnings: list[str] = []
+    unchanged = 0
+    seen_ids: dict[str, str] = {}
+    sidecars: dict[Path, dict[str, Metadata]] = {}
+    root = articles_dir.resolve()
+    for item in iter_article_files(root):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        rel = item.relative_to(root).as_posix()
+        doc_id = article_id(item)
+        if doc_id in seen_ids:
+            skipped.append(Skipped(rel, f"duplicate id {doc_id!r} (also {seen_ids[doc_id]})"))
+            continue
+        folder = item.parent
+        if folder not in sidecars:
+            sidecars[folder], sidecar_warnings = read_sidecar(folder)
+            warnings.extend(sidecar_warnings)
+        meta = sidecars[folder].get(doc_id)
+        meta_sig = json.dumps(meta.__dict__, sort_keys=True, default=str) if meta else ""
+        try:
+            st = item.stat()
+        except OSError as exc:
+            skipped.append(Skipped(rel, f"unreadable ({exc.strerror})"))
+            continue
+        prev = old.get(rel)
+        same_meta = bool(prev) and prev.get("meta") == meta_sig
+        if (
+            not full
+            and same_meta
+            and prev.get("size") == st.st_size
+            and prev.get("mtime_ns") == st.st_mtime_ns
+        ):
+            new_manifest[rel] = prev
+            seen_ids[doc_id] = rel
+            unchanged += 1
+            continue
+        if st.st_size > MAX_FILE_BYTES:
+            skipped.append(
+                Skipped(
+                    rel,
+                    f"too large ({st.st_size // (1024 * 1024)} MB > {MAX_FILE_BYTES // (1024 * 1024)} MB)",
+                )
+            )
+            continue
+        try:
+            with open(item, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError as exc:
+            skipped.append(Skipped(rel, f"unreadable ({exc.strerror})"))
+            continue
+        seen_ids[doc_id] = rel
+        new_manifest[rel] = {
+            "id": doc_id,
+            "hash": digest,
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "meta": meta_sig,
+        }
+        if not full and same_meta and prev.get("hash") == digest:
+            unchanged += 1  # touched but identical: no analysis
+            continue
+        add.append(Job(item, root, rel, meta))
+    old_ids = {entry["id"] for entry in old.values()}
+    new_ids = {entry["id"] for entry in new_manifest.values()}
+    remove = [] if full else sorted(old_ids - new_ids)
+    return Plan(add, remove, new_manifest, skipped, warnings, unchanged, set() if full else old_ids)

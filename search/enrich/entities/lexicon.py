@@ -1,0 +1,255 @@
+"""Word lists and word tests of the person and country rules: what a single word is in German news.
+
+Why a module of its own: every rule of the entity layer asks the same few questions of a word — is it a
+title ("Präsident"), a known given name, a name particle ("von"), a common German noun, the head of an
+organisation's name ("University") — and the answers come from data files in ``search/data/`` (each read
+once, on first use, and cached) and from word frequencies (wordfreq). The rules themselves live in the
+modules that use these answers.
+
+Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt``, ``determiners_de.txt``,
+``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``, ``time_words_de.txt``,
+``non_person_heads.txt``, ``glue_verbs_de.txt`` and ``noun_endings_de.tsv``; their header comments say what
+each list is for. spaCy's German stop words and CLDR's month and weekday names (Babel) complete them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from search.core.settings import DATA_DIR
+
+CUES_TXT = DATA_DIR / "person_cues_de.txt"
+FIRST_NAMES_TXT = DATA_DIR / "first_names.txt"
+DETERMINERS_TXT = DATA_DIR / "determiners_de.txt"
+PARTICLES_TXT = DATA_DIR / "name_particles.txt"
+GAP_STARTERS_TXT = DATA_DIR / "name_gap_starters_de.txt"
+CONJUNCTIONS_TXT = DATA_DIR / "conjunctions_de.txt"
+TIME_WORDS_TXT = DATA_DIR / "time_words_de.txt"
+NON_PERSON_HEADS_TXT = DATA_DIR / "non_person_heads.txt"
+GLUE_VERBS_TXT = DATA_DIR / "glue_verbs_de.txt"
+NOUN_ENDINGS_TSV = DATA_DIR / "noun_endings_de.tsv"
+
+# Sizes of the per-string caches: the distinct words of a large archive, not of one article.
+WORD_CACHE = 1 << 16
+NAME_CACHE = 1 << 16
+
+HYPHEN_SPLIT = re.compile(r"[-\u2010\u2011]")
+
+
+def read_lines(path: Path) -> list[str]:
+    """The entries of a data file: stripped lines, without empty lines and ``#`` comments; [] when missing."""
+    if not path.exists():
+        return []
+    return [
+        ln.strip()
+        for ln in path.read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Titles and roles
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cues:
+    exact: frozenset[str]
+    suffixes: frozenset[str]
+    suffix_lengths: tuple[int, ...]  # distinct lengths of ``suffixes``: a suffix test is one set lookup each
+
+
+def _cue_forms(base: str) -> set[str]:
+    """Inflected and feminine forms of a title (``Sprecher`` -> Sprechers, Sprecherin, Sprecherinnen, ...)."""
+    b = base.lower()
+    out = {b, b + "s", b + "n", b + "en", b + "in", b + "innen", b + "es"}
+    if b.endswith("e"):  # nominalised adjectives and weak nouns: Gesandte(r/n), Kollege(n)
+        out |= {b + "r", b + "m", b[:-1] + "in", b[:-1] + "innen"}
+    return out
+
+
+@lru_cache(maxsize=1)
+def _cues() -> _Cues:
+    exact: set[str] = set()
+    suffixes: set[str] = set()
+    for line in read_lines(CUES_TXT):
+        whole_only = line.startswith("=")
+        forms = _cue_forms(line.lstrip("="))
+        exact |= forms
+        if not whole_only and len(line) >= 4:
+            suffixes |= forms
+    lengths = tuple(sorted({len(s) for s in suffixes}))
+    return _Cues(frozenset(exact), frozenset(suffixes), lengths)
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def is_cue(word: str) -> bool:
+    """True for a title or role word (also inside compounds: ``US-Außenminister``, ``Atomunterhändlers``)."""
+    w = word.lower().strip(".,;:")
+    if not w:
+        return False
+    cues = _cues()
+    if w in cues.exact:
+        return True
+    last = HYPHEN_SPLIT.split(w)[-1]
+    if last in cues.exact:
+        return True
+    # a cue ending after at least three letters of its own ("Atomunterhändlers")
+    room = len(w) - 3
+    suffixes = cues.suffixes
+    return any(n <= room and w[-n:] in suffixes for n in cues.suffix_lengths)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Word lists
+# --------------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Given names that start a person's name ("Andrew Kim"), as written."""
+    return frozenset(read_lines(FIRST_NAMES_TXT))
+
+
+@lru_cache(maxsize=1)
+def _determiners() -> frozenset[str]:
+    return frozenset(read_lines(DETERMINERS_TXT))
+
+
+@lru_cache(maxsize=1)
+def particles() -> frozenset[str]:
+    """Name particles ("von", "bin", "de"), lower case."""
+    return frozenset(read_lines(PARTICLES_TXT))
+
+
+@lru_cache(maxsize=1)
+def gap_starters() -> frozenset[str]:
+    """Tokens that may follow a title before ", Name" ("Sprecherin des Außenministeriums, Hua Chunying")."""
+    return frozenset(read_lines(GAP_STARTERS_TXT))
+
+
+@lru_cache(maxsize=1)
+def conjunctions() -> frozenset[str]:
+    """Conjunctions of an elliptic coordination ("Nord- und Südkorea")."""
+    return frozenset(read_lines(CONJUNCTIONS_TXT))
+
+
+@lru_cache(maxsize=1)
+def time_words() -> frozenset[str]:
+    """Time words that follow a name without an article ("nannte Trump Anfang Juni"), lower case."""
+    return frozenset(read_lines(TIME_WORDS_TXT))
+
+
+@lru_cache(maxsize=1)
+def _non_person_heads() -> frozenset[str]:
+    return frozenset(read_lines(NON_PERSON_HEADS_TXT))
+
+
+@lru_cache(maxsize=1)
+def glue_verbs() -> frozenset[str]:
+    """Finite verbs and function words that get glued to the last name in typos ("Kim Jong Unwerden")."""
+    return frozenset(read_lines(GLUE_VERBS_TXT))
+
+
+@lru_cache(maxsize=1)
+def _noun_endings() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(endings of derived nouns, endings of nominalised adjectives), in file order."""
+    rows = [line.split("\t") for line in read_lines(NOUN_ENDINGS_TSV)]
+    nouns = tuple(r[0].strip() for r in rows if len(r) > 1 and r[1].strip() == "noun")
+    adjectives = tuple(r[0].strip() for r in rows if len(r) > 1 and r[1].strip() == "adjective")
+    return nouns, adjectives
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """spaCy's German stop words, lower case."""
+    from spacy.lang.de.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+@lru_cache(maxsize=1)
+def calendar_words() -> frozenset[str]:
+    """German month and weekday names (CLDR via Babel, plus Austrian "Jänner"), lower case."""
+    from babel import Locale
+
+    loc = Locale("de")
+    words = set()
+    for ctx in ("format", "stand-alone"):
+        words |= {m.lower() for m in loc.months[ctx]["wide"].values()}
+        words |= {d.lower() for d in loc.days[ctx]["wide"].values()}
+    return frozenset(words | {"jänner", "märz"})
+
+
+# --------------------------------------------------------------------------------------------------------
+# Word tests
+# --------------------------------------------------------------------------------------------------------
+
+
+def noun_use(text: str, pos: int) -> bool:
+    """Is the word at ``pos`` used as a common noun: right after a determiner ("die App", "im Winter") or a
+    number ("100 Euro", "2 Tests")? A person's bare name hardly ever is, in German news. Not after a
+    relative pronoun ("die Pläne, die Spahn vorlegte") nor after a year ("als 2005 Merkel ...")."""
+    i = pos
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    if i == pos or i == 0:
+        return False
+    j = i
+    if text[i - 1].isdigit() or text[i - 1] in "%€$":
+        while j > 0 and (text[j - 1].isdigit() or text[j - 1] in ".,"):
+            j -= 1
+        number = text[j:i]
+        return not (len(number) == 4 and number.isdigit() and number[:2] in ("19", "20"))
+    while j > 0 and text[j - 1].isalpha():
+        j -= 1
+    if j == i or text[j:i].lower() not in _determiners():
+        return False
+    k = j
+    while k > 0 and text[k - 1].isspace():
+        k -= 1
+    return not (k > 0 and text[k - 1] == ",")  # ", die Spahn ...": a relative pronoun
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def german_common_word(word: str) -> bool:
+    """A capitalised word that is far more likely a German noun than a name (ends a name sequence)."""
+    low = HYPHEN_SPLIT.split(word.lower())[-1]
+    try:
+        from wordfreq import zipf_frequency
+    except ImportError:  # pragma: no cover - wordfreq is a project dependency
+        return False
+    de = zipf_frequency(low, "de")
+    noun_endings, adjective_endings = _noun_endings()
+    if low.endswith(noun_endings) and (len(low) >= 9 or de >= 3.0):
+        return True  # Verhandlung, Entscheidung; not the name syllable "myung" nor the surname "Hartung"
+    if low.endswith(adjective_endings) and len(low) >= 8:
+        return True  # nominalised adjectives: Minderjährige, Verantwortliche, Angehörigen
+    return de >= 4.3 and de - zipf_frequency(low, "en") >= 2.0
+
+
+@lru_cache(maxsize=NAME_CACHE)
+def german_compound(word: str) -> bool:
+    """``Atomprogramm`` = atom + programm: two frequent German words; surnames rarely split so cleanly."""
+    low = word.lower()
+    if len(low) < 9 or "-" in low:
+        return False
+    from wordfreq import zipf_frequency
+
+    for cut in range(4, len(low) - 3):
+        head, tail = low[:cut], low[cut:]
+        for h in (head, head[:-1] if head.endswith("s") else head):
+            if zipf_frequency(h, "de") >= 3.5 and zipf_frequency(tail, "de") >= 3.5:
+                return True
+    return False
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def non_person_head(word: str) -> bool:
+    """Is ``word`` (or its last hyphenated part, or that without a plural -s) the head of a non-person name?"""
+    last = HYPHEN_SPLIT.split(word.lower())[-1]
+    heads = _non_person_heads()
+    return last in heads or (last.endswith("s") and last[:-1] in heads)

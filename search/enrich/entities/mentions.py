@@ -1,0 +1,254 @@
+"""Pass 1 of the extraction: the person and country mentions of one article, read from its spaCy Doc.
+
+Why a separate pass: a bare name ("Trump") can only be resolved once the full names of the whole batch are
+known (:mod:`search.enrich.entities.registry`), so each Doc is first reduced to a small :class:`Draft` — its
+text, candidate person mentions and country spans — and the Doc is dropped.
+
+* Persons come from the model's PER spans (when a model is there), from titles and roles that introduce a
+  name (``data/person_cues_de.txt``: "Regierungssprecherin Sarah Sanders", "Sprecherin des
+  Außenministeriums, Hua Chunying"), from known given names followed by a capitalised word ("Andrew Kim",
+  ``data/first_names.txt``) and from the alias table (``data/person_aliases.tsv``). A cue word is never part
+  of a name. Overlapping candidates keep the longest.
+* Statistical model spans are filtered: a PER span that does not start with a known given name must not
+  contain common German words or end in a German compound ("Zankapfel Atomprogramm"); a single-word PER
+  span is kept later only when it resolves to a full name.
+* Countries come from the gazetteer's EntityRuler spans (see :mod:`search.enrich.entities.ner`) plus
+  compounds (``US-Präsident``), elliptic coordination (``Nord- und Südkorea``) and line-break hyphens
+  (``Wa-shington``). A LOC the gazetteer does not know (``Florida``, ``Panmunjom``) is not a country and is
+  ignored for the facet; a country word inside a person's name ("George Washington") is none either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from search.enrich import countries as _countries
+from search.enrich.entities.lexicon import (
+    conjunctions,
+    first_names,
+    gap_starters,
+    german_common_word,
+    german_compound,
+    is_cue,
+    non_person_head,
+    particles,
+)
+from search.enrich.entities.names import person_key_cached
+from search.enrich.entities.tokens import (
+    F_CUE,
+    F_FIRST,
+    F_HYPHEN,
+    TokenView,
+    country_form,
+    country_parts,
+    initial_or_particle,
+    is_initial,
+    token_flags,
+)
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+MAX_GAP_TOKENS = 6  # "Sprecherin des Außenministeriums, Hua Chunying": tokens between cue and comma
+_CLAUSE_ENDS = frozenset({".", ";", ":", "!", "?", "»", "«", "„", "“", '"'})
+
+
+@dataclass
+class Mention:
+    """A candidate person mention: characters [start, end) of the article, and where it came from."""
+
+    start: int
+    end: int
+    surface: str
+    source: str  # model | cue | first | alias | text
+    canonical: str | None = None  # set by an alias-table pattern
+
+    @property
+    def key(self) -> str:
+        return person_key_cached(self.surface)
+
+
+@dataclass
+class Draft:
+    """What one article yields before corpus-level resolution."""
+
+    text: str
+    mentions: list[Mention] = field(default_factory=list)
+    countries: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def draft_article(doc: Doc, text: str | None, has_model: bool, gazetteer: _countries.Gazetteer) -> Draft:
+    """The :class:`Draft` of one Doc; ``text`` is the string it was made from, if at hand."""
+    tv = TokenView(doc, text)
+    ents = [(e.label_, e.start, e.end, e.start_char, e.end_char, e.ent_id_) for e in doc.ents]
+    model_ents = list(doc.spans.get("model_ents", [])) if has_model else []
+    flags = list(map(token_flags, tv.texts))
+    draft = Draft(tv.text)
+    draft.mentions = _person_candidates(tv, ents, model_ents, flags)
+    draft.countries = _country_spans(gazetteer, tv, ents, model_ents, flags, draft.mentions)
+    return draft
+
+
+# --------------------------------------------------------------------------------------------------------
+# Persons
+# --------------------------------------------------------------------------------------------------------
+
+
+def _person_candidates(
+    tv: TokenView,
+    ents: list[tuple],
+    model_ents: list,
+    flags: list[int],
+) -> list[Mention]:
+    found: list[Mention] = []
+    texts, n_tok = tv.texts, tv.n
+
+    def add(i: int, j: int, source: str, canonical: str | None = None) -> None:
+        found.append(Mention(*tv.char_span(i, j), source, canonical))
+
+    # alias table (EntityRuler PER with id) and the model's PER spans
+    for label, start, end, _, _, ent_id in ents:
+        if label == "PER" and ent_id:
+            add(start, end, "alias", ent_id)
+    for ent in model_ents:
+        if ent.label_ not in {"PER", "PERSON"}:
+            continue
+        i, j = ent.start, ent.end
+        while i < j and not tv.namey(i, False):
+            i += 1
+        while j > i and not (tv.namey(j - 1, j - 1 - i > 0) or is_initial(texts[j - 1])):
+            j -= 1
+        if (
+            i < j
+            and all(tv.namey(k, k > i) or texts[k].lower() in particles() for k in range(i, j))
+            and plausible_model_name(texts[i:j])
+        ):
+            add(i, j, "model")
+    marked = [i for i, f in enumerate(flags) if f & (F_CUE | F_FIRST)]
+    # titles and roles: "US-Präsident Donald Trump", "Sprecherin des Außenministeriums, Hua Chunying"
+    for i in marked:
+        if not flags[i] & F_CUE:
+            continue
+        nxt = i + 1
+        if nxt >= n_tok:
+            continue
+        seq = tv.sequence(nxt)
+        if seq:
+            add(*seq, "cue")
+            continue
+        if texts[nxt].lower() not in gap_starters():
+            continue
+        for k in range(nxt + 1, min(n_tok, nxt + 1 + MAX_GAP_TOKENS)):
+            t = texts[k]
+            if t == ",":
+                seq = tv.sequence(k + 1, min_tokens=2) if k + 1 < n_tok else None
+                if seq:
+                    add(*seq, "cue")
+                break
+            if t in _CLAUSE_ENDS or tv.sent[k] == 1:
+                break
+    # a known given name followed by a capitalised name word: "Andrew Kim"
+    for i in marked:
+        if not flags[i] & F_FIRST:
+            continue
+        if i == 0 or not tv.namey(i - 1, False) or is_cue(texts[i - 1]):
+            seq = tv.sequence(i, min_tokens=2)
+            if seq:
+                add(*seq, "first")
+    return _merge_mentions(found)
+
+
+def plausible_model_name(tokens: list[str]) -> bool:
+    """Filter for the model's PER spans, which on news text also cover headings and nouns.
+
+    A span of several words whose last word is a hyphenated institution ("Robert Koch-Institut") is
+    rejected.
+    Else a span that starts with a known given name is accepted; otherwise no word may be a common German
+    word and the last word may not be a German compound ("Zankapfel Atomprogramm"). Single words are
+    accepted here but kept only when they resolve to a full name (see ``Registry.resolve``).
+    """
+    words = [t for t in tokens if not initial_or_particle(t)]
+    if not words or (len(words) > 1 and "-" in words[-1] and non_person_head(words[-1])):
+        return False  # "Robert Koch-Institut": named after a person (but "Arron Banks" is one)
+    if words[0] in first_names():
+        return True
+    if any(german_common_word(w) or non_person_head(w) for w in words):
+        return False
+    return len(words) == 1 or not german_compound(words[-1])
+
+
+def _merge_mentions(found: list[Mention]) -> list[Mention]:
+    """Overlapping candidates: keep the longest; on a tie the more reliable source."""
+    order = {"alias": 0, "cue": 1, "model": 2, "first": 3, "text": 4}
+    # names from the alias table are exact; among the rest the longest span wins
+    found.sort(key=lambda m: (m.source != "alias", -(m.end - m.start), order[m.source], m.start))
+    kept: list[Mention] = []
+    for m in found:
+        if all(m.end <= k.start or k.end <= m.start for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: m.start)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Countries
+# --------------------------------------------------------------------------------------------------------
+
+
+def _country_spans(
+    gaz: _countries.Gazetteer,
+    tv: TokenView,
+    ents: list[tuple],
+    model_ents: list,
+    flags: list[int],
+    persons: list[Mention],
+) -> list[tuple[int, int, str]]:
+    texts, idx, n_tok = tv.texts, tv.idx, tv.n
+    spans: list[tuple[int, int, str]] = []
+    covered: set[int] = set()
+    person_chars = [(m.start, m.end) for m in persons if len(m.surface.split()) > 1]
+
+    def inside_person(start: int, end: int) -> bool:
+        return any(s <= start and end <= e for s, e in person_chars)
+
+    for label, start, end, start_char, end_char, ent_id in ents:
+        if label not in {"COUNTRY", "CITY"}:
+            continue
+        form = country_form(tv.text[start_char:end_char])
+        if form is None or inside_person(start_char, end_char):
+            continue
+        spans.append((start_char, end_char, ent_id or form.code))
+        covered.update(range(start, end))
+    # only a token with a hyphen can hold a compound or an elliptic coordination
+    for i, f in enumerate(flags):
+        if not f & F_HYPHEN:
+            continue
+        text = texts[i]
+        pos = idx[i]
+        if i in covered or inside_person(pos, pos + len(text)):
+            continue
+        # elliptic coordination: "Nord- und Südkorea" -> Nord(korea)
+        if len(text) > 2 and text.endswith("-") and i + 2 < n_tok and texts[i + 1].lower() in conjunctions():
+            code = _elliptic(gaz, text[:-1], texts[i + 2])
+            if code:
+                spans.append((pos, pos + len(text) - 1, code))
+            continue
+        for s, e, code in country_parts(text):
+            spans.append((pos + s, pos + e, code))
+    # the model's LOC spans the rules did not cover and the gazetteer knows ("Nord-Korea" split oddly)
+    for ent in model_ents:
+        if ent.label_ in {"LOC", "GPE"} and not any(i in covered for i in range(ent.start, ent.end)):
+            start_char, end_char = ent.start_char, ent.end_char
+            form = country_form(tv.text[start_char:end_char])
+            if form is not None and not any(s < end_char and start_char < e for s, e, _ in spans):
+                spans.append((start_char, end_char, form.code))
+    return sorted(set(spans))
+
+
+def _elliptic(gaz: _countries.Gazetteer, head: str, full: str) -> str | None:
+    """``Nord-`` + ``Südkorea`` -> ``Nordkorea`` (the longest tail of the next word that completes a name)."""
+    for i in range(1, len(full) - 2):
+        form = gaz.form(head + full[i:])
+        if form is not None and form.kind in {_countries.NAME, _countries.ADJECTIVE, _countries.DEMONYM}:
+            return form.code
+    return None

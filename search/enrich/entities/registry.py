@@ -1,0 +1,458 @@
+"""Pass 2 of the extraction: which person each mention names, resolved across a whole batch of articles.
+
+Why: a facet needs one value per person, but an article often names a person in full once and then by a
+part of the name. :class:`Registry` collects the full names of the batch (plus the alias table and what
+the extractor learned from earlier batches) with the spellings seen for each, and resolves every article
+against them:
+
+* A bare name ("Trump", "Trumps", "Moon") is resolved to the one full name in the same article that starts
+  or ends with it; when several do ("Kim" beside Kim Jong-un and Sung Kim) it stays unresolved and is left
+  out of the facet. A name word alone that the model or a title marks as a person takes the one known full
+  name with that first or last word.
+* A truncated ("Moon Jae") or glued ("Kim Jong Unwerden" = "Kim Jong Un werden") name is repaired only when
+  the repaired name is known (same article, alias table, or another article of the batch).
+* Further mentions are found in the text (:meth:`Registry._propagate`): full spellings and unique first or
+  last name words of the article's persons; and a last name of a person from another article, but only
+  when the alias table knows the person or at least two articles of the batch use that last name alone for
+  them ("Trump" yes; "Pravda" from a byline "Nikolas Pravda" no).
+
+Speed: known names are found through indexes (:class:`_KeyIndex`, words to persons) instead of comparing
+every name with every other, which grew quadratically with the batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from search.enrich.entities.lexicon import (
+    HYPHEN_SPLIT,
+    first_names,
+    german_common_word,
+    glue_verbs,
+    noun_use,
+    stop_words,
+)
+from search.enrich.entities.mentions import Draft, Mention
+from search.enrich.entities.names import (
+    best_display,
+    fold,
+    is_full,
+    key_tokens,
+    person_key_cached,
+    spelling_refs,
+    spelling_words,
+    strip_genitive,
+    strip_genitive_s,
+)
+from search.enrich.entities.references import WORD_TOKEN, bare_uses, good_reference, reference_starts
+from search.enrich.entities.tokens import MAX_NAME_TOKENS
+
+MIN_BARE_SUPPORT = 2  # articles that must use a last name alone before other articles may, too
+
+
+class _KeyIndex:
+    """Person keys with the two look-ups :meth:`Registry._repair` needs, instead of a scan of all keys.
+
+    ``fuller``: three-word keys by (first, last) word; ``longer``: keys by each proper prefix of two or more
+    words. Keys are :func:`person_key` values, so equal word tuples mean equal keys.
+    """
+
+    __slots__ = ("keys", "_ends", "_prefixes")
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys: set[str] = set(keys)
+        self._ends: dict[tuple[str, str], list[str]] = {}
+        self._prefixes: dict[tuple[str, ...], list[str]] = {}
+        for k in self.keys:
+            toks = key_tokens(k)
+            if len(toks) == 3:
+                self._ends.setdefault((toks[0], toks[2]), []).append(k)
+            for n in range(2, len(toks)):
+                self._prefixes.setdefault(toks[:n], []).append(k)
+
+    def fuller(self, toks: tuple[str, ...], extra: Iterable[str] = ()) -> set[str]:
+        """Known three-word keys with the first and last word of the two-word ``toks``."""
+        out = set(self._ends.get((toks[0], toks[-1]), ()))
+        for k in extra:
+            kt = key_tokens(k)
+            if len(kt) == 3 and kt[0] == toks[0] and kt[-1] == toks[-1]:
+                out.add(k)
+        return out
+
+    def longer(self, toks: tuple[str, ...], extra: Iterable[str] = ()) -> set[str]:
+        """Known keys that continue ``toks`` (two words or more) by one or more words."""
+        if len(toks) < 2:
+            return set()
+        out = set(self._prefixes.get(toks, ()))
+        n = len(toks)
+        for k in extra:
+            kt = key_tokens(k)
+            if len(kt) > n and kt[:n] == toks:
+                out.add(k)
+        return out
+
+
+_MISSING = object()  # in Registry._propagate: "no word of this article", unlike None ("ambiguous")
+
+
+class Registry:
+    """Known full names (alias table + the batch) and the spellings seen for each."""
+
+    def __init__(self, aliases: dict[str, str]):
+        self.aliases = aliases
+        self.variants: dict[str, Counter] = {}  # key -> spelling counts
+        self.canonical_key: dict[str, str] = {}  # key -> key of the person it belongs to
+        self._corpus_words: dict[str, set[str]] | None = None
+        # (last name word, person) -> number of articles that use the word alone for that person
+        self.bare_support: Counter = Counter()
+        # look-up structures over the final variants, built on first use by resolve()
+        self._known_index: _KeyIndex | None = None
+        self._by_word: dict[str, list[str]] | None = None
+        self._person_refs: dict[str, set[str]] = {}
+        self._corpus_refs: dict[str, str] | None = None  # good corpus words -> their one person
+        self._corpus_firsts: frozenset[str] = frozenset()
+        self._corpus_starts: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(
+        cls,
+        drafts: list[Draft],
+        aliases: dict[str, str],
+        known: dict[str, Counter] | None = None,
+        known_support: Counter | None = None,
+    ) -> Registry:
+        reg = cls(aliases)
+        for key, canonical in aliases.items():
+            if " " in key:
+                reg.canonical_key[key] = person_key_cached(canonical)
+                reg.variants.setdefault(person_key_cached(canonical), Counter())[canonical] += 0
+        raw: dict[str, Counter] = {k: Counter(v) for k, v in (known or {}).items()}
+        for d in drafts:
+            for m in d.mentions:
+                if is_full(m.surface):
+                    raw.setdefault(m.key, Counter())[strip_genitive(m.surface)] += 1
+        index = _KeyIndex(set(raw) | set(reg.canonical_key) | set(reg.variants))
+        repaired: dict[str, str | None] = {}
+
+        def repair(key: str) -> str | None:
+            if key not in repaired:
+                repaired[key] = reg._repair(key, index)
+            return repaired[key]
+
+        for key, counts in raw.items():
+            if repair(key) != key:
+                continue  # a glued, truncated or ambiguous spelling of another known name: no person of its own
+            for surface, n in counts.items():
+                reg.variants.setdefault(reg.canonical_key.get(key, key), Counter())[surface] += n
+        reg.bare_support.update(known_support or {})
+        last_words: dict[str, set[str]] = {}
+        name_words: dict[str, set[str]] = {}
+        for d in drafts:
+            persons = set()
+            for m in d.mentions:
+                if is_full(m.surface):
+                    target = repair(m.key)
+                    if target is not None:
+                        persons.add(reg.person_of(target))
+            for person in persons:
+                if person not in last_words:
+                    last_words[person] = reg._last_words(person)
+                    name_words[person] = reg._name_words(person)
+                for word in last_words[person]:
+                    if bare_uses(d.text, word, name_words[person]):
+                        reg.bare_support[(word, person)] += 1
+        return reg
+
+    def _last_words(self, person: str) -> set[str]:
+        return {ws[-1] for s in self.variants.get(person, ()) if len(ws := spelling_words(s)) >= 2}
+
+    def _name_words(self, person: str) -> set[str]:
+        return {w for s in self.variants.get(person, ()) for w in spelling_words(s)}
+
+    # helpers ------------------------------------------------------------------------------------------------
+
+    def _repair(
+        self, key: str, index: _KeyIndex, extra: set[str] | frozenset[str] = frozenset()
+    ) -> str | None:
+        """The known key a glued or truncated key stands for, the key itself, or None when ambiguous.
+
+        Known keys are ``index`` plus the few ``extra`` ones of the article being resolved.
+        """
+        known = index.keys
+        toks = key_tokens(key)
+        # glued: "kim jong unwerden" -> "kim jong un" (a known name + a German verb or function word)
+        last = toks[-1]
+        glue = glue_verbs()
+        for cut in range(2, len(last) - 3):
+            tail = last[cut:]
+            if tail in glue or (len(tail) >= 4 and tail in stop_words()):
+                cand = " ".join([*toks[:-1], last[:cut]])
+                if cand in known or cand in extra or (cut <= 3 and tail in glue and len(toks) >= 2):
+                    return cand
+        # middle name left out: "peter embarek" -> "peter ben embarek" when exactly one known name fits
+        if len(toks) == 2:
+            fuller = index.fuller(toks, extra)
+            if len(fuller) == 1:
+                return next(iter(fuller))
+        prefixed = index.longer(toks, extra)
+        if (key in known or key in extra) and not prefixed:
+            return key
+        # truncated: "moon jae" -> "moon jae in" when exactly one known name continues it by one word and the
+        # cut-off name ends in a short syllable (East Asian given names); "Donald Trump" is no truncation of
+        # "Donald Trump Jr."
+        if len(toks[-1]) > 3:
+            return key
+        longer = [k for k in prefixed if len(key_tokens(k)) == len(toks) + 1]
+        if len(longer) == 1:
+            return longer[0]
+        if len(longer) > 1:
+            return None
+        return key
+
+    def person_of(self, key: str) -> str:
+        return self.canonical_key.get(key, key)
+
+    def display(self, person: str, local: Counter | None = None) -> str:
+        canonical = self.aliases.get(person)
+        if canonical and person_key_cached(canonical) == person:
+            return canonical
+        counts = Counter(self.variants.get(person, Counter()))
+        if local:
+            counts.update(local)
+        return best_display(counts) if counts else person
+
+    def by_word(self, word: str, persons: Iterable[str]) -> list[str]:
+        """Persons (keys) whose first or last name word is ``word`` (a folded key word)."""
+        out = []
+        for p in persons:
+            toks = key_tokens(p)
+            if toks and word in {toks[0], toks[-1]}:
+                out.append(p)
+        return sorted(set(out))
+
+    def _known_by_word(self, word: str) -> list[str]:
+        """:meth:`by_word` over all known persons, from an index built once."""
+        if self._by_word is None:
+            table: dict[str, set[str]] = {}
+            for p in self.variants:
+                toks = key_tokens(p)
+                if toks:
+                    table.setdefault(toks[0], set()).add(p)
+                    table.setdefault(toks[-1], set()).add(p)
+            self._by_word = {w: sorted(ps) for w, ps in table.items()}
+        return self._by_word.get(word, [])
+
+    # per-article resolution -------------------------------------------------------------------------------
+
+    def resolve(self, draft: Draft) -> list[tuple[Mention, str]]:
+        """(mention, canonical display) for every person mention the article supports."""
+        if self._known_index is None:
+            self._known_index = _KeyIndex(set(self.variants) | set(self.canonical_key))
+        index = self._known_index
+        local_full: dict[str, Counter] = {}
+        fixed: list[tuple[Mention, str | None]] = []
+        # keys of this article that count as known besides the index: its full names and local_full
+        extra = {mm.key for mm in draft.mentions if is_full(mm.surface)}
+        for m in draft.mentions:
+            if m.canonical:
+                person = person_key_cached(m.canonical)
+                fixed.append((m, person))
+                local_full.setdefault(person, Counter())[m.canonical] += 0
+                extra.add(person)
+                continue
+            if not is_full(m.surface):
+                fixed.append((m, None))
+                continue
+            target = self._repair(m.key, index, extra)
+            if target is None:
+                continue
+            m = _trim_glue(m, target)
+            person = self.person_of(target)
+            fixed.append((m, person))
+            local_full.setdefault(person, Counter())[strip_genitive(m.surface)] += 1
+            extra.add(person)
+
+        out: list[tuple[Mention, str]] = []
+        unresolved: list[Mention] = []
+        for m, person in fixed:
+            if person is not None:
+                out.append((m, person))
+                continue
+            word = m.key
+            cands = self.by_word(word, local_full)
+            if len(cands) == 1:
+                out.append((m, cands[0]))
+            elif not cands:
+                unresolved.append(m)
+        # a bare name no full name in this article explains: the one known person with that name, if any
+        for m in unresolved:
+            cands = self._known_by_word(m.key)
+            if len(cands) == 1:
+                out.append((m, cands[0]))
+                local_full.setdefault(cands[0], Counter())
+            elif not cands and m.source == "cue" and m.surface not in first_names():
+                bare = strip_genitive(m.surface)
+                if bare.endswith("s") and re.search(
+                    r"(?<!\w)" + re.escape(bare[:-1]) + r"(?!\w)", draft.text
+                ):
+                    bare = bare[:-1]
+                person = person_key_cached(bare)
+                out.append((m, person))
+                local_full.setdefault(person, Counter())[bare] += 1
+
+        out.extend(self._propagate(draft, out, local_full))
+        out.sort(key=lambda x: x[0].start)
+        result = []
+        displays = {p: self.display(p, local_full.get(p)) for p in {p for _, p in out}}
+        for m, person in out:
+            result.append((m, displays[person]))
+        return result
+
+    def _refs_of(self, person: str) -> set[str]:
+        """Name words and full spellings of a known person's variants (see :func:`spelling_refs`)."""
+        refs = self._person_refs.get(person)
+        if refs is None:
+            refs = set()
+            for spelling in self.variants.get(person, ()):
+                refs |= spelling_refs(spelling)
+            self._person_refs[person] = refs
+        return refs
+
+    def _propagate(
+        self, draft: Draft, found: list[tuple[Mention, str]], local: dict[str, Counter]
+    ) -> list[tuple[Mention, str]]:
+        """Further mentions of the article's persons: full spellings and unique first/last name words.
+
+        In a batch, also the last name of a known person (from another article) when it is unique among
+        all known persons and the article has no person of its own with that word.
+        """
+        taken = [(m.start, m.end) for m, _ in found]
+        words: dict[str, set[str]] = {}  # spelling or name word -> persons
+        for person, counts in local.items():
+            for w in self._refs_of(person):
+                words.setdefault(w, set()).add(person)
+            for spelling in counts:
+                for w in spelling_refs(spelling):
+                    words.setdefault(w, set()).add(person)
+        # the article's own words shadow the corpus words; a reference must name exactly one person
+        local_refs: dict[str, str | None] = {
+            w: next(iter(p)) if len(p) == 1 and good_reference(w) else None for w, p in words.items()
+        }
+        corpus = self._corpus_references()
+        if not corpus and all(p is None for p in local_refs.values()):
+            return []
+        # Any hit starts at a token that is the first word of a reference, maybe with a genitive ending, or
+        # at a compound whose head is a reference; a reference of several words only at its first word. So
+        # a few set look-ups rule out almost every token before the n-gram look-ups.
+        local_words = [w for w, p in local_refs.items() if p is not None]
+        firsts = {w.split(" ")[0] for w in local_words if " " in w}
+        corpus_firsts = self._corpus_firsts
+        starts = reference_starts(local_words)
+        corpus_starts = self._corpus_starts
+        local_get, corpus_get = local_refs.get, corpus.get
+
+        def lookup(phrase: str) -> str | None:
+            person = local_get(phrase, _MISSING)
+            return corpus_get(phrase) if person is _MISSING else person
+
+        text = draft.text
+        tokens = [m.span() for m in WORD_TOKEN.finditer(text)]
+        n_tok = len(tokens)
+        extra: list[tuple[Mention, str]] = []
+        i = 0
+        while i < n_tok:
+            s, e0 = tokens[i]
+            if not text[s].isupper():  # every reference is capitalised (good_reference)
+                i += 1
+                continue
+            token = text[s:e0]
+            if token not in starts and token not in corpus_starts:
+                head = HYPHEN_SPLIT.split(token)[0]
+                if head == token or (head not in starts and head not in corpus_starts):
+                    i += 1
+                    continue
+            hit = None
+            top = 1
+            if token in firsts or token in corpus_firsts:
+                limit = min(MAX_NAME_TOKENS, n_tok - i)
+                while top < limit and text[tokens[i + top - 1][1] : tokens[i + top][0]] == " ":
+                    top += 1
+            for n in range(top, 0, -1):
+                e = tokens[i + n - 1][1]
+                phrase = text[s:e]
+                person = lookup(phrase)
+                if person is None:
+                    stripped = strip_genitive_s(phrase)
+                    if stripped != phrase:
+                        person = lookup(stripped)
+                # one word after a determiner or number ("die App", "100 Euro") is the common noun
+                if person is not None and not (n == 1 and noun_use(text, s)):
+                    hit = (s, e, n, person)
+                    break
+            if hit is None and ("-" in token or "\u2010" in token or "\u2011" in token):
+                # "Trump-Administration": the name part of a compound
+                head = HYPHEN_SPLIT.split(token)[0]
+                person = lookup(head) if head != token else None
+                if person is not None:
+                    hit = (s, s + len(head), 1, person)
+            if hit:
+                s, e, n, person = hit
+                if not any(s < te and ts < e for ts, te in taken):
+                    extra.append((Mention(s, e, text[s:e], "text"), person))
+                    taken.append((s, e))
+                i += n
+            else:
+                i += 1
+        return extra
+
+    def corpus_words(self) -> dict[str, set[str]]:
+        """Last names and full spellings of every known person, for other articles; computed once.
+
+        Only words that are unique to one person and are no common German word ("Art", "Gipfel"); a last
+        name alone only for persons of the alias table or when at least two articles use it alone for that
+        person (so a newspaper called "Pravda" does not become the person "Nikolas Pravda" everywhere).
+        """
+        if self._corpus_words is None:
+            table: dict[str, set[str]] = {}
+            curated = {person_key_cached(c) for c in self.aliases.values()}
+            for person, counts in self.variants.items():
+                for spelling in counts:
+                    ws = spelling_words(spelling)
+                    if len(ws) < 2:
+                        continue
+                    table.setdefault(" ".join(ws), set()).add(person)
+                    # a last name alone only when the alias table or two articles use it so
+                    if person in curated or self.bare_support[(ws[-1], person)] >= MIN_BARE_SUPPORT:
+                        table.setdefault(ws[-1], set()).add(person)
+            self._corpus_words = {
+                w: p for w, p in table.items() if len(p) == 1 and (" " in w or not german_common_word(w))
+            }
+        return self._corpus_words
+
+    def _corpus_references(self) -> dict[str, str]:
+        """:meth:`corpus_words` that are good references, word -> person; with their first words."""
+        if self._corpus_refs is None:
+            self._corpus_refs = {
+                w: next(iter(p)) for w, p in self.corpus_words().items() if good_reference(w)
+            }
+            self._corpus_firsts = frozenset(w.split(" ")[0] for w in self._corpus_refs if " " in w)
+            self._corpus_starts = reference_starts(self._corpus_refs)
+        return self._corpus_refs
+
+
+def _trim_glue(m: Mention, target: str) -> Mention:
+    """Shorten a glued mention ("Kim Jong Unwerden") to the characters that spell ``target``."""
+    if person_key_cached(m.surface) == target or not person_key_cached(m.surface).startswith(
+        target.split()[0]
+    ):
+        return m
+    words = m.surface.split()
+    last_target = key_tokens(target)[-1]
+    last = words[-1]
+    if fold(last).startswith(last_target) and len(last) > len(last_target):
+        new_last = last[: len(last_target)]
+        surface = " ".join([*words[:-1], new_last])
+        return Mention(m.start, m.start + len(surface), surface, m.source, m.canonical)
+    return m

@@ -1,0 +1,212 @@
+"""What a token can be in a person's name, and a spaCy Doc read once into plain lists for the rules.
+
+Why: the name rules (a title followed by a name, a given name followed by a surname, the model's PER spans)
+all walk the tokens of a Doc and ask the same questions of each: can it be a name word, the first one, a
+later one? Where does a name starting here end? :class:`TokenView` answers them.
+
+Speed (every article of the archive passes through here at index time): a Doc is read once into plain
+lists, since each spaCy Token access builds an object, and the context-free properties of a word
+(:func:`_name_class`, :func:`token_flags`, the country look-ups) are cached per distinct string — an archive
+repeats its vocabulary endlessly.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from search.enrich import countries as _countries
+from search.enrich.entities.lexicon import (
+    WORD_CACHE,
+    calendar_words,
+    first_names,
+    german_common_word,
+    is_cue,
+    non_person_head,
+    particles,
+    stop_words,
+    time_words,
+)
+from search.enrich.entities.names import INITIAL
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+MAX_NAME_TOKENS = 4
+_NAME_CHARS = re.compile(r"^[^\W\d_][^\W\d_'’\-]*(?:[-'’][^\W\d_]+)*$")
+
+# --------------------------------------------------------------------------------------------------------
+# Per-word properties (cached per distinct string: an archive repeats its vocabulary endlessly)
+# --------------------------------------------------------------------------------------------------------
+
+# What a word can be in a person's name, independent of its position in the text (see TokenView.namey).
+_NEVER = 0  # never part of a name
+_INITIAL_WORD = 1  # "E.": a name word, but not the first
+_NAME_WORD = 2  # a name word, subject to the context checks
+
+# Flags of a token for the scans over a Doc.
+F_CUE = 1  # capitalised title or role word ("Präsident")
+F_FIRST = 2  # known given name
+F_HYPHEN = 4  # contains a hyphen: a compound that may name a country ("US-Präsident", "Nord-")
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _name_class(t: str) -> tuple[int, bool, bool]:
+    """(kind, is a capital/city form, is a stop word): the context-free part of ``TokenView.namey``."""
+    if not t or not t[0].isupper():
+        return (_NEVER, False, False)
+    if INITIAL.match(t):
+        return (_INITIAL_WORD, False, False)
+    if not _NAME_CHARS.match(t) or (t.isupper() and len(t) > 1):
+        return (_NEVER, False, False)
+    low = t.lower()
+    if is_cue(t) or low in calendar_words() or low in time_words():
+        return (_NEVER, False, False)
+    gaz = _countries.gazetteer()
+    form = gaz.form(t)
+    if form is not None and form.kind not in (_countries.CAPITAL, _countries.CITY):
+        return (_NEVER, False, False)
+    if form is None and gaz.parts(t):
+        return (_NEVER, False, False)
+    return (_NAME_WORD, form is not None, low in stop_words())
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def token_flags(t: str) -> int:
+    """Which of the per-token scans (cue, given name, compound) token text ``t`` can start."""
+    flags = 0
+    if t[:1].isupper() and is_cue(t):  # German nouns are capitalised: "oppositioneller" is no role
+        flags |= F_CUE
+    if t in first_names():
+        flags |= F_FIRST
+    if "-" in t or "\u2010" in t or "\u2011" in t:
+        flags |= F_HYPHEN
+    return flags
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def is_initial(t: str) -> bool:
+    """A one-letter initial: "E."."""
+    return INITIAL.match(t) is not None
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def initial_or_particle(t: str) -> bool:
+    """A name word that cannot stand alone or end a name: "E.", "von", "bin"."""
+    return INITIAL.match(t) is not None or t.lower() in particles()
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def country_form(surface: str) -> _countries.Form | None:
+    """:meth:`Gazetteer.form` of the process-wide gazetteer, cached (it normalises and strips each time)."""
+    return _countries.gazetteer().form(surface)
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def country_parts(token: str) -> tuple[tuple[int, int, str], ...]:
+    """:meth:`Gazetteer.parts` of the process-wide gazetteer, cached: country names inside a compound."""
+    return tuple(_countries.gazetteer().parts(token))
+
+
+def _genitive_like(word: str, position: int) -> bool:
+    """A later name word in -s that is no given name: probably a genitive ("Merkels" in "Angela Merkels Politik")."""
+    return position > 0 and word.endswith("s") and not word.endswith("ss") and word not in first_names()
+
+
+# --------------------------------------------------------------------------------------------------------
+# One Doc as plain lists
+# --------------------------------------------------------------------------------------------------------
+
+
+class TokenView:
+    """The token attributes the rules read, copied out of a Doc in one pass.
+
+    Why: every ``doc[i]`` or ``for tok in doc`` builds a new Token object, and the rules look at each token
+    several times; plain lists of strings and ints are an order of magnitude cheaper.
+    """
+
+    __slots__ = ("text", "texts", "idx", "space", "sent", "n")
+
+    def __init__(self, doc: Doc, text: str | None = None) -> None:
+        """``text``: the string the Doc was made from, if at hand (``doc.text`` joins every token anew)."""
+        from spacy.attrs import IDX, ORTH, SENT_START, SPACY
+
+        if len(doc):
+            orth, idx, space, sent = doc.to_array([ORTH, IDX, SPACY, SENT_START]).T.tolist()
+        else:
+            orth, idx, space, sent = [], [], [], []
+        strings = doc.vocab.strings
+        self.texts: list[str] = [strings[h] for h in orth]
+        # the tokenizer never changes the text; the length check guards against a Doc from elsewhere
+        end = idx[-1] + len(self.texts[-1]) + space[-1] if orth else 0
+        self.text: str = text if isinstance(text, str) and len(text) == end else doc.text
+        self.idx: list[int] = idx
+        self.space: list[int] = space  # 1 when whitespace follows the token
+        self.sent: list[int] = sent  # 1 = sentence start (Token.is_sent_start is True)
+        self.n = len(self.texts)
+
+    def char_span(self, i: int, j: int) -> tuple[int, int, str]:
+        """(start_char, end_char, text) of tokens [i, j), as ``doc[i:j]`` would give them."""
+        start = self.idx[i]
+        end = self.idx[j - 1] + len(self.texts[j - 1])
+        return start, end, self.text[start:end]
+
+    def namey(self, i: int, later: bool, after_given_name: bool = False) -> bool:
+        """Can token ``i`` be a word of a person's name (the first when not ``later``)?
+
+        A city name counts as a surname right after a given name ("George Washington"), nowhere else.
+        """
+        t = self.texts[i]
+        kind, city, stop = _name_class(t)
+        if kind == _NEVER:
+            return False
+        if kind == _INITIAL_WORD:
+            return later
+        if not later and len(t) <= 4 and i + 1 < self.n and self.texts[i + 1] == "." and not self.space[i]:
+            return False  # an abbreviated title: "Col. Matthew Hepburn", "Gen. Smith"
+        if city and not after_given_name:
+            return False
+        if stop:
+            # capitalised function word in mid-sentence: a syllable of an East Asian name ("Moon Jae In")
+            return later and len(t) <= 3 and self.sent[i] != 1
+        return not later or t in first_names() or not german_common_word(t)
+
+    def sequence(self, i: int, min_tokens: int = 1) -> tuple[int, int] | None:
+        """Token range [i, j) of a person's name starting at token i, or None."""
+        texts, n_tok = self.texts, self.n
+        first = first_names()
+        j = i
+        n = 0
+        while j < n_tok and n < MAX_NAME_TOKENS:
+            t = texts[j]
+            if n >= 2 and t in first and j + 1 < n_tok and self.namey(j + 1, True):
+                break  # "Staatschef Recep Tayyip Erdogan Wladimir Putin": a second person starts
+            if self.namey(j, n > 0, n == 1 and texts[j - 1] in first):
+                n += 1
+                j += 1
+                # a genitive ends the name: "Donalds Mut", "Angela Merkels Politik"
+                if _genitive_like(t, n - 1) and j < n_tok and texts[j][:1].isupper():
+                    break
+                continue
+            # "Otto von Bismarck", "Ludwig van Beethoven": a particle and one last name word, nothing more
+            if (
+                n > 0
+                and t.lower() in particles()
+                and j + 1 < n_tok
+                and self.namey(j + 1, True)
+                and not (j + 2 < n_tok and self.namey(j + 2, True))
+            ):
+                j += 1
+                continue
+            break
+        while j > i and initial_or_particle(texts[j - 1]):
+            j -= 1
+        real = [t for t in texts[i:j] if not initial_or_particle(t)]
+        if len(real) < min_tokens or not real:
+            return None
+        if any(non_person_head(t) for t in real):
+            return None  # "Cornell University", "Robert Koch-Institut", "Rocky Mountains"
+        if len(real) == 1 and german_common_word(real[0]):
+            return None  # "der Präsident Frieden ..." is no name
+        return i, j
