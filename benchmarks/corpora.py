@@ -4,30 +4,28 @@ Both are written as one ``.txt`` per article in subfolders of at most :data:`FOL
 ``metadata.json`` sidecar (title, date, source, url; see :func:`search.enrich.ingest.read_sidecar`), so the
 benchmark exercises the same ingest path as a real archive. A finished folder is marked with
 :data:`DONE_MARK` and reused by later runs (writing 41k files takes a while and must not be timed).
+
+Reading FANG-COVID and writing the folders is :mod:`search_tools.fang` (the entity measurement uses it too);
+this module adds the cached, named benchmark folders.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
-import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-# /work/main/benchmarks/corpora.py -> parents[2] == /work, where the shared data lives beside the repository
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
-FANG_DIR = SHARED_DIR / "corpora" / "fang-covid"
-FANG_SIZE = 41242
-FOLDER_SIZE = 1000
+from search_tools import fang
+from search_tools.fang import FANG_SIZE
+from search_tools.fang import CorpusUnavailable as CorpusUnavailable  # re-exported for benchmarks.run
+
+# Read at call time, so a test can point them elsewhere (monkeypatch corpora.FANG_DIR / FOLDER_SIZE).
+FANG_DIR = fang.FANG_DIR
+FOLDER_SIZE = fang.FOLDER_SIZE
 DONE_MARK = ".complete.json"
 LAYOUT = 3  # bump when the written folders change (2: unique FANG file ids; 3: news-length synthetic text)
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class CorpusUnavailable(Exception):
-    """The requested corpus cannot be built here (e.g. ``shared/`` is absent); the benchmark skips."""
 
 
 @dataclass
@@ -52,71 +50,17 @@ class CorpusInfo:
 
 def fang_files() -> list[Path]:
     """The FANG-COVID parts in order; raises :class:`CorpusUnavailable` when shared/ is missing."""
-    files = sorted(FANG_DIR.glob("*.jsonl.gz"))
-    if not files:
-        raise CorpusUnavailable(
-            f"FANG-COVID corpus not found in {FANG_DIR} (shared/ is not beside the repository); skipping"
-        )
-    return files
+    return fang.fang_files(FANG_DIR)
 
 
 def iter_fang(limit: int | None = None) -> Iterator[dict]:
     """Articles of FANG-COVID in file order (the first N, not a sample: runs are comparable)."""
-    n = 0
-    for path in fang_files():
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                if limit is not None and n >= limit:
-                    return
-                line = line.strip()
-                if not line:
-                    continue
-                row = json.loads(line)
-                if not str(row.get("article") or "").strip():
-                    continue
-                n += 1
-                yield row
-
-
-def _fang_meta(row: dict) -> dict:
-    meta = {}
-    if row.get("header"):
-        meta["title"] = str(row["header"]).strip()
-    day = _DAY.match(str(row.get("date") or ""))
-    if day:
-        meta["date"] = day.group(0)
-    for key in ("source", "url"):
-        if row.get(key):
-            meta[key] = str(row[key])
-    return meta
+    return fang.iter_fang(limit, FANG_DIR)
 
 
 def _write_chunked(folder: Path, items: Iterator[tuple[str, str, dict]]) -> tuple[int, int]:
     """Write (id, text, metadata) triples into ``part-NNNN/`` subfolders with sidecars."""
-    count = chars = 0
-    sidecar: dict[str, dict] = {}
-    part: Path | None = None
-
-    def flush() -> None:
-        if part is not None and sidecar:
-            (part / "metadata.json").write_text(
-                json.dumps(sidecar, ensure_ascii=False, indent=0), encoding="utf-8"
-            )
-
-    for doc_id, text, meta in items:
-        if count % FOLDER_SIZE == 0:
-            flush()
-            sidecar = {}
-            part = folder / f"part-{count // FOLDER_SIZE:04d}"
-            part.mkdir(parents=True)
-        assert part is not None
-        (part / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-        if meta:
-            sidecar[doc_id] = meta
-        count += 1
-        chars += len(text)
-    flush()
-    return count, chars
+    return fang.write_chunked(folder, items, FOLDER_SIZE)
 
 
 def _prepare(folder: Path, name: str, size: int) -> CorpusInfo | None:
@@ -141,14 +85,7 @@ def _finish(info: CorpusInfo, requested: int) -> CorpusInfo:
     return info
 
 
-def _unique_ids(rows: Iterator[dict]) -> Iterator[tuple[str, str, dict]]:
-    """(file id, text, metadata) per row; the data set reuses 52 ids for 161 rows, so repeats get ``-2``, ``-3``."""
-    seen: dict[str, int] = {}
-    for row in rows:
-        base = f"fang-{row['id']}"
-        seen[base] = seen.get(base, 0) + 1
-        doc_id = base if seen[base] == 1 else f"{base}-{seen[base]}"
-        yield doc_id, str(row["article"]), _fang_meta(row)
+_unique_ids = fang.unique_ids
 
 
 def write_fang(folder: Path, size: int | None = None) -> CorpusInfo:

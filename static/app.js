@@ -3,7 +3,8 @@
    - facets, filter chips, sort and pagination load without a full reload (fetch the same URL, swap <main>,
      history.pushState), the person filter box narrows the list while typing;
    - the search box suggests terms, persons and countries (ARIA 1.2 combobox with a listbox popup);
-   - on small screens the filter panel starts collapsed.
+   - on small screens the filter panel starts collapsed;
+   - the timeline's bars (SVG links) swap like the other links, and the feed link in <head> follows the page.
    No inline scripts or styles are used (the pages run under a strict Content-Security-Policy). */
 (function () {
   "use strict";
@@ -98,6 +99,11 @@
         var newQ = doc.getElementById("q");
         var q = $("q");
         if (newQ && q) q.value = newQ.value;
+        var feedSelector = 'link[rel="alternate"][type="application/atom+xml"]';
+        var newFeed = doc.querySelector(feedSelector);
+        var oldFeed = document.querySelector(feedSelector);
+        if (oldFeed) oldFeed.remove();
+        if (newFeed) document.head.appendChild(document.importNode(newFeed, true));
         var newSwitch = doc.getElementById("lang-switch");
         var sw = $("lang-switch");
         if (newSwitch && sw) sw.setAttribute("href", newSwitch.getAttribute("href"));
@@ -151,7 +157,8 @@
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     var link = event.target.closest ? event.target.closest("a[data-swap]") : null;
     if (!link) return;
-    var url = new URL(link.href, location.href);
+    // getAttribute: an SVG link's .href is an object, not a string (the timeline's bars are SVG links)
+    var url = new URL(link.getAttribute("href"), location.href);
     if (!sameResultsPage(url)) return;
     event.preventDefault();
     var hash = url.hash ? url.hash.slice(1) : null;

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -76,6 +78,10 @@ def runner():
     return CliRunner()
 
 
+#: The line `search serve` prints when its update of the index in the background has ended.
+UPDATE_ENDED = re.compile(r"^index: (?:not )?updated", re.MULTILINE)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -85,7 +91,8 @@ def free_port() -> int:
 def start_server(
     index_dir: Path, articles_dir: Path, extra_env: dict | None = None, args: tuple[str, ...] = ()
 ) -> tuple[subprocess.Popen, str]:
-    """``search serve`` as a real process on 127.0.0.1; returns it and its base URL once it answers."""
+    """``search serve`` as a real process on 127.0.0.1; returns it and its base URL once it answers and its
+    own update of the index (a reindex in the background) has ended, so a test's reindex never meets it."""
     port = free_port()
     env = {
         **os.environ,
@@ -93,13 +100,16 @@ def start_server(
         "SEARCH_ARTICLES_DIR": str(articles_dir),
         **(extra_env or {}),
     }
+    fd, log = tempfile.mkstemp(prefix="serve-", suffix=".log")  # never an unread pipe: it would block
     proc = subprocess.Popen(
         [sys.executable, "-m", "search.cli", "serve", "--port", str(port), *args],
         env=env,
-        stdout=subprocess.DEVNULL,  # never an unread pipe: a chatty server would block on it
-        stderr=subprocess.DEVNULL,
+        stdout=fd,
+        stderr=subprocess.STDOUT,
         cwd=ROOT,
     )
+    os.close(fd)
+    proc.log_path = log  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -107,10 +117,11 @@ def start_server(
             raise RuntimeError(f"server exited with code {proc.returncode}")
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                if r.status == 200:
+                if r.status == 200 and UPDATE_ENDED.search(Path(log).read_text(errors="replace")):
                     return proc, base
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start in time")
 
@@ -131,3 +142,5 @@ def stop_server(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    if getattr(proc, "log_path", None):
+        Path(proc.log_path).unlink(missing_ok=True)

@@ -2,7 +2,9 @@
 
 One browser for the whole module; pages are reused. Checks: searching, ticking and unticking facets
 without a reload, a year opening into months, entity links, the language switch, keyboard-only use, the
-search suggestions, everything with JavaScript off, axe-core (no serious or critical violations), and
+search suggestions, the results' timeline (a bar sets its month as the date range, with and without
+JavaScript, by mouse and keyboard), the "von … bis …" form, the export download, everything with
+JavaScript off, axe-core (no serious or critical violations, also with a date range and its error), and
 screenshots at desktop and phone widths in ``test-artifacts/screenshots/``.
 
 ``playwright install`` cannot download browsers here; ``scripts/install_browser.sh`` installs Debian's
@@ -340,6 +342,64 @@ def test_phone_without_javascript_filters_collapse(browser, base: str) -> None:
         ctx.close()
 
 
+# ----------------------------------------------------------------------------- research workflow (issue 17)
+
+
+def test_timeline_bar_link_sets_the_range(page, base: str) -> None:
+    bar = next(b for b in api(base, "/api/search?q=Gipfel")["timeline"] if b["count"])
+    page.goto(base + "/?q=Gipfel")
+    page.evaluate("window.__noReload = true")
+    page.locator("svg a.bar-link").first.click()
+    page.wait_for_url(re.compile(r"date_from="))
+    assert params(page.url) == {"q": ["Gipfel"], "date_from": [bar["value"]], "date_to": [bar["value"]]}
+    expect(page.locator("#result-count")).to_have_text(f"{bar['count']} Treffer")
+    expect(page.locator("#date-from")).to_have_value(bar["value"])
+    expect(page.locator("#date-to")).to_have_value(bar["value"])
+    expect(page.locator(".chip--range")).to_be_visible()
+    assert page.evaluate("window.__noReload") is True  # swapped in place like a facet
+    feed = page.locator('head link[rel="alternate"][type="application/atom+xml"]')
+    expect(feed).to_have_count(1)
+    assert params(feed.get_attribute("href"))["date_from"] == [bar["value"]]  # the feed follows the page
+    page.locator(".chip--range").click()  # the chip takes the range away again
+    page.wait_for_url(lambda url: "date_from" not in url)
+    assert params(page.url) == {"q": ["Gipfel"]}
+    assert not page.context.errors, page.context.errors
+
+
+def test_timeline_and_range_form_work_without_javascript(nojs, base: str) -> None:
+    page = nojs
+    bar = next(b for b in api(base, "/api/search?q=Gipfel")["timeline"] if b["count"])
+    page.goto(base + "/?q=Gipfel")
+    page.locator("svg a.bar-link").first.focus()  # a bar is a keyboard stop, and Enter follows it
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"date_from="))
+    assert params(page.url)["date_from"] == params(page.url)["date_to"] == [bar["value"]]
+    expect(page.locator("#result-count")).to_have_text(f"{bar['count']} Treffer")
+    page.locator("#date-from").fill("2018-05")
+    page.locator("#date-to").fill("2019")
+    page.locator(".range-button").click()
+    page.wait_for_url(re.compile(r"date_to=2019"))
+    assert params(page.url) == {"q": ["Gipfel"], "date_from": ["2018-05"], "date_to": ["2019"]}
+    total = api(base, "/api/search?q=Gipfel&date_from=2018-05&date_to=2019")["total"]
+    expect(page.locator("#result-count")).to_have_text(f"{total} Treffer")
+
+
+def test_export_button_downloads_the_results(page, base: str) -> None:
+    total = api(base, "/api/search?q=Gipfel&country=KP")["total"]
+    page.goto(base + "/?q=Gipfel&country=KP")
+    for fmt, marker in (("csv", b"\xef\xbb\xbfid,date,title"), ("ris", b"TY  - NEWS")):
+        page.locator("#export-format").select_option(fmt)
+        with page.expect_download() as info:
+            page.locator(".export-button").click()
+        download = info.value
+        assert download.suggested_filename == f"nachrichtensuche-export.{fmt}"
+        body = Path(download.path()).read_bytes()
+        assert body.startswith(marker)
+        assert body.count(b"TY  - NEWS") == total if fmt == "ris" else body.count(b"\r\n") == total + 1
+    assert page.url.endswith("/?q=Gipfel&country=KP")  # the page stays
+    assert not page.context.errors, page.context.errors
+
+
 # ----------------------------------------------------------------------------- accessibility, screenshots
 
 
@@ -357,6 +417,8 @@ def _axe(page) -> list[str]:
     [
         ("start", "/"),
         ("results", "/?q=Gipfel&country=KP&date=2018"),
+        ("results-range", "/?q=Gipfel&date_from=2018-05&date_to=2018-12"),
+        ("results-range-error", "/?q=Gipfel&date_from=2019&date_to=2018"),
         ("article", "/artikel/{id}?q=Gipfel"),
         ("entity-country", "/land/KP"),
         ("entity-person", "/person/{person}"),

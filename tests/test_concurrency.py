@@ -289,3 +289,37 @@ def test_serve_with_worker_processes(seed_index: Path) -> None:
     while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
         time.sleep(0.1)
     assert not any(Path(f"/proc/{w}/stat").exists() for w in workers)
+
+
+def test_threads_read_postings_through_their_own_readers(tmp_path: Path) -> None:
+    """The generation's shared scorer reads postings for many threads at once: each through its own reader
+    (one shared reader's file position was raced: wrong bytes, UnpicklingError on /suggest.json under load)."""
+    from search.engine.whoosh.searcher import scorer
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    rng = random.Random(7)
+    for i in range(300):
+        (folder / f"a{i:03d}.txt").write_text(article_text(rng, 3), encoding="utf-8")
+    reindex(folder, tmp_path / "index")
+    gen = IndexStore(tmp_path / "index").current()
+    sc = scorer(gen)
+    reader = gen.searcher().reader()
+    terms = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("exact")][:400]
+    expected = {t: sc.postings("exact", t).ids.tolist() for t in terms}
+    seen_readers: set[int] = set()
+
+    def read_all(seed: int) -> list[str]:
+        seen_readers.add(id(gen.searcher().reader()))
+        wrong = []
+        for t in random.Random(seed).sample(terms, len(terms)):
+            with sc._lock:
+                sc._cache.clear()  # force a read from the index every time
+            if sc.postings("exact", t).ids.tolist() != expected[t]:
+                wrong.append(t)
+        return wrong
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(read_all, range(6)))
+    assert len(seen_readers) == 6  # each thread has a reader of its own
+    assert results == [[]] * 6

@@ -456,7 +456,7 @@ def test_rate_limit_answers_429_in_the_json_shape(corpus: tuple[Path, Path]) -> 
     assert "5 per 1 minute" in resp.get_json()["error"]["message"]
     assert int(resp.headers["Retry-After"]) > 0
     assert_security_headers(resp.headers, "429")
-    # pages are not limited, and another client has its own budget
+    # pages count against a budget of their own (tests/test_trust.py), and another client has its own
     assert all(client.get("/?q=Gipfel").status_code == 200 for _ in range(8))
     other = client.get("/api/search?q=Gipfel", environ_base={"REMOTE_ADDR": "127.0.0.2"})
     assert other.status_code == 200 and "Retry-After" not in other.headers
@@ -464,12 +464,25 @@ def test_rate_limit_answers_429_in_the_json_shape(corpus: tuple[Path, Path]) -> 
 
 def test_rate_limit_on_the_real_server(corpus: tuple[Path, Path]) -> None:
     articles, index = corpus
-    proc, base = start_server(index, articles, {"SEARCH_RATE_LIMIT": "20/minute", "SEARCH_NER": "0"})
+    env = {
+        "SEARCH_RATE_LIMIT": "20/minute",
+        "SEARCH_PAGE_RATE_LIMIT": "3/minute",
+        "SEARCH_SUGGEST_RATE_LIMIT": "2/minute",
+        "SEARCH_NER": "0",
+    }
+    proc, base = start_server(index, articles, env)
     try:
         statuses = [request(base, "/api/search?q=Gipfel")[0] for _ in range(20)]
         assert statuses == [200] * 20
         status, headers, body = request(base, "/api/search?q=Gipfel")
         assert status == 429 and assert_json_error(status, headers, body, "429")["code"] == "rate_limited"
-        assert request(base, "/?q=Gipfel")[0] == 200
+        # HTML searches and the browser's suggestions have budgets of their own (issue 19: they had none)
+        assert [request(base, "/?q=Gipfel")[0] for _ in range(3)] == [200] * 3
+        status, headers, body = request(base, "/?q=Gipfel")
+        assert status == 429 and b'class="error-page"' in body and int(headers["Retry-After"]) > 0
+        assert [request(base, "/suggest.json?q=Nord")[0] for _ in range(2)] == [200] * 2
+        status, headers, body = request(base, "/suggest.json?q=Nord")
+        assert status == 429 and b"for suggestions" in body and int(headers["Retry-After"]) > 0
+        assert request(base, "/static/style.css")[0] == 200  # static files are never counted
     finally:
         stop_server(proc)

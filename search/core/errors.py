@@ -33,6 +33,18 @@ class InvalidParameter(SearchError):
         return {"code": self.code, "message": self.message, "parameter": self.parameter}
 
 
+class ReversedDateRange(InvalidParameter):
+    """``date_from`` after ``date_to``: kept apart so the result page can say it in the reader's language."""
+
+    def __init__(self, date_from: str, date_to: str):
+        super().__init__(
+            "date_from",
+            date_from,
+            f"the date range is reversed: date_from ({date_from}) is after date_to ({date_to})",
+        )
+        self.date_to = date_to
+
+
 class QuerySyntaxError(InvalidParameter):
     """A query that cannot be run even after repair (kept separate so the UI can show help)."""
 

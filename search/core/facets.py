@@ -101,6 +101,8 @@ FACETS: tuple[Facet, ...] = (
 )
 
 FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
+#: The facet of publication periods: the result timeline counts its values.
+PUBLICATION = "date"
 BY_NAME: dict[str, Facet] = {f.name: f for f in FACETS}
 #: facet name -> index field
 FIELDS: dict[str, str] = {f.name: f.field for f in FACETS}

@@ -8,6 +8,7 @@ whose hits are already in the JSON API's shape (:class:`Hit`), so HTML, JSON and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -29,6 +30,8 @@ class Article:
     url: str | None = None
     encoding: str = "utf-8"
     warnings: tuple[str, ...] = ()
+    # (size, mtime_ns, inode) of the file read, recorded in the index manifest (what was read, not scanned)
+    read_stat: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,10 @@ class SearchRequest:
     facet_size: int = 10
     facet_prefix: dict[str, str] = field(default_factory=dict)
     with_snippets: bool = True
+    # Publication date range as given (YYYY, YYYY-MM or YYYY-MM-DD; "" leaves that end open), validated
+    # by search.core.periods.date_range; every facet count respects it.
+    date_from: str = ""
+    date_to: str = ""
 
 
 class Hit(TypedDict):
@@ -126,6 +133,9 @@ class SearchResponse:
     match: str = "all"
     warnings: tuple[str, ...] = ()
     sort: str = "relevance"
+    # Articles per month (per year over long spans) for the query and all filters: what the result page
+    # draws (search.core.periods.period_series).
+    timeline: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``/api/search`` body."""
@@ -143,7 +153,24 @@ class SearchResponse:
             "facet_totals": self.facet_totals,
             "suggestion": self.suggestion,
             "warnings": list(self.warnings),
+            "timeline": self.timeline,
         }
+
+
+@dataclass
+class HitStream:
+    """All hits of a search (up to a limit) in its order, read one by one (exports): ``total`` counts every
+    match, ``hits`` yields at most ``limit`` of them without snippets."""
+
+    total: int
+    limit: int
+    generation: str
+    hits: Iterator[Hit]
+
+    @property
+    def truncated(self) -> bool:
+        """Whether more articles matched than the stream yields."""
+        return self.total > self.limit
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from search.core.errors import InvalidParameter
 from search.core.facets import BY_NAME, COUNTRY, FACET_NAMES, PERIOD
 from search.core.labels import locale_or_default
 from search.core.models import SORTS, SearchRequest
+from search.core.periods import date_range
 
 MAX_QUERY_CHARS = 2000
 MAX_PAGE = 1000
@@ -21,6 +22,8 @@ MAX_VALUES_PER_FACET = 50
 MAX_VALUE_CHARS = 200
 #: The filter parameters: one per facet of the registry.
 FILTER_PARAMS = FACET_NAMES
+#: The two ends of the publication date range (YYYY, YYYY-MM or YYYY-MM-DD; either may be left out).
+RANGE_PARAMS = ("date_from", "date_to")
 
 
 _INVALID = {
@@ -92,6 +95,11 @@ def _values(args: Args, name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _bound(args: Args, name: str) -> str:
+    """One end of the date range as typed (``""``: open); the first value counts, like ``q``'s."""
+    return clean_text(args.get(name) or "")[:MAX_VALUE_CHARS]
+
+
 def search_request(source: Mapping, lang: str | None = None) -> SearchRequest:
     """Validate request parameters into a :class:`SearchRequest`."""
     args = Args(source)
@@ -104,9 +112,12 @@ def search_request(source: Mapping, lang: str | None = None) -> SearchRequest:
     if sort not in SORTS:
         raise InvalidParameter("sort", sort[:50], f"sort must be one of {', '.join(SORTS)}")
     filters = {name: vals for name in FILTER_PARAMS if (vals := _values(args, name))}
+    date_from, date_to = date_range(_bound(args, "date_from"), _bound(args, "date_to"))
     return SearchRequest(
         q=q,
         filters=filters,
+        date_from=date_from,
+        date_to=date_to,
         sort=sort,
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", 10, 1, MAX_PER_PAGE),

@@ -68,8 +68,24 @@ class Settings:
     cache_size: int = field(default_factory=lambda: response_cache_size())
     # Per-client limit on /api/* (a Flask-Limiter string, "off" disables; None: the web app's default).
     rate_limit: str | None = field(default_factory=lambda: os.environ.get("SEARCH_RATE_LIMIT"))
+    # Per-client limit on HTML pages and on /suggest.json (Flask-Limiter strings, "off" disables; None: the
+    # web app's default, which is off when SEARCH_RATE_LIMIT is off).
+    page_rate_limit: str | None = field(default_factory=lambda: os.environ.get("SEARCH_PAGE_RATE_LIMIT"))
+    suggest_rate_limit: str | None = field(
+        default_factory=lambda: os.environ.get("SEARCH_SUGGEST_RATE_LIMIT")
+    )
+    # Requests of one client address served at the same time, as written (None: the web app's default).
+    client_concurrency: str | None = field(
+        default_factory=lambda: os.environ.get("SEARCH_CLIENT_CONCURRENCY")
+    )
+    # Host names the web app answers for, comma-separated ("*": any; None: loopback names and the host
+    # `search serve --host` binds).
+    allowed_hosts: str | None = field(default_factory=lambda: os.environ.get("SEARCH_ALLOWED_HOSTS"))
     # Seconds of search work per web request as written (None: the default; parsed by the web app).
     time_limit: str | None = field(default_factory=lambda: os.environ.get("SEARCH_TIME_LIMIT"))
+    # CPU seconds the analysis of one article may take in a reindex; an article over it is skipped with a
+    # reason (0: no limit). 60 s: a news article takes about 0.05 s, a megabyte of news text about 17 s.
+    article_seconds: int = field(default_factory=lambda: _env_int("SEARCH_ARTICLE_SECONDS", 60))
 
 
 def settings(**overrides: object) -> Settings:

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from search.core.models import ArticleView, EntityPage, ReindexSummary, SearchRequest, SearchResponse
+from search.core.models import (
+    ArticleView,
+    EntityPage,
+    HitStream,
+    ReindexSummary,
+    SearchRequest,
+    SearchResponse,
+)
 
 #: ``progress(stage, done, total)`` during a reindex.
 Progress = Callable[[str, int, int], None]
@@ -30,7 +37,12 @@ class Snapshot(Protocol):
         ...
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        """Hits of one page, facets with disjunctive counts, snippets, a spelling suggestion."""
+        """Hits of one page, facets with disjunctive counts, the timeline, snippets, a spelling suggestion."""
+        ...
+
+    def export(self, request: SearchRequest, limit: int) -> HitStream:
+        """Every hit of ``request`` (at most ``limit``) in its order, without snippets; matched and
+        ordered at once, each hit's stored fields read only when the stream is consumed (exports)."""
         ...
 
     def article(self, article_id: str, q: str = "", lang: str = "de") -> ArticleView:
@@ -73,6 +85,10 @@ class Engine(Protocol):
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """:meth:`Snapshot.search` on the newest state."""
+        ...
+
+    def export(self, request: SearchRequest, limit: int) -> HitStream:
+        """:meth:`Snapshot.export` on the newest state."""
         ...
 
     def article(self, article_id: str, q: str = "", lang: str = "de") -> ArticleView:

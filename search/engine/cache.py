@@ -41,6 +41,8 @@ class ResponseCache:
             request.facet_size,
             tuple(sorted(request.facet_prefix.items())),
             request.with_snippets,
+            request.date_from,
+            request.date_to,
         )
 
     def get(self, key: tuple) -> SearchResponse | None:

@@ -16,11 +16,21 @@ into batches of equal count and similar length (the extraction does not depend o
 and pieces shorter than the budget, which leave room for other texts in their batch.
 The strings and lexemes spaCy adds for new words stay (``nlp.memory_zone`` would drop them after each call,
 but re-creating them costs 7 % more CPU time); the indexer replaces its worker processes regularly instead.
+
+Time: every step is linear in the article (or bounded per piece), and :func:`cpu_budget` bounds what one
+article may cost (``SEARCH_ARTICLE_SECONDS`` of CPU time): the indexer's workers analyse a batch within
+it, and on an overrun find the article that exceeds it alone and skip it with a reason
+(:mod:`search.engine.whoosh.workers`). So :class:`Enricher` analyses (:meth:`Enricher.analyse`, which a
+budgeted run may repeat or abandon) apart from learning the persons found (:meth:`Enricher.learn`).
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -46,6 +56,71 @@ def _extractor(model: str) -> EntityExtractor:
     from search.enrich.entities.extractor import EntityExtractor
 
     return EntityExtractor(model or None)
+
+
+class OverBudget(BaseException):
+    """The analysis in a :func:`cpu_budget` block used up its CPU time.
+
+    A BaseException, like KeyboardInterrupt: code that catches Exception (a library's fallback) must not
+    swallow it.
+    """
+
+
+_armed = False  # a budget is running in this process; the timer's signal interrupts only then
+
+
+def _expired(signum: int, frame: object) -> None:
+    global _armed
+    if _armed:
+        _armed = False  # once: a second interruption could land in the handler of the first
+        raise OverBudget
+
+
+def budget_enforced() -> bool:
+    """Whether :func:`cpu_budget` can interrupt here: the main thread of a process (POSIX timers signal
+    that thread only). A reindex run from another thread of a program has the linear bounds only."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def cpu_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`OverBudget` inside the block once this process has used ``seconds`` of CPU time in it.
+
+    CPU time, not wall time: the same article is skipped or indexed however busy the machine is. A timer
+    (``ITIMER_PROF``) interrupts the work wherever it is (between two Python steps; every native step of
+    the analysis is short). ``seconds`` <= 0, or a thread other than the main one: no limit.
+    """
+    global _armed
+    if seconds <= 0 or not budget_enforced():
+        yield
+        return
+    previous = signal.signal(signal.SIGPROF, _expired)
+    _armed = True
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        try:
+            _armed = False  # first: a signal from here on is ignored, also one already on its way
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
+
+
+@lru_cache(maxsize=1)
+def warm_up() -> None:
+    """Load the word lists of the analysis (compound frequencies, stop words, gazetteer, abbreviations)
+    now: an article's budget should pay for its own analysis, not for the first article's loading."""
+    from search.enrich.countries import gazetteer
+    from search.enrich.dates import extract_mentioned
+    from search.text.analysis import analyze
+    from search.text.sentences import sentences
+
+    sample = "Die Bundesregierung lud am 1. Mai 2020 rund 2000 Menschen ein. Dr. A. Beispiel kam 2019 Berlin."
+    gazetteer()
+    analyze(sample)
+    extract_mentioned(sample, None)
+    sentences(sample)
 
 
 class Enricher:
@@ -91,7 +166,8 @@ class Enricher:
         return {n: a for n, a in self.registry.items() if self.articles.get(n, 0) >= ESTABLISHED}
 
     def load(self) -> None:
-        """Load the pipeline and teach it the primed persons now (a worker, before its first batch)."""
+        """Load the pipeline and teach it the primed persons now (a worker, before its first batch; the
+        indexer, before an article's time budget starts)."""
         if self.ner:
             _extractor(self.model)
             self._teach()
@@ -112,9 +188,19 @@ class Enricher:
         self.registry[name] = sorted(merged)
 
     def __call__(self, articles: list[Article]) -> list[dict]:
+        out = self.analyse(articles)
+        self.learn(out)
+        return out
+
+    def analyse(self, articles: list[Article]) -> list[dict]:
+        """The extra fields of ``articles``, learning nothing: a run that is abandoned (over its time
+        budget) or repeated leaves the enricher as it was."""
         if self.ner:
             self._teach()
-        out = enrich_articles(articles, self.model, self.ner)
+        return enrich_articles(articles, self.model, self.ner)
+
+    def learn(self, out: list[dict]) -> None:
+        """Remember the persons of analysed articles (``out`` of :meth:`analyse`) for the next batches."""
         if self.ner:
             ents = [f.get("entities") for f in out if f.get("entities")]
             from search.enrich.entities.extractor import ArticleEntities
@@ -127,7 +213,6 @@ class Enricher:
             for e in ents:
                 for name, aliases in e["aliases"].items():
                     self._remember(name, aliases)
-        return out
 
 
 def enrich_articles(articles: list[Article], model: str = "", ner: bool = True) -> list[dict]:

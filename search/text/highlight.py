@@ -4,16 +4,22 @@ A word of the article matches when any of its index terms matches a term of the 
 (``Sanktion`` marks ``Sanktionen``), its exact form, its genitive base, or one of its compound parts
 (``Programm`` marks ``Atomprogramm`` in full); phrases mark all their words where the whole phrase occurs.
 Article text is HTML-escaped before any markup is added, so nothing in an article can inject markup.
+
+Work is bounded: at most about :data:`MAX_MARK_KEYS` query terms are marked (the prefilter regex costs time
+per term and character: 400 terms took ~2 s per MB of text), long texts are scanned in chunks that check
+the request's time budget (:mod:`search.core.limits`), and a text is never tokenised whole.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
 
+from search.core import limits
 from search.text.analysis import Word, compound_parts, fold, genitive_base, query_words, stem, words
 from search.text.query import And, Not, Or, Phrase, Scoped
 from search.text.query import Word as QWord
@@ -21,6 +27,10 @@ from search.text.sentences import sentence_spans
 
 FRAGMENT_CHARS = 200
 MAX_FRAGMENTS = 3
+#: Terms of a query that are marked; later ones are not (a query of forty 32-word phrases has ~1,300).
+MAX_MARK_KEYS = 48
+SCAN_CHUNK = 1 << 16  # characters the prefilter scans between two checks of the time budget
+PHASE = "snippets"
 
 
 @dataclass
@@ -44,12 +54,15 @@ def query_terms(tree: object | None) -> Terms:
 
 
 def _collect(node: object | None, terms: Terms) -> None:
+    if isinstance(node, QWord | Phrase) and len(_keys(terms)) >= MAX_MARK_KEYS:
+        return
     if isinstance(node, QWord):
         for qw in query_words(node.text):
             if node.prefix:
                 terms.prefixes.add(fold(node.text))
             elif len(qw.exact) > 1:
-                terms.phrases.append(qw.exact)
+                if qw.exact not in terms.phrases:
+                    terms.phrases.append(qw.exact)
                 if qw.joined_exact:
                     terms.exact.add(qw.joined_exact)
             elif not qw.stop:
@@ -59,7 +72,7 @@ def _collect(node: object | None, terms: Terms) -> None:
         forms = tuple(f for qw in query_words(node.text) for f in qw.exact)
         if len(forms) == 1:
             terms.exact.add(forms[0])
-        elif forms:
+        elif forms and forms not in terms.phrases:
             terms.phrases.append(forms)
     elif isinstance(node, Scoped) and node.field == "title":
         _collect(node.value, terms)
@@ -129,11 +142,43 @@ def _spans_in(text: str, terms: Terms, hits: list[int] | None) -> list[tuple[int
 
 def _hit_starts(text: str, terms: Terms) -> list[int] | None:
     """Where the prefilter regex finds a possible match (None: it cannot be used on this text)."""
-    rx = _prefilter(_keys(terms))
-    lower = text.lower()
-    if rx is None or len(lower) != len(text):
+    keys = _keys(terms)
+    rx = _prefilter(keys)
+    if rx is None:
         return None
-    return [m.start() for m in rx.finditer(lower)]
+    return [m.start() for m in _scan(rx, _lower(text), keys)]
+
+
+def _lower(text: str) -> str:
+    """``text.lower()`` with the same length, so that offsets into it are offsets into ``text``.
+
+    ``İ`` (U+0130) is the only character whose lower case is two characters; it becomes ``i``. Without
+    this, one ``İstanbul`` made the whole article be tokenised for its snippets.
+    """
+    lower = text.lower()
+    return lower if len(lower) == len(text) else text.replace("\u0130", "I").lower()
+
+
+def _scan(rx: re.Pattern, lower: str, keys: frozenset[str]) -> Iterator[re.Match]:
+    """``rx.finditer(lower)`` in chunks of :data:`SCAN_CHUNK` characters, checking the time budget between
+    chunks (one search over a long text would run to its end without a check). The same matches: a chunk
+    is searched a little beyond its end (the longest match a key can have), and the next chunk starts
+    where the last match ended."""
+    reach = 2 * max(map(len, keys), default=0) + 2  # a folded letter matches at most two (ä -> ae)
+    pos, n = 0, len(lower)
+    while pos < n:
+        limits.check(PHASE)
+        end = pos + SCAN_CHUNK
+        if end + reach >= n:
+            yield from rx.finditer(lower, pos)
+            return
+        resume = end
+        for m in rx.finditer(lower, pos, end + reach):
+            if m.start() >= end:
+                break
+            resume = max(resume, m.end())
+            yield m
+        pos = resume
 
 
 def _has_hit(hits: list[int], start: int, end: int) -> bool:
@@ -162,15 +207,15 @@ def _word_matches(w: Word, terms: Terms) -> bool:
 
 
 def _phrase_spans(text: str, phrases: list[tuple[str, ...]]) -> list[tuple[int, int]]:
-    by_pos: dict[int, list[Word]] = {}
+    by_pos: dict[int, list[tuple[str, Word]]] = {}  # each word folded once, not once per phrase and offset
     for w in words(text):
-        by_pos.setdefault(w.pos, []).append(w)
+        by_pos.setdefault(w.pos, []).append((fold(w.text), w))
     out = []
     for phrase in phrases:
         for pos in by_pos:
             chosen = []
             for i, form in enumerate(phrase):
-                hit = next((w for w in by_pos.get(pos + i, ()) if fold(w.text) == form), None)
+                hit = next((w for folded, w in by_pos.get(pos + i, ()) if folded == form), None)
                 if hit is None:
                     break
                 chosen.append(hit)
@@ -248,13 +293,14 @@ def _keys(terms: Terms) -> frozenset[str]:
 
 def _candidate_regions(text: str, terms: Terms) -> list[tuple[int, int]] | None:
     """Merged windows of ``text`` around prefilter hits (None: analyse everything)."""
-    rx = _prefilter(_keys(terms))
-    lower = text.lower()
-    if rx is None or len(lower) != len(text):
+    keys = _keys(terms)
+    rx = _prefilter(keys)
+    if rx is None:
         return None
+    lower = _lower(text)
     regions: list[tuple[int, int]] = []
     found: list[set[str]] = []
-    for m in rx.finditer(lower):
+    for m in _scan(rx, lower, keys):
         s, e = max(0, m.start() - WINDOW), min(len(text), m.end() + WINDOW)
         if s:  # start and end on whitespace so no word is cut
             cut = text.find(" ", s, m.start())
@@ -290,6 +336,7 @@ def snippets(
         regions = [(0, len(text))]
     scored = []
     for rs, re_ in regions:
+        limits.check(PHASE)
         part = text[rs:re_]
         spans = [(a + rs, b + rs) for a, b in match_spans(part, terms)]
         if not spans:

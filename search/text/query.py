@@ -8,7 +8,10 @@ Syntax: words are ANDed; ``OR``/``ODER``, ``AND``/``UND``, ``NOT``/``NICHT`` or 
 Parsing never fails on what a user can type: unbalanced quotes and brackets are closed, stray operators are
 dropped, unknown ``field:`` prefixes are read as words. Only things that cannot mean anything (an invalid
 date, a query longer than :data:`MAX_QUERY_CHARS`) raise :class:`QuerySyntaxError` with a clear message.
-Work is bounded: at most :data:`MAX_CLAUSES` clauses (an engine bounds the terms per ``*`` or ``~``).
+Work is bounded: at most :data:`MAX_CLAUSES` clauses (an engine bounds the terms per ``*`` or ``~``), at
+most :data:`MAX_PHRASE_WORDS` words per phrase or hyphenated word (a 666-word ``"in in in …"`` cost
+seconds of position matching), and a word or phrase repeated within one AND group counts once (``a a`` finds
+what ``a`` finds; the repeats would use up the clause budget). Each cap that cuts adds a warning.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from search.core.params import MAX_QUERY_CHARS, clean_text
 from search.text.analysis import query_words
 
 MAX_CLAUSES = 40
+#: Words a phrase (or the pieces a hyphenated word) may have; a longer one is cut with a warning. Long enough
+#: for a quoted sentence; each word costs a pass over the positions of the documents still matching.
+MAX_PHRASE_WORDS = 32
 
 FIELD_ALIASES = {
     "person": "person",
@@ -157,6 +163,10 @@ class _Parser:
         self.warnings: list[str] = []
         self.plain = True
         self.clauses = 0
+        # Leaves already in each open AND group, keyed with the scope and sign they appear under
+        # (``a -a`` and ``a person:a`` are different clauses; ``a a`` is one).
+        self.groups: list[set] = []
+        self.context: tuple[str | None, bool] = (None, False)
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -189,6 +199,13 @@ class _Parser:
 
     def and_expr(self) -> object | None:
         parts = []
+        self.groups.append(set())
+        try:
+            return self._and_group(parts)
+        finally:
+            self.groups.pop()
+
+    def _and_group(self, parts: list) -> object | None:
         while (tok := self.peek()) is not None and tok.kind != "rparen":
             if tok.kind == "op" and tok.text == "OR":
                 break
@@ -205,7 +222,12 @@ class _Parser:
         if tok is not None and (tok.kind == "minus" or (tok.kind == "op" and tok.text == "NOT")):
             self.take()
             self.plain = False
-            child = self.unary()
+            outer = self.context
+            self.context = (outer[0], not outer[1])
+            try:
+                child = self.unary()
+            finally:
+                self.context = outer
             return Not(child) if child is not None else None
         return self.primary()
 
@@ -225,10 +247,15 @@ class _Parser:
             return None
         if tok.kind == "phrase":
             self.plain = False
-            return self._count(Phrase(tok.text)) if query_words(tok.text) else None
+            return self._count(Phrase(self._capped(tok.text))) if query_words(tok.text) else None
         if tok.kind == "field":
             self.plain = False
-            return self.scoped(tok.text)
+            outer = self.context
+            self.context = (tok.text, outer[1])
+            try:
+                return self.scoped(tok.text)
+            finally:
+                self.context = outer
         if tok.kind in ("word", "range"):
             return self.word(tok.text)
         return None
@@ -248,7 +275,7 @@ class _Parser:
         if name == "date":
             return self._count(Scoped("date", (_parse_date(tok.text, False), _parse_date(tok.text, True))))
         if tok.kind == "phrase":
-            return self._count(Scoped(name, Phrase(tok.text)))
+            return self._count(Scoped(name, Phrase(self._capped(tok.text))))
         node = self.word(tok.text)
         return Scoped(name, node) if node is not None else None
 
@@ -267,16 +294,43 @@ class _Parser:
         nodes = []
         for k, qw in enumerate(pieces):
             last = k == len(pieces) - 1
-            nodes.append(self._count(Word(qw.text, prefix=bool(prefix and last), fuzzy=fuzzy if last else 0)))
+            text = qw.text if len(qw.exact) <= MAX_PHRASE_WORDS else self._capped(qw.text)
+            nodes.append(self._count(Word(text, prefix=bool(prefix and last), fuzzy=fuzzy if last else 0)))
         return _and(nodes)
 
+    def _capped(self, text: str) -> str:
+        """``text`` cut to its first :data:`MAX_PHRASE_WORDS` words (hyphen pieces count singly)."""
+        kept: list[str] = []
+        room = MAX_PHRASE_WORDS
+        for qw in query_words(text):
+            if len(qw.exact) > room:
+                if not kept:  # one giant hyphenated word: its first pieces
+                    kept.append("-".join([p for p in _HYPHEN.split(qw.text) if p][:room]))
+                break
+            kept.append(qw.text)
+            room -= len(qw.exact)
+        else:
+            return text
+        message = f"only the first {MAX_PHRASE_WORDS} words of a phrase or hyphenated word are used"
+        if message not in self.warnings:
+            self.warnings.append(message)
+        return " ".join(kept)
+
     def _count(self, node: object) -> object | None:
+        if self.groups:
+            key = (self.context, node)
+            if key in self.groups[-1]:
+                return None  # the same clause again in this AND group: it finds nothing new
+            self.groups[-1].add(key)
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
             if self.clauses == MAX_CLAUSES + 1:
                 self.warnings.append(f"only the first {MAX_CLAUSES} terms are used")
             return None
         return node
+
+
+_HYPHEN = re.compile(r"[-\u2010\u2011]")  # as search.text.analysis splits hyphenated words
 
 
 def _and(parts: list) -> object | None:

@@ -12,8 +12,10 @@ from functools import lru_cache
 
 from search.core.settings import DATA_DIR
 
-# A candidate boundary: end punctuation, optional closing quotes/brackets, whitespace.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'“”„«»)\]]*(?=\s+)|\n\s*\n")
+# A candidate boundary: end punctuation, optional closing quotes/brackets, whitespace. Tried only where a
+# run of end punctuation begins, and the run taken whole (possessive ``++``): a match from inside a run
+# would end where the run's own match ends, and a backtracking try at every dot of "....." was quadratic.
+_BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[\"'“”„«»)\]]*(?=\s)|\n\s*\n")
 _WORD_BEFORE = re.compile(r"([\w.]+)\.$")
 
 

@@ -1,4 +1,5 @@
-"""JSON API blueprint: ``/api/search``, ``/api/articles/<id>``, ``/api/facets/<name>``, ``/api/suggest``.
+"""JSON API blueprint: ``/api/search``, ``/api/export``, ``/api/articles/<id>``, ``/api/facets/<name>``,
+``/api/suggest``.
 
 Stability promise: keys are only ever added. Errors always have the shape
 ``{"error": {"code", "message", "parameter"?}}`` with a 4xx/5xx status. Each view asks the engine for
@@ -13,6 +14,7 @@ from dataclasses import replace
 from flask import Blueprint, Response, current_app, request
 
 from search.core.errors import InvalidParameter, SearchError
+from search.core.export import FORMATS, MAX_EXPORT_ROWS, check_format, filename, pieces
 from search.core.facets import BY_NAME, FACET_NAMES
 from search.core.params import MAX_FACET_SIZE, search_request
 from search.engine.base import Engine
@@ -50,6 +52,29 @@ def api_search() -> Response:
     """The search as JSON."""
     req = search_request(request.args, lang=select_locale())
     return json_response(engine().search(req).to_json())
+
+
+@bp.get("/export")
+def api_export() -> Response:
+    """All hits of a search (up to ``MAX_EXPORT_ROWS``) as CSV, JSON Lines or RIS, streamed.
+
+    Matching and ordering run inside the request's time budget, so a bad or too costly search is a 4xx/503
+    in the JSON error shape before anything is sent. The rows are then written as they are read from one
+    snapshot (bounded work: at most ``MAX_EXPORT_ROWS`` stored documents). The export counts against the
+    API's rate limit, and the client's place among its concurrent requests is given back only when the
+    download has ended (``search.web.security``).
+    """
+    fmt = check_format(request.args.get("format"))
+    req = search_request(request.args, lang=select_locale())
+    stream = engine().snapshot().export(req, MAX_EXPORT_ROWS)
+    base_url = request.host_url
+    media_type = FORMATS[fmt][0]
+    response = Response(pieces(fmt, stream.hits, base_url), content_type=media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename(fmt)}"'
+    response.headers["X-Total-Count"] = str(stream.total)
+    response.headers["X-Export-Count"] = str(min(stream.total, stream.limit))
+    response.headers["X-Index-Generation"] = stream.generation
+    return response
 
 
 @bp.get("/articles/<path:article_id>")

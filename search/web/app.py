@@ -3,7 +3,9 @@
 ``create_app(config)`` wires configuration, the engine (:func:`search.engine.open_engine`), the JSON API
 blueprint and the HTML blueprint, and one error policy: parameter errors are 400 pages (or JSON under
 ``/api``), unknown pages 404, and anything unexpected a plain 500 page in the reader's language without a
-stack trace. Starting the app never indexes: ``search serve`` (or ``search reindex``) builds the index.
+stack trace. :mod:`search.web.security` refuses some requests before any view runs (a host not in
+``SEARCH_ALLOWED_HOSTS``, over-long requests, clients over their budget), in the same shapes. Starting the
+app never indexes: ``search serve`` (or ``search reindex``) builds the index.
 """
 
 from __future__ import annotations
@@ -48,8 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_errors(app: Flask) -> None:
-    def wants_json() -> bool:
-        return request.path.startswith("/api/")
+    wants_json = security.wants_json  # the API answers errors in the JSON shape
 
     @app.errorhandler(SearchError)
     def search_error(exc: SearchError) -> ResponseReturnValue:

@@ -15,7 +15,7 @@ import hashlib
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_datetime
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel, get_locale
 
 from search.core.labels import SUPPORTED_LOCALES, country_label, locale_or_default, number_label, period_label
@@ -37,6 +37,7 @@ def select_locale() -> str:
     explicit = request.args.get("lang")
     if explicit:
         return locale_or_default(explicit)
+    g.locale_from_header = True  # this answer depends on Accept-Language: it says so in Vary
     best = request.accept_languages.best_match(SUPPORTED_LOCALES)
     return locale_or_default(best or DEFAULT_LOCALE)
 
@@ -145,7 +146,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _vary(response: Response) -> Response:
-        # The same URL without lang= may come back in another language, depending on Accept-Language.
-        if response.mimetype == "text/html":
+        # The same URL without lang= may come back in another language, depending on Accept-Language: HTML,
+        # the API's labels, suggestions, OpenSearch, error messages. Whatever chose the language from the
+        # header marked the request (select_locale), so a cache keeps one answer per language.
+        if g.get("locale_from_header"):
             response.vary.add("Accept-Language")
         return response

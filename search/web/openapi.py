@@ -12,6 +12,8 @@ from typing import Any
 from search.core.facets import COUNTRY, FACET_NAMES, FACETS, PERIOD
 
 BASE_PATH = Path(__file__).with_name("openapi_base.json")
+#: The endpoints that take a whole search (q, the facet filters, the date range).
+SEARCH_PATHS = ("/api/search", "/api/export", "/feed")
 #: The value patterns of the facet kinds, as JSON Schema writes them.
 PATTERNS = {COUNTRY: "^[A-Za-z]{2}$", PERIOD: "^\\d{4}(-\\d{2})?$"}
 
@@ -34,9 +36,10 @@ def _facet_parameter(facet: Any) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     doc = json.loads(BASE_PATH.read_text(encoding="utf-8"))
-    search = doc["paths"]["/api/search"]["get"]["parameters"]
-    at = next(i for i, p in enumerate(search) if p["name"] == "q") + 1
-    search[at:at] = [_facet_parameter(f) for f in FACETS]
+    for path in SEARCH_PATHS:  # the facet filters follow q wherever a search is taken
+        params = doc["paths"][path]["get"]["parameters"]
+        at = next(i for i, p in enumerate(params) if p["name"] == "q") + 1
+        params[at:at] = [_facet_parameter(f) for f in FACETS]
     doc["paths"]["/api/facets/{name}"]["get"]["parameters"][0]["schema"]["enum"] = list(FACET_NAMES)
     doc["components"]["schemas"]["SearchResponse"]["properties"]["facets"]["required"] = list(FACET_NAMES)
     return doc

@@ -14,13 +14,26 @@ from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from urllib.parse import urlencode
 
-from search.core.params import FILTER_PARAMS
+from search.core.params import FILTER_PARAMS, RANGE_PARAMS
+from search.core.periods import month_series as month_series  # the charts' series (re-exported)
 from search.text.spans import ENTITY_KINDS, EntitySpan, clean_entity_spans
 
 # ----------------------------------------------------------------------------- URL state
 
 #: Parameters that describe one result page; everything else in a URL is dropped from generated links.
-STATE_PARAMS = ("q", *FILTER_PARAMS, "sort", "page", "per_page", "facet_size", "person_prefix", "lang")
+STATE_PARAMS = (
+    "q",
+    *FILTER_PARAMS,
+    *RANGE_PARAMS,
+    "sort",
+    "page",
+    "per_page",
+    "facet_size",
+    "person_prefix",
+    "lang",
+)
+#: What a search is (the words, the filters, the date range): the export and the feed take exactly these.
+SEARCH_PARAMS = ("q", *FILTER_PARAMS, *RANGE_PARAMS)
 #: Parameters that survive "remove all filters" and links to a fresh search.
 KEEP_ON_RESET = ("q", "sort", "per_page", "lang")
 
@@ -79,7 +92,8 @@ class QueryArgs:
         return QueryArgs((k, v) for k, v in self.pairs if k in keys)
 
     def without_filters(self) -> QueryArgs:
-        return QueryArgs((k, v) for k, v in self.pairs if k not in (*FILTER_PARAMS, "page", "person_prefix"))
+        dropped = (*FILTER_PARAMS, *RANGE_PARAMS, "page", "person_prefix")
+        return QueryArgs((k, v) for k, v in self.pairs if k not in dropped)
 
     def filters(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.pairs if k in FILTER_PARAMS]
@@ -257,38 +271,6 @@ def flat_labels(facets: Mapping[str, list[dict]]) -> dict[tuple[str, str], str]:
     return out
 
 
-def month_series(date_facet: list[dict], max_bars: int = 72) -> list[dict]:
-    """Per-month counts from a ``date`` facet (years with month ``children``), gaps filled with zeros.
-
-    Falls back to one bar per year when the months span more than ``max_bars``. Entries:
-    ``{"value": "2018-05", "count": 2}``.
-    """
-    months: dict[str, int] = {}
-    years: dict[str, int] = {}
-    for year in date_facet or ():
-        if year.get("count"):
-            years[year["value"]] = int(year["count"])
-        for child in year.get("children") or ():
-            if child.get("count"):
-                months[child["value"]] = int(child["count"])
-    if not months:
-        return [{"value": y, "count": c} for y, c in sorted(years.items())]
-    first, last = min(months), max(months)
-    y, m = int(first[:4]), int(first[5:7])
-    ly, lm = int(last[:4]), int(last[5:7])
-    if (ly - y) * 12 + (lm - m) + 1 > max_bars:
-        series_years = range(int(min(years or {first[:4]: 0})), int(max(years or {last[:4]: 0})) + 1)
-        return [{"value": str(yy), "count": years.get(str(yy), 0)} for yy in series_years]
-    out = []
-    while (y, m) <= (ly, lm):
-        key = f"{y:04d}-{m:02d}"
-        out.append({"value": key, "count": months.get(key, 0)})
-        m += 1
-        if m > 12:
-            y, m = y + 1, 1
-    return out
-
-
 def bar_chart(series: list[dict], width: int = 960, height: int = 120, gap: int = 3) -> dict:
     """Geometry of an SVG bar chart for :func:`month_series`: numbers for ``x``/``y``/``width``/``height``
     attributes only (no styles), plus the first and last period for the axis labels under it."""
@@ -318,3 +300,13 @@ def bar_chart(series: list[dict], width: int = 960, height: int = 120, gap: int 
         "first": series[0]["value"] if series else None,
         "last": series[-1]["value"] if series else None,
     }
+
+
+def timeline_chart(series: list[dict], args: QueryArgs, path: str) -> dict:
+    """:func:`bar_chart` of a result timeline in which every bar with articles links to its period as the
+    date range (``date_from=date_to=2018-05``): narrowing to a month or year is a plain link, no script."""
+    chart = bar_chart(series, height=80)
+    for bar in chart["bars"]:
+        if bar["count"]:
+            bar["href"] = args.set("date_from", bar["value"]).set("date_to", bar["value"]).href(path)
+    return chart

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from search.core.facets import BY_NAME, COUNTRY, FACETS
-from search.core.labels import country_label, label
+from search.core.labels import country_label, label, period_label
 from search.core.models import SearchRequest, SearchResponse
 from search.engine.relax import Relaxations
 from search.web.pages import QueryArgs, flat_labels, group_periods
@@ -46,7 +46,25 @@ def chips(args: QueryArgs, req: SearchRequest, resp: SearchResponse, path: str) 
                 "href": args.remove(name, raw).href(path),
             }
         )
+    if req.date_from or req.date_to:
+        out.append(
+            {
+                "facet": "range",
+                "value": f"{req.date_from}..{req.date_to}",
+                "label": range_label(req.date_from, req.date_to, req.lang),
+                "title": _("Period"),
+                "href": args.remove("date_from").remove("date_to").href(path),
+            }
+        )
     return out
+
+
+def range_label(date_from: str, date_to: str, lang: str) -> str:
+    """A date range in words: "Mai 2018 – 2019", "ab 3. Mai 2018", "bis 2019"."""
+    start, end = period_label(date_from, lang), period_label(date_to, lang)
+    if date_from and date_to:
+        return start if date_from == date_to else f"{start} – {end}"
+    return _("from %(date)s", date=start) if date_from else _("until %(date)s", date=end)
 
 
 def panels(req: SearchRequest, resp: SearchResponse) -> list[dict[str, Any]]:
@@ -97,8 +115,8 @@ def entity_links(
     """Links to the pages of the filtered persons and countries that the index has."""
     out = []
     for chip in active:
-        facet = BY_NAME[chip["facet"]]
-        if facet.entity_page is None or not exists(chip["facet"], chip["value"]):
+        facet = BY_NAME.get(chip["facet"])  # the date range's chip is no facet
+        if facet is None or facet.entity_page is None or not exists(chip["facet"], chip["value"]):
             continue
         out.append({"label": chip["label"], "href": url(facet.entity_page, chip["value"])})
     return out[:MAX_ENTITY_LINKS]
@@ -113,7 +131,14 @@ def empty_help(
         "per_filter": [],
         "suggestion": resp.suggestion,
         "without_query": None,
+        "without_range": None,
     }
+    if relaxed.without_range is not None:
+        out["without_range"] = {
+            "count": relaxed.without_range,
+            "label": range_label(req.date_from, req.date_to, req.lang),
+            "href": args.remove("date_from").remove("date_to").href(path),
+        }
     if relaxed.without_query is not None:
         out["without_query"] = {"count": relaxed.without_query, "href": args.remove("q").href(path)}
     for name, value, count in relaxed.per_filter:

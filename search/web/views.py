@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -28,28 +29,39 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import default_exceptions
-from werkzeug.urls import iri_to_uri
 
-from search.core.errors import ArticleNotFound, IndexUnavailable, QuerySyntaxError
+from search.core.errors import (
+    ArticleNotFound,
+    IndexUnavailable,
+    InvalidParameter,
+    QuerySyntaxError,
+    ReversedDateRange,
+)
+from search.core.export import MAX_EXPORT_ROWS
 from search.core.labels import country_label
 from search.core.models import ARTICLE_PATH, SearchRequest, SearchResponse
-from search.core.params import FILTER_PARAMS, MAX_PAGE, MAX_QUERY_CHARS, search_request
+from search.core.params import FILTER_PARAMS, MAX_PAGE, MAX_QUERY_CHARS, RANGE_PARAMS, search_request
 from search.engine.base import Engine
 from search.engine.relax import relaxations
-from search.web import results
+from search.web import feeds, results
+from search.web.feeds import FEED_ENTRIES
 from search.web.i18n import current_lang, explicit_lang
 from search.web.pages import (
     KEEP_ON_RESET,
+    SEARCH_PARAMS,
     QueryArgs,
     bar_chart,
     highlight_paragraphs,
     month_series,
     pagination,
+    timeline_chart,
 )
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__)
 
+#: Characters a path keeps as they are (RFC 3986 sub-delims, ":" and "@"); everything else is encoded.
+_PATH_SAFE = "/!$&'()*+,;=:@"
 #: The route argument of each entity page.
 ENTITY_ARG = {"web.person": "name", "web.country": "code"}
 _WARNINGS = {
@@ -87,16 +99,23 @@ def _warnings(resp: SearchResponse) -> list[str]:
 
 
 def _is_search(args: QueryArgs) -> bool:
-    return any(
-        args.has(k) for k in ("q", *FILTER_PARAMS, "sort", "page", "per_page", "facet_size", "person_prefix")
-    )
+    keys = ("q", *FILTER_PARAMS, *RANGE_PARAMS, "sort", "page", "per_page", "facet_size", "person_prefix")
+    return any(args.has(k) for k in keys)
+
+
+def _here() -> str:
+    """The current path as a link on this site, whatever the path: percent-encoded (a tab, newline or
+    backslash cannot reach the browser, which would drop or turn them into ``/``) and never starting with
+    ``//``, which a browser reads as another site (``GET /%09/evil.example`` must not link to evil.example)."""
+    path = quote(request.path, safe=_PATH_SAFE)
+    return "/" + path.lstrip("/")
 
 
 @bp.app_context_processor
 def _page_globals() -> dict:
     """What every template may use: the current URL state and the site-wide link arguments."""
     return {
-        "here": iri_to_uri(request.path),
+        "here": _here(),
         "args": _args(),
         "base_args": _base_args(),
         "search_path": _search_path(),
@@ -152,17 +171,39 @@ def _results_page(args: QueryArgs) -> ResponseReturnValue:
             render_template("search.html", q=q, error=exc.message, resp=None, req=None, person_prefix=""),
             exc.status,  # 400 for a query that cannot run, 503 when the search ran out of time
         )
+    except InvalidParameter as exc:
+        if exc.parameter not in RANGE_PARAMS:
+            raise
+        return (
+            render_template(
+                "search.html",
+                q=q,
+                error=_range_message(exc),
+                error_title=_("This period cannot be used."),
+                range_reset_href=args.remove("date_from").remove("date_to").href(_search_path()),
+                resp=None,
+                req=None,
+                person_prefix="",
+            ),
+            exc.status,
+        )
     path = _search_path()
     active = results.chips(args, req, resp, path)
     empty = None
     if resp.total == 0:
         empty = results.empty_help(args, req, resp, relaxations(snap, req), path)
+    search_args = args.keep(*SEARCH_PARAMS, "lang")
     return render_template(
         "search.html",
         q=q,
         error=None,
         req=req,
         resp=resp,
+        timeline=timeline_chart(resp.timeline, args, path),
+        feed_href=search_args.href(url_for("web.feed")),
+        export_args=args.keep(*SEARCH_PARAMS, "sort", "lang"),
+        export_limit=MAX_EXPORT_ROWS,
+        export_formats=[("csv", "CSV"), ("jsonl", "JSON Lines"), ("ris", _("RIS (citation managers)"))],
         active=active,
         facets=results.panels(req, resp),
         pager=pagination(resp.total, req.page, req.per_page, MAX_PAGE),
@@ -175,6 +216,63 @@ def _results_page(args: QueryArgs) -> ResponseReturnValue:
         reset_href=args.keep(*KEEP_ON_RESET).href(path),
         person_prefix=prefix,
     )
+
+
+def _range_message(exc: InvalidParameter) -> str:
+    """A date range error in the reader's language (the API keeps the English message)."""
+    if isinstance(exc, ReversedDateRange):
+        return _(
+            "The period is reversed: “from” (%(start)s) is after “until” (%(end)s).",
+            start=exc.value,
+            end=exc.date_to,
+        )
+    return _(
+        "“%(value)s” is not a date. Write it as YYYY, YYYY-MM or YYYY-MM-DD, such as 2018, 2018-05 or "
+        "2018-05-31.",
+        value=exc.value,
+    )
+
+
+# ----------------------------------------------------------------------------- feed
+
+
+@bp.get("/feed")
+def feed() -> ResponseReturnValue:
+    """The Atom feed of a search: its newest articles, so a feed reader follows a saved search. The same
+    parameters as the result page (and the same search); bad parameters are a 400 page."""
+    lang = current_lang()
+    req = search_request(request.args, lang=lang)
+    req = replace(req, sort="newest", page=1, per_page=FEED_ENTRIES, facet_size=1)
+    snap = _engine().snapshot()
+    resp = snap.search(req)
+    args = _args().keep(*SEARCH_PARAMS)
+    fallback = feeds.index_time(snap.statistics().get("created"))
+    entries = [
+        {
+            "id": feeds.entry_id(hit["id"]),
+            "title": feeds.xml_text(hit["title"]),
+            "href": url_for("web.article", article_id=hit["id"], lang=explicit_lang(), _external=True),
+            "updated": feeds.atom_time(hit["date"], fallback),
+            "published": feeds.atom_time(hit["date"], ""),
+            "summary": feeds.xml_text(" ".join(hit["snippets"])),
+            "source": feeds.xml_text(hit["source"]),
+            "persons": [feeds.xml_text(p) for p in hit["persons"]],
+        }
+        for hit in resp.results
+    ]
+    labels = [f"{c['title']}: {c['label']}" for c in results.chips(args, req, resp, _search_path())]
+    what = [_("“%(q)s”", q=req.q.strip())] if req.q.strip() else []
+    body = render_template(
+        "feed.xml",
+        feed_id=feeds.feed_id(args.pairs),
+        title=feeds.xml_text(" · ".join([*what, *labels]) or _("All articles")),
+        updated=max((e["updated"] for e in entries), default=fallback),
+        self_url=_args().keep(*SEARCH_PARAMS, "lang").href(url_for("web.feed", _external=True)),
+        html_url=_args().keep(*SEARCH_PARAMS, "lang").href(url_for("web.index", _external=True)),
+        entries=entries,
+        total=resp.total,
+    )
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
 
 
 # ----------------------------------------------------------------------------- article
@@ -307,6 +405,8 @@ def statistics() -> ResponseReturnValue:
 
 @bp.get("/opensearch.xml")
 def opensearch() -> ResponseReturnValue:
+    """The browser's search integration. Its URLs are absolute, on the request's host: one of
+    ``SEARCH_ALLOWED_HOSTS``, as the app refuses any other before a view runs (``security.py``)."""
     lang = explicit_lang()
     extra = f"&lang={lang}" if lang else ""
     body = render_template(
@@ -323,7 +423,8 @@ def opensearch() -> ResponseReturnValue:
 
 @bp.get("/suggest.json")
 def suggest_json() -> ResponseReturnValue:
-    """OpenSearch suggestions: ``[query, [completions], [descriptions], [urls]]``."""
+    """OpenSearch suggestions: ``[query, [completions], [descriptions], [urls]]`` (absolute URLs on an
+    allowed host, as in :func:`opensearch`)."""
     q = (request.args.get("q") or "")[:200]
     lang = current_lang()
     data = _engine().suggest(q, lang)

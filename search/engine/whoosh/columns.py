@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.reading import IndexReader
 
-from search.core.facets import FACETS, FIELDS
+from search.core.facets import FACETS, FIELDS, PUBLICATION
 from search.core.labels import label
+from search.core.periods import period_series
 
 DEFAULT_SIZE = 10
 CHRONOLOGICAL = tuple(f.name for f in FACETS if f.chronological)
@@ -136,6 +137,16 @@ def combine(base: np.ndarray, masks: dict[str, np.ndarray], skip: str | None = N
         if name != skip:
             out &= m
     return out
+
+
+def timeline(cols: Columns, matched: np.ndarray, facet: str = PUBLICATION) -> list[dict]:
+    """Articles per month (or year) of the matching documents, from the publication date column: every
+    filter applies, the date facet's own too (unlike its disjunctive counts)."""
+    col = cols.columns.get(facet)
+    if col is None:
+        return []
+    counts = col.counts(matched)
+    return period_series({col.values[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
 
 
 def facet_values(

@@ -9,10 +9,17 @@ schema in :mod:`search.engine.whoosh.schema`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from search.core.models import Article
 from search.engine.whoosh.schema import mention_values
+from search.enrich.dates import check_publication_date
 from search.text.analysis import pre_analyzed
+
+#: The key under which a document carries the ``fstat`` of the file read; the writer takes it out for the
+#: manifest (Whoosh ignores keys that start with "_" anyway).
+READ_STAT = "_read_stat"
+_PERIOD = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?\Z")
 
 
 def document(article: Article, extra: dict | None = None) -> dict:
@@ -45,20 +52,41 @@ def document(article: Article, extra: dict | None = None) -> dict:
         date, precision = extra["estimated_date"], "day"
         doc["date_estimated"] = True
     extra.pop("estimated_date", None)
+    if date is not None and not _plausible(date):
+        # ingest drops such a metadata date with a warning; an estimate from the text is only a guess
+        date = precision = None
+        doc["date_estimated"] = article.date_estimated
     if date is not None:
         doc["date"] = date.isoformat()
         doc["date_precision"] = precision
-        doc["pubdate"] = int(date.strftime("%Y%m%d"))
+        doc["pubdate"] = date.year * 10_000 + date.month * 100 + date.day
         doc["published"] = date_facet_values(date, precision)
+    if extra.get("mentioned"):  # only values the date facet can show and filter (YYYY, YYYY-MM)
+        extra["mentioned"] = ",".join(v for v in extra["mentioned"].split(",") if _PERIOD.match(v))
     for key, value in extra.items():
         if value:
             doc[key] = value
+    if article.read_stat is not None:
+        size, mtime_ns, ino = article.read_stat
+        doc[READ_STAT] = {"size": size, "mtime_ns": mtime_ns, "ino": ino}
     return doc
 
 
+def _plausible(date: dt.date) -> bool:
+    try:
+        check_publication_date(date)
+    except ValueError:
+        return False
+    return True
+
+
 def date_facet_values(date: dt.date, precision: str | None) -> str:
-    """``2018`` and ``2018-05`` for a month- or day-precise date, ``2018`` for a year-only date."""
-    return f"{date.year}" if precision == "year" else f"{date.year},{date.year}-{date.month:02d}"
+    """``2018`` and ``2018-05`` for a month- or day-precise date, ``2018`` for a year-only date.
+
+    Years are written with four digits: the facet's values and the charts expect ``YYYY`` (year 1 was
+    written ``1`` and broke them)."""
+    year = f"{date.year:04d}"
+    return year if precision == "year" else f"{year},{year}-{date.month:02d}"
 
 
 def add_mentions(doc: dict) -> None:

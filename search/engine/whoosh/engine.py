@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from search.core.facets import BY_NAME
-from search.core.models import ArticleView, EntityPage, ReindexSummary, SearchRequest, SearchResponse
+from search.core.models import (
+    ArticleView,
+    EntityPage,
+    HitStream,
+    ReindexSummary,
+    SearchRequest,
+    SearchResponse,
+)
 from search.core.settings import Settings
 from search.engine.base import Progress
 from search.engine.whoosh import articles, overview, searcher
@@ -38,6 +45,10 @@ class WhooshSnapshot:
     def search(self, request: SearchRequest) -> SearchResponse:
         """See :func:`search.engine.whoosh.searcher.search`."""
         return searcher.search(self.gen, request)
+
+    def export(self, request: SearchRequest, limit: int) -> HitStream:
+        """See :func:`search.engine.whoosh.searcher.hit_stream`."""
+        return searcher.hit_stream(self.gen, request, limit)
 
     def article(self, article_id: str, q: str = "", lang: str = "de") -> ArticleView:
         """See :func:`search.engine.whoosh.articles.get_article`."""
@@ -93,6 +104,10 @@ class WhooshEngine:
     def search(self, request: SearchRequest) -> SearchResponse:
         """Search the live generation."""
         return self.snapshot().search(request)
+
+    def export(self, request: SearchRequest, limit: int) -> HitStream:
+        """Every hit (up to ``limit``) of the live generation, read as it is consumed."""
+        return self.snapshot().export(request, limit)
 
     def article(self, article_id: str, q: str = "", lang: str = "de") -> ArticleView:
         """One article of the live generation."""

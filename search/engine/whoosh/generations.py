@@ -13,6 +13,12 @@ Layout of the index folder::
                              persons.json (canonical persons with their aliases)
     index/.reindex.lock      flock()ed by the running reindex (released by the OS if it dies)
 
+Trust: Whoosh unpickles the segment list of a generation, so whoever can write the index folder can run
+code in the server that opens it. A reindex creates every file and folder without write permission for
+group and others, whatever the umask (:func:`private_files`), and refuses an index folder, ``CURRENT`` or
+live generation that group or others can write (:func:`check_private`). Never serve an index folder you did
+not build.
+
 A reindex never modifies the live generation. An incremental run hard-links the live generation's files
 into a new folder (Whoosh never rewrites a file in place), applies deletions and additions there, and flips
 ``CURRENT``; a full run builds the new folder from nothing. A run killed at any moment leaves ``CURRENT``
@@ -22,10 +28,12 @@ pointing at the previous, complete generation; leftovers are removed by the next
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,12 +92,36 @@ def reindex_lock(index_dir: Path) -> Iterator[None]:
     """Hold the reindex lock; a second reindex refuses instead of waiting or corrupting anything.
 
     ``flock`` is released by the kernel when the holder dies, so a killed reindex never leaves a stale lock.
+    The lock file is opened without following a link (a link there made the reindex truncate its target)
+    and must be a regular file. While the lock is held, files are created private (:func:`private_files`),
+    and the index folder must be private (:func:`check_private`, checked once the lock is taken).
     """
     path = index_dir / LOCK_NAME
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise ReindexError(f"cannot create the lock file {path}: {exc.strerror}") from exc
+    with private_files():
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ReindexError(
+                    f"the lock file {path} is a symbolic link; refusing to follow it (remove it)"
+                ) from exc
+            raise ReindexError(f"cannot create the lock file {path}: {exc.strerror}") from exc
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ReindexError(
+                    f"the lock file {path} is not a regular file; refusing to use it (remove it)"
+                )
+            with _locked(fd, index_dir):
+                check_private(index_dir)
+                yield
+        finally:
+            os.close(fd)
+
+
+@contextmanager
+def _locked(fd: int, index_dir: Path) -> Iterator[None]:
+    """Take the lock on ``fd`` (ReindexLocked when another process has it) and write our pid into it."""
+    global _lock_fd, _lock_pid
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -100,12 +132,58 @@ def reindex_lock(index_dir: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        global _lock_fd, _lock_pid
         _lock_fd, _lock_pid = fd, os.getpid()
         yield
     finally:
         _lock_fd = None
-        os.close(fd)
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files and folders created meanwhile get no write permission for group and others (umask 022 added).
+
+    Why: under umask 000 the index was created 0666/0777, and whoever can write it runs code in the server
+    (Whoosh unpickles its files). The umask is per process: a reindex is the only writer of its index.
+    """
+    old = os.umask(0o022)
+    os.umask(old | 0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def check_private(index_dir: Path) -> None:
+    """Refuse (ReindexError) an index folder, ``CURRENT`` or live generation that group or others can write.
+
+    Whoever can write them can make the server load a pickle of their choosing: such a folder is not ours.
+    """
+
+    def refuse(path: Path, what: str) -> None:
+        raise ReindexError(
+            f"refusing the index folder {index_dir}: {path} {what}; whoever can change it can run code"
+            f" in the search server. Fix: chmod -R go-w {index_dir} (or remove the folder and reindex)"
+        )
+
+    def check(path: Path, kind: str) -> None:
+        try:
+            st = os.lstat(path) if path != index_dir else os.stat(path)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise ReindexError(f"cannot check {path}: {exc.strerror}") from exc
+        if stat.S_ISLNK(st.st_mode) or (kind == "dir") != stat.S_ISDIR(st.st_mode):
+            refuse(path, f"is not a {'folder' if kind == 'dir' else 'regular file'}")
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            refuse(path, f"is writable by group or others (mode {stat.S_IMODE(st.st_mode):04o})")
+
+    check(index_dir, "dir")
+    check(index_dir / POINTER, "file")
+    live = current_generation(index_dir)
+    if live is not None:
+        check(live, "dir")
+        for entry in os.scandir(live):
+            check(Path(entry.path), "dir" if entry.is_dir(follow_symlinks=False) else "file")
 
 
 def holds_lock_descriptor() -> bool:

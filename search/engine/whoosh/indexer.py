@@ -36,7 +36,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary, Skipped
-from search.engine.whoosh.documents import add_mentions
+from search.engine.whoosh.documents import READ_STAT, add_mentions
 from search.engine.whoosh.generations import (
     INDEX_FORMAT,
     MANIFEST,
@@ -48,6 +48,7 @@ from search.engine.whoosh.generations import (
     fsync_tree,
     link_copy,
     next_generation,
+    private_files,
     read_json,
     reindex_lock,
     write_json,
@@ -112,7 +113,8 @@ def reindex(
     if not articles_dir.is_dir():
         raise ReindexError(f"articles folder not found: {articles_dir}")
     try:
-        index_dir.mkdir(parents=True, exist_ok=True)
+        with private_files():  # see reindex_lock: nothing of the index writable by group or others
+            index_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ReindexError(f"cannot create the index folder {index_dir}: {exc.strerror}") from exc
     with reindex_lock(index_dir):
@@ -203,6 +205,7 @@ def _build(
         in_segment = 0
         for done, (rel, doc, reason, warnings) in enumerate(prepared(plan.add, enrich, workers), 1):
             plan.warnings.extend(warnings)
+            read_stat = doc.pop(READ_STAT, None) if doc is not None else None
             if doc is None:
                 plan.skipped.append(Skipped(rel, reason or "unreadable"))
                 plan.manifest.pop(rel, None)
@@ -216,10 +219,9 @@ def _build(
                 writer.add_document(**doc)
                 written.add(doc["id"])
                 entry = plan.manifest.get(rel)
-                if entry is not None:
-                    entry["hash"] = doc[
-                        "content_hash"
-                    ]  # what was indexed, even if the file changed meanwhile
+                if entry is not None:  # what was indexed, even if the file changed meanwhile
+                    entry["hash"] = doc["content_hash"]
+                    entry.update(read_stat or {})  # and the fstat of the file read, not the scan's
                 in_segment += 1
             report(done)
             if parallel and in_segment >= SEGMENT_DOCS and done < len(plan.add):

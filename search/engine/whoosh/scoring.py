@@ -6,8 +6,12 @@ boolean mask and a float score per document. Matching, disjunctive facets and to
 vectorised passes instead of a Python call per matching document, which is what makes Whoosh slow for
 common words. Phrases are matched here too: documents containing every word are intersected first, then
 only those documents' positions are decoded and compared as numpy arrays (Whoosh's span matchers cost
-a Python object per position). Query nodes without a vectorised form (numeric ranges, sloppy phrases)
-are matched by Whoosh and scored here.
+a Python object per position, and a 600-word phrase took 20-30 s in them), at any phrase length. Date
+ranges are read from the ``pubdate`` column. Query nodes without a vectorised form (sloppy phrases, other
+ranges) are matched by Whoosh and scored here; the compiler produces none.
+
+Every loop over query nodes, postings blocks and phrase positions checks the request's time budget
+(:mod:`search.core.limits`), so an expensive query stops with ``search_timeout`` instead of running on.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from pickle import loads as _pickle_loads
@@ -26,6 +31,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from search.core import limits
 from search.engine.whoosh.schema import TEXT_FIELDS
 
 K1 = 1.2
@@ -34,7 +40,9 @@ COORDINATION = 0.9  # an Or with scale: documents matching fewer of its clauses 
 TERM_CACHE = 4096  # postings arrays kept per generation
 PHRASE_CACHE = 512  # phrase results kept per generation
 _POS_BITS = 24  # (document, position) pairs are packed as doc << _POS_BITS | position
+_POS_MASK = (1 << _POS_BITS) - 1
 _PAD = 1 << 8  # positions are shifted up so that position - offset never borrows from the document bits
+PHASE = "matching"  # what a SearchTimeout raised here says the search was doing
 
 
 @dataclass
@@ -49,10 +57,17 @@ def _pickled(value: bytes) -> bytes:
 
 
 class Scorer:
-    """Per-generation statistics and a postings cache; thread-safe, shared by all requests."""
+    """Per-generation statistics and a postings cache; thread-safe, shared by all requests.
 
-    def __init__(self, reader: IndexReader, live: np.ndarray):
-        self.reader = reader
+    Postings are read through the *calling thread's* reader (``thread_reader``): a Whoosh reader's files
+    keep one read position, so two threads reading through one reader read each other's bytes (seen as
+    ``UnpicklingError`` under load). The statistics are read once, at construction.
+    """
+
+    def __init__(
+        self, reader: IndexReader, live: np.ndarray, thread_reader: Callable[[], IndexReader] | None = None
+    ):
+        self._thread_reader = thread_reader or (lambda: reader)
         self.live = live
         self.ndocs = len(live)
         self.n_live = int(live.sum()) or 1
@@ -81,13 +96,14 @@ class Scorer:
                 return hit
         ids_parts: list[np.ndarray] = []
         tf_parts: list[np.ndarray] = []
-        for seg, base in self.reader.leaf_readers():
+        for seg, base in self._thread_reader().leaf_readers():
             if (field, term) not in seg:
                 continue
             m = seg.postings(field, term)
             if isinstance(m, FilterMatcher):
                 m = m.child  # deleted documents are removed with the live mask below
             while m.is_active():
+                limits.check(PHASE)
                 m._read_ids()
                 m._read_weights()
                 ids_parts.append(np.asarray(m._ids, dtype=np.int32) + base)
@@ -127,6 +143,7 @@ class Scorer:
 
     def evaluate(self, q: wq.Query, searcher: Searcher) -> tuple[np.ndarray, np.ndarray]:
         """``(mask, score)`` arrays over all documents for a compiled query."""
+        limits.check(PHASE)
         n = self.ndocs
         if isinstance(q, wq.Every):
             return self.live.copy(), np.zeros(n, dtype=np.float32)
@@ -157,9 +174,11 @@ class Scorer:
         if isinstance(q, wq.Not):
             inner, _ = self.evaluate(q.query, searcher)
             return self.live & ~inner, np.zeros(n, dtype=np.float32)
-        # Phrases, numeric ranges, anything else: Whoosh finds the documents, we score phrases.
+        if isinstance(q, wq.NumericRange) and q.fieldname == "pubdate":
+            return self._date_range(q), np.zeros(n, dtype=np.float32)
+        # Phrases, anything else: Whoosh finds the documents (not for phrases), we score phrases.
         mask = np.zeros(n, dtype=bool)
-        if isinstance(q, wq.Phrase) and q.slop == 1 and 0 < len(q.words) < _PAD:
+        if isinstance(q, wq.Phrase) and q.slop == 1 and q.words:
             ids = self.phrase_ids(q.fieldname, tuple(q.words))
         else:
             ids = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
@@ -173,6 +192,16 @@ class Scorer:
             score *= mask
         return mask, score
 
+    def _date_range(self, q: wq.NumericRange) -> np.ndarray:
+        """Live documents whose ``pubdate`` lies in the range: what Whoosh's range query finds (the column
+        holds the indexed value, 0 when undated), in one comparison instead of a walk over trie terms."""
+        mask = self.live.copy()
+        if q.start is not None:
+            mask &= self.pubdate > q.start if q.startexcl else self.pubdate >= q.start
+        if q.end is not None:
+            mask &= self.pubdate < q.end if q.endexcl else self.pubdate <= q.end
+        return mask
+
     def _or(self, q: wq.Or, searcher: Searcher) -> tuple[np.ndarray, np.ndarray]:
         """Terms (a word in four fields, a prefix's 200 expansions) are summed sparsely with one
         ``bincount`` instead of two whole-corpus arrays per term; other clauses are evaluated densely."""
@@ -181,6 +210,7 @@ class Scorer:
         score_parts: list[np.ndarray] = []
         dense = []
         for c in q.subqueries:
+            limits.check(PHASE)
             if isinstance(c, wq.Term):
                 if c.fieldname in self.lengths:
                     ids, sc = self.term_scores(c.fieldname, c.text, c.boost)
@@ -215,7 +245,7 @@ class Scorer:
                 self._phrases.move_to_end(key)
                 return hit
         cand = None
-        for word in sorted(set(words), key=lambda w: len(self.postings(field, w).ids)):
+        for word in sorted(set(words), key=lambda w: (len(self.postings(field, w).ids), w)):
             ids = self.postings(field, word).ids
             cand = ids if cand is None else np.intersect1d(cand, ids, assume_unique=True)
             if not len(cand):
@@ -224,12 +254,23 @@ class Scorer:
             result = np.zeros(0, dtype=np.int64)
         else:
             starts = None  # packed (document, start position) pairs consistent with every word so far
+            decoded: dict[str, np.ndarray] = {}  # a repeated word ("in in in") is decoded once
             for offset, word in enumerate(words):
-                packed = self._packed_positions(field, word, cand) - offset
-                starts = packed if starts is None else np.intersect1d(starts, packed)
+                limits.check(PHASE)
+                if word not in decoded:
+                    decoded[word] = self._packed_positions(field, word, cand)
+                packed = decoded[word]
+                if offset >= _PAD:  # a position before the word's offset cannot be part of a match
+                    packed = packed[(packed & _POS_MASK) >= offset]
+                packed = packed - offset
+                starts = packed if starts is None else _intersect_sorted(starts, packed)
                 if not len(starts):
                     break
-            result = np.unique(starts >> _POS_BITS) if starts is not None else np.zeros(0, dtype=np.int64)
+                # only the documents still in the running need decoding for the next words
+                cand = _unique_sorted(starts >> _POS_BITS)
+            result = (
+                _unique_sorted(starts >> _POS_BITS) if starts is not None else np.zeros(0, dtype=np.int64)
+            )
         with self._lock:
             self._phrases[key] = result
             if len(self._phrases) > PHRASE_CACHE:
@@ -243,7 +284,7 @@ class Scorer:
         ``_PAD``) never reaches into the document bits.
         """
         out: list[np.ndarray] = []
-        for seg, base in self.reader.leaf_readers():
+        for seg, base in self._thread_reader().leaf_readers():
             if (field, term) not in seg:
                 continue
             lo, hi = np.searchsorted(cand, [base, base + seg.doc_count_all()])
@@ -256,6 +297,7 @@ class Scorer:
             fast = type(m.format) is Positions  # its values are a count + pickled position deltas
             decode = m.format.decoder("positions")
             while m.is_active():
+                limits.check(PHASE)
                 if m.block_max_id() >= seg_cand[0]:
                     m._read_ids()
                     ids = np.asarray(m._ids, dtype=np.int64)
@@ -304,6 +346,33 @@ class Scorer:
             keys = np.lexsort((docs, primary))
         chosen = docs[keys[:k]]
         return [(int(d), float(score[d]) if sort == "relevance" else None) for d in chosen]
+
+
+def _increasing(a: np.ndarray) -> bool:
+    return bool(len(a) < 2 or (a[1:] > a[:-1]).all())
+
+
+def _intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.intersect1d`` for arrays that are sorted and unique already (packed positions are: documents
+    in order, positions in order), by binary search instead of two sorts: a 32-word phrase of ``die`` spent
+    most of its time sorting."""
+    if not (_increasing(a) and _increasing(b)):
+        return np.intersect1d(a, b)
+    if len(a) > len(b):
+        a, b = b, a
+    at = np.searchsorted(b, a)
+    found = at < len(b)
+    found[found] = b[at[found]] == a[found]
+    return a[found]
+
+
+def _unique_sorted(a: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an array that is sorted already (the documents of packed positions), without a sort."""
+    if len(a) < 2:
+        return a
+    if not (a[1:] >= a[:-1]).all():
+        return np.unique(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))]
 
 
 def _column(reader: IndexReader, field: str, ndocs: int) -> np.ndarray:

@@ -5,6 +5,9 @@ Steps: parse the query -> one text search for the matching documents (a numpy ma
 disjunctive counts from the generation's facet columns -> the requested page, scored and sorted by Whoosh
 with the combined mask as filter -> snippets for that page only -> a spelling suggestion when little is
 found.
+
+Each phase and each loop in it checks the request's time budget (:mod:`search.core.limits`); the caps of the
+query parser and the compiler keep the worst query under 2,000 characters well inside that budget.
 """
 
 from __future__ import annotations
@@ -12,19 +15,29 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from whoosh import query as wq
 
 from search.core import limits
+from search.core.errors import QuerySyntaxError
 from search.core.facets import MENTION_FIELDS
 from search.core.labels import country_label, locale_or_default
-from search.core.models import Hit, SearchRequest, SearchResponse, article_path
+from search.core.models import Hit, HitStream, SearchRequest, SearchResponse, article_path
+from search.core.periods import bounds
 from search.core.settings import DATA_DIR, response_cache_size
 from search.engine.cache import ResponseCache
-from search.engine.whoosh.columns import Columns, combine, facet_values, filter_masks, load_columns
+from search.engine.whoosh.columns import (
+    Columns,
+    combine,
+    facet_values,
+    filter_masks,
+    load_columns,
+    timeline,
+)
 from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler
 from search.engine.whoosh.scoring import Scorer
 from search.engine.whoosh.spelling import Vocabulary
@@ -49,22 +62,31 @@ def columns(gen: Generation) -> Columns:
     return gen.cached("facet-columns", lambda g: load_columns(g.searcher().reader()))
 
 
-def _person_resolver(cols: Columns) -> Callable[[str], list[str]]:
-    names = cols.columns["person"].values
+def _person_resolver(gen: Generation, cols: Columns) -> Callable[[str], list[str]]:
+    # the person names' words, folded once per generation (not again for each person: clause of a query)
+    keyed = gen.cached("person-words", lambda g: [(n, _name_words(n)) for n in cols.columns["person"].values])
 
     def resolve(text: str) -> list[str]:
-        wanted = fold(text).replace("-", " ").split()
-        exact = [n for n in names if fold(n).replace("-", " ").split() == wanted]
+        wanted = _name_words(text)
+        exact = [n for n, key in keyed if key == wanted]
         if exact:
             return exact
-        return [n for n in names if all(w in fold(n).replace("-", " ").split() for w in wanted)]
+        return [
+            n for n, key in limits.checked(keyed, "resolving person names") if all(w in key for w in wanted)
+        ]
 
     return resolve
 
 
+def _name_words(name: str) -> list[str]:
+    return fold(name).replace("-", " ").split()
+
+
 def scorer(gen: Generation) -> Scorer:
     """The vectorised matcher/scorer of a generation, built once and shared."""
-    return gen.cached("scorer", lambda g: Scorer(g.searcher().reader(), columns(g).live))
+    return gen.cached(
+        "scorer", lambda g: Scorer(g.searcher().reader(), columns(g).live, lambda: g.searcher().reader())
+    )
 
 
 def _mask(gen: Generation, q: wq.Query, cols: Columns) -> np.ndarray:
@@ -89,26 +111,44 @@ def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResp
     return response
 
 
-def _search(gen: Generation, request: SearchRequest, started: float) -> SearchResponse:
-    """Results of the requested page, disjunctive facets, snippets and suggestion."""
-    lang = locale_or_default(request.lang)
+@dataclass
+class _Matched:
+    """What one request matches, before a page or an export is read from it."""
+
+    parsed: ParsedQuery
+    base: np.ndarray  # the text query alone
+    masks: dict[str, np.ndarray]  # per facet filter, and the date range
+    matched: np.ndarray  # base AND every mask
+    score: np.ndarray
+    total: int
+    match: str  # "all" | "some"
+    empty: bool  # no words: ordered by date
+    suggestion: str | None
+    warnings: tuple[str, ...]
+
+
+def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Matched:
+    """The matching documents and their scores: text query, facet filters, date range, the "some words"
+    fallback and the mention weight. Pages, timelines and exports are all read from this one result."""
     searcher = gen.searcher()
     cols = columns(gen)
     parsed = parse(request.q)
     compiler = Compiler(
         searcher.reader(),
         resolve_country=resolve_country,
-        resolve_person=_person_resolver(cols),
+        resolve_person=_person_resolver(gen, cols),
         within=lambda text, maxdist: vocabulary(gen).within(text, maxdist),
     )
     text_query = compiler.compile(parsed.tree)
+    warnings = parsed.warnings + tuple(compiler.warnings)
     limits.check("expanding the query")
     base, score = scorer(gen).evaluate(text_query, searcher)
     masks = filter_masks(cols, request.filters)
+    masks.update(_range_mask(gen, request))
     matched = combine(base, masks)
     total = int(matched.sum())
     match = "all"
-    suggestion = _suggest(gen, compiler, parsed, cols, total) if total < SUGGEST_BELOW else None
+    suggestion = _suggest(gen, compiler, parsed, cols, total) if suggest and total < SUGGEST_BELOW else None
     if total == 0 and parsed.plain:
         some = _some_words(gen, compiler, parsed, cols, masks)
         if some is not None:
@@ -120,13 +160,41 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
     if weight is not None:
         score = np.log1p(weight) if empty else score * (1 + MENTION_BOOST * np.log1p(weight))
         empty = False  # ranked by mentions, not by date
-    results = _page(gen, score, matched, parsed, request, lang, empty) if total else []
+    return _Matched(parsed, base, masks, matched, score, total, match, empty, suggestion, warnings)
+
+
+#: The key of the date range's mask among the facet masks (no facet is called so; never skipped).
+RANGE_MASK = "date_from..date_to"
+
+
+def _range_mask(gen: Generation, request: SearchRequest) -> dict[str, np.ndarray]:
+    """``{RANGE_MASK: documents published in the request's date range}`` on the ``pubdate`` column
+    (undated documents never match a range); ``{}`` without a range."""
+    span = bounds(request.date_from, request.date_to)
+    if span is None:
+        return {}
+    mask, _ = scorer(gen).evaluate(wq.NumericRange("pubdate", span[0], span[1]), gen.searcher())
+    return {RANGE_MASK: mask}
+
+
+def _search(gen: Generation, request: SearchRequest, started: float) -> SearchResponse:
+    """Results of the requested page, disjunctive facets, the timeline, snippets and suggestion."""
+    lang = locale_or_default(request.lang)
+    cols = columns(gen)
+    m = _match(gen, request)
+    results = _page(gen, m.score, m.matched, m.parsed, request, lang, m.empty) if m.total else []
     facets, totals = facet_values(
-        cols, base, masks, request.filters, lang=lang, size=request.facet_size, prefix=request.facet_prefix
+        cols,
+        m.base,
+        m.masks,
+        request.filters,
+        lang=lang,
+        size=request.facet_size,
+        prefix=request.facet_prefix,
     )
     return SearchResponse(
-        query=parsed.text,
-        total=total,
+        query=m.parsed.text,
+        total=m.total,
         page=request.page,
         per_page=request.per_page,
         took_ms=(time.perf_counter() - started) * 1000,
@@ -134,11 +202,31 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
         results=results,
         facets=facets,
         facet_totals=totals,
-        suggestion=suggestion,
-        warnings=parsed.warnings,
+        suggestion=m.suggestion,
+        warnings=m.warnings,
         sort=request.sort,
-        match=match,
+        match=m.match,
+        timeline=timeline(cols, m.matched),
     )
+
+
+def hit_stream(gen: Generation, request: SearchRequest, limit: int) -> HitStream:
+    """Every hit of ``request`` up to ``limit``, in the order its pages show them, without snippets.
+
+    Matching and ordering happen here, inside the request's time budget; the stored fields are read
+    only as the stream is consumed, one document at a time, so an export of 10,000 articles never holds
+    them all in memory.
+    """
+    m = _match(gen, request, suggest=False)
+    top = scorer(gen).top(m.matched, m.score, limit, _order(request, m.empty)) if m.total else []
+    lang = locale_or_default(request.lang)
+
+    def hits() -> Iterator[Hit]:
+        searcher = gen.searcher()
+        for docnum, value in top:
+            yield hit_json(searcher.stored_fields(docnum), value, None, lang, with_snippets=False)
+
+    return HitStream(total=m.total, limit=limit, generation=gen.name, hits=hits())
 
 
 def vocabulary(gen: Generation) -> Vocabulary:
@@ -207,7 +295,7 @@ def _similar_words(
     prefix = fold(lower[: max(3, len(lower) - 3)])
     reader = gen.searcher().reader()
     terms = []
-    for t in reader.expand_prefix("exact", prefix):
+    for t in limits.checked(reader.expand_prefix("exact", prefix), "matching similar words", every=64):
         terms.append(t.decode("utf-8") if isinstance(t, bytes) else t)
         if len(terms) >= MAX_EXPANSIONS:
             break
@@ -230,10 +318,17 @@ def content_words(words: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     skip = stopwords() | _question_words()
     pieces = [p for w in words for p in re.split(r"[-\u2010\u2011]", w) if p]  # hyphen pieces count singly
+    seen: set[str] = set()
     for w in pieces:
-        if w.lower() not in skip and w.lower() not in (x.lower() for x in out):
+        if w.lower() not in skip and w.lower() not in seen:
+            seen.add(w.lower())
             out.append(w)
     return out
+
+
+def _order(request: SearchRequest, empty: bool) -> str:
+    """The order of the hits: a search without words and without mention ranking lists newest first."""
+    return "newest" if request.sort == "relevance" and empty else request.sort
 
 
 def _page(
@@ -247,8 +342,7 @@ def _page(
 ) -> list[dict]:
     """The requested page: ranked with numpy, stored fields and snippets only for its hits."""
     searcher = gen.searcher()
-    sort = "newest" if request.sort == "relevance" and empty else request.sort
-    top = scorer(gen).top(matched, score, request.page * request.per_page, sort)
+    top = scorer(gen).top(matched, score, request.page * request.per_page, _order(request, empty))
     terms = query_terms(parsed.tree)
     out = []
     for docnum, value in top[(request.page - 1) * request.per_page :]:
@@ -336,6 +430,10 @@ def _suggest(
             changed = True
     if not changed:
         return None
-    alt = compiler.compile(parse(text).tree)
+    try:
+        alt_tree = parse(text).tree
+    except QuerySyntaxError:  # the corrected words made the query longer than a query may be
+        return None
+    alt = compiler.compile(alt_tree)
     alt_total = int(_mask(gen, alt, cols).sum())
     return text if alt_total > total else None

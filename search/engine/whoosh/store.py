@@ -84,7 +84,9 @@ class IndexStore:
             if path is None:
                 if self._gen is not None:
                     return self._gen  # pointer vanished or broken: keep serving what we have
-                raise IndexUnavailable(f"no index in {self.index_dir} yet: run `search reindex` to build it")
+                raise IndexUnavailable(
+                    f"no index in {self.index_dir} yet: `search serve` builds it on start, `search reindex` builds it now"
+                )
             try:
                 ix = whoosh_index.open_dir(str(path))
             except Exception as exc:  # a damaged generation must not take the service down

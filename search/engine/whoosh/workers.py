@@ -32,10 +32,12 @@ from concurrent.futures.process import BrokenProcessPool
 
 from search.core.errors import ReindexError
 from search.core.models import Article
+from search.core.settings import settings
 from search.engine.whoosh.documents import document
 from search.engine.whoosh.generations import close_inherited_lock, holds_lock_descriptor, lock_holder
 from search.engine.whoosh.planning import Job
 from search.enrich.ingest import ArticleError, read_article
+from search.enrich.pipeline import OverBudget, cpu_budget, warm_up
 
 BATCH = 64
 PARALLEL_MIN = 200  # fewer changed articles than this are prepared in the main process
@@ -62,13 +64,64 @@ def prepare(jobs: list[Job], enrich: Enrich | None = None) -> list[Prepared]:
     out: list[Prepared] = []
     for job in jobs:
         try:
-            articles.append(read_article(job.path, job.root, job.meta))
+            articles.append(read_article(job.path, job.root, job.meta, job.identity))
         except ArticleError as exc:
             out.append((job.rel, None, str(exc), ()))
-    extras = enrich(articles) if enrich and articles else [{} for _ in articles]
-    for article, extra in zip(articles, extras, strict=True):
-        out.append((article.path, document(article, extra), None, article.warnings))
+    if not articles:
+        return out
+    budget = settings().article_seconds
+    analysed, slow = _analysed(articles, enrich, budget)
+    for article in slow:
+        reason = (
+            f"its analysis takes more than {budget} s of CPU time ({len(article.text):,} characters);"
+            " not indexed (SEARCH_ARTICLE_SECONDS)"
+        )
+        out.append((article.path, None, reason, article.warnings))
+    out.extend((article.path, doc, None, article.warnings) for article, doc in analysed)
     return out
+
+
+def _analysed(
+    articles: list[Article], enrich: Enrich | None, budget: int
+) -> tuple[list[tuple[Article, dict]], list[Article]]:
+    """The documents of ``articles``, and the articles whose analysis alone takes more than ``budget``
+    seconds of CPU time (:func:`search.enrich.pipeline.cpu_budget`), which are left out.
+
+    The batch is analysed within one budget, of which it normally takes a small part (64 news articles:
+    about 3 s). Only when it runs over is each article analysed alone within the budget (a batch of one
+    was that already), and the batch again without those over it (unbounded: each of the rest fits alone).
+    So a pathological file costs about two budgets, and the others' documents are those of a run without
+    it, as if it were unreadable. A run alone finds the words the interrupted run analysed in the caches,
+    so an article is skipped when it needs more than one to two budgets: bounded either way.
+    The enricher learns (:meth:`Enricher.learn`) only from the run whose documents are kept.
+    """
+    analyse = getattr(enrich, "analyse", enrich)
+    if hasattr(enrich, "load"):
+        enrich.load()  # the model and what it must learn first, outside any article's budget
+    warm_up()
+
+    def run(batch: list[Article]) -> tuple[list[tuple[Article, dict]], list[dict]]:
+        extras = analyse(batch) if analyse and batch else [{} for _ in batch]
+        return [(a, document(a, x)) for a, x in zip(batch, extras, strict=True)], extras
+
+    slow: list[Article] = []
+    try:
+        with cpu_budget(budget):
+            docs, extras = run(articles)
+    except OverBudget:
+        if len(articles) == 1:
+            slow = list(articles)  # that run was the article alone
+        for article in articles if len(articles) > 1 else ():
+            try:
+                with cpu_budget(budget):
+                    run([article])
+            except OverBudget:
+                slow.append(article)
+        over = {id(a) for a in slow}
+        docs, extras = run([a for a in articles if id(a) not in over])
+    if hasattr(enrich, "learn"):
+        enrich.learn(extras)
+    return docs, slow
 
 
 def prepared(jobs: list[Job], enrich: Enrich | None, workers: int) -> Iterator[Prepared]:

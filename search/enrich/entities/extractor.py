@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from search.core.settings import settings
 from search.enrich import countries as _countries
-from search.enrich.entities.mentions import Draft, draft_article
+from search.enrich.entities.mentions import Draft, SpanIndex, draft_article
 from search.enrich.entities.names import (
     ALIASES_TSV,
     is_full,
@@ -126,9 +126,9 @@ class EntityExtractor:
                 seen.append(m.surface)
             spans.append((m.start, m.end, "PER", canonical))
         country_counts: Counter = Counter()
-        person_ranges = [(s, e) for s, e, _, _ in spans]
+        in_person = SpanIndex((s, e) for s, e, _, _ in spans).contains
         for s, e, code in draft.countries:
-            if any(ps <= s and e <= pe for ps, pe in person_ranges):
+            if in_person(s, e):
                 continue
             country_counts[code] += 1
             spans.append((s, e, "COUNTRY", code))

@@ -20,7 +20,10 @@ text, candidate person mentions and country spans — and the Doc is dropped.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from search.enrich import countries as _countries
@@ -52,6 +55,29 @@ if TYPE_CHECKING:
 
 MAX_GAP_TOKENS = 6  # "Sprecherin des Außenministeriums, Hua Chunying": tokens between cue and comma
 _CLAUSE_ENDS = frozenset({".", ";", ":", "!", "?", "»", "«", "„", "“", '"'})
+
+
+class SpanIndex:
+    """Character spans ``(start, end)`` asked "does one overlap [s, e)?" and "does one contain it?".
+
+    Sorted by start with the running maximum of the ends, each question is a bisection: the same answers
+    as comparing with every span, which made an article with thousands of names quadratic.
+    """
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        self.reach = list(accumulate((e for _, e in ordered), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Some span has ``s < end`` and ``start < e``."""
+        i = bisect_left(self.starts, end) - 1
+        return i >= 0 and self.reach[i] > start
+
+    def contains(self, start: int, end: int) -> bool:
+        """Some span has ``s <= start`` and ``end <= e``."""
+        i = bisect_right(self.starts, start) - 1
+        return i >= 0 and self.reach[i] >= end
 
 
 @dataclass
@@ -184,9 +210,14 @@ def _merge_mentions(found: list[Mention]) -> list[Mention]:
     # names from the alias table are exact; among the rest the longest span wins
     found.sort(key=lambda m: (m.source != "alias", -(m.end - m.start), order[m.source], m.start))
     kept: list[Mention] = []
+    # The kept spans never overlap, so in start order their ends ascend too: only the last one starting
+    # before m ends can reach into m (a bisection instead of a comparison with every kept span).
+    spans: list[tuple[int, int]] = []
     for m in found:
-        if all(m.end <= k.start or k.end <= m.start for k in kept):
+        i = bisect_left(spans, (m.end, -1)) - 1
+        if i < 0 or spans[i][1] <= m.start:
             kept.append(m)
+            insort(spans, (m.start, m.end))
     return sorted(kept, key=lambda m: m.start)
 
 
@@ -206,10 +237,7 @@ def _country_spans(
     texts, idx, n_tok = tv.texts, tv.idx, tv.n
     spans: list[tuple[int, int, str]] = []
     covered: set[int] = set()
-    person_chars = [(m.start, m.end) for m in persons if len(m.surface.split()) > 1]
-
-    def inside_person(start: int, end: int) -> bool:
-        return any(s <= start and end <= e for s, e in person_chars)
+    inside_person = SpanIndex((m.start, m.end) for m in persons if len(m.surface.split()) > 1).contains
 
     for label, start, end, start_char, end_char, ent_id in ents:
         if label not in {"COUNTRY", "CITY"}:

@@ -34,7 +34,7 @@ from search.enrich.entities.lexicon import (
     noun_use,
     stop_words,
 )
-from search.enrich.entities.mentions import Draft, Mention
+from search.enrich.entities.mentions import Draft, Mention, SpanIndex
 from search.enrich.entities.names import (
     best_display,
     fold,
@@ -328,7 +328,10 @@ class Registry:
         In a batch, also the last name of a known person (from another article) when it is unique among
         all known persons and the article has no person of its own with that word.
         """
-        taken = [(m.start, m.end) for m, _ in found]
+        taken = SpanIndex((m.start, m.end) for m, _ in found)
+        # hits come in text order, each after the last (a bisection for the found mentions, a comparison
+        # with the last hit for the new ones: it was a scan of all of them, quadratic in the mentions)
+        last_end = -1
         words: dict[str, set[str]] = {}  # spelling or name word -> persons
         for person, counts in local.items():
             for w in self._refs_of(person):
@@ -399,9 +402,9 @@ class Registry:
                     hit = (s, s + len(head), 1, person)
             if hit:
                 s, e, n, person = hit
-                if not any(s < te and ts < e for ts, te in taken):
+                if not taken.overlaps(s, e) and not last_end > s:
                     extra.append((Mention(s, e, text[s:e], "text"), person))
-                    taken.append((s, e))
+                    last_end = e
                 i += n
             else:
                 i += 1
