@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,8 @@ class SearchRequest:
     # by search.core.periods.date_range; every facet count respects it.
     date_from: str = ""
     date_to: str = ""
+    # explain=1: each hit of the page says which query words matched it, where and how (only that page)
+    explain: bool = False
 
 
 class Hit(TypedDict):
@@ -114,6 +116,7 @@ class Hit(TypedDict):
     snippets: list[str]
     persons: list[str]
     countries: list[dict[str, str]]
+    explain: NotRequired[list[dict]]  # only with SearchRequest.explain
 
 
 @dataclass

@@ -123,4 +123,5 @@ def search_request(source: Mapping, lang: str | None = None) -> SearchRequest:
         per_page=_int(args, "per_page", 10, 1, MAX_PER_PAGE),
         lang=locale_or_default(args.get("lang") or lang),
         facet_size=_int(args, "facet_size", 10, 1, MAX_FACET_SIZE),
+        explain=_int(args, "explain", 0, 0, 1) == 1,
     )

@@ -43,6 +43,7 @@ class ResponseCache:
             request.with_snippets,
             request.date_from,
             request.date_to,
+            request.explain,
         )
 
     def get(self, key: tuple) -> SearchResponse | None:

@@ -31,6 +31,7 @@ STATE_PARAMS = (
     "facet_size",
     "person_prefix",
     "lang",
+    "explain",  # "Why this result?" disclosures on the page
 )
 #: What a search is (the words, the filters, the date range): the export and the feed take exactly these.
 SEARCH_PARAMS = ("q", *FILTER_PARAMS, *RANGE_PARAMS)

@@ -69,6 +69,11 @@ class Compiler:
                 self.keep_stopwords = False
         return q if q is not None else wq.NullQuery
 
+    def part(self, node: object, tree: object) -> wq.Query | None:
+        """One part of ``tree`` compiled as the whole tree compiles it (with its share of expansions)."""
+        self._share = max(1, min(MAX_EXPANSIONS, MAX_TOTAL_EXPANSIONS // max(1, _expanding(tree))))
+        return self._node(node)
+
     def _node(self, node: object) -> wq.Query | None:
         if isinstance(node, Word):
             return self.word(node)

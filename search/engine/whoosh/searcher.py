@@ -39,6 +39,7 @@ from search.engine.whoosh.columns import (
     timeline,
 )
 from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler
+from search.engine.whoosh.explain import Explainer
 from search.engine.whoosh.scoring import Scorer
 from search.engine.whoosh.spelling import Vocabulary
 from search.engine.whoosh.store import Generation, IndexStore
@@ -125,6 +126,7 @@ class _Matched:
     empty: bool  # no words: ordered by date
     suggestion: str | None
     warnings: tuple[str, ...]
+    compiler: Compiler | None = None  # the query's compiler, for explanations of the page's hits
 
 
 def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Matched:
@@ -160,7 +162,7 @@ def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Ma
     if weight is not None:
         score = np.log1p(weight) if empty else score * (1 + MENTION_BOOST * np.log1p(weight))
         empty = False  # ranked by mentions, not by date
-    return _Matched(parsed, base, masks, matched, score, total, match, empty, suggestion, warnings)
+    return _Matched(parsed, base, masks, matched, score, total, match, empty, suggestion, warnings, compiler)
 
 
 #: The key of the date range's mask among the facet masks (no facet is called so; never skipped).
@@ -182,7 +184,10 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
     lang = locale_or_default(request.lang)
     cols = columns(gen)
     m = _match(gen, request)
-    results = _page(gen, m.score, m.matched, m.parsed, request, lang, m.empty) if m.total else []
+    explainer = None
+    if request.explain and m.total and m.compiler is not None:
+        explainer = Explainer(m.compiler, scorer(gen), m.parsed.tree, loose=m.match == "some")
+    results = _page(gen, m.score, m.matched, m.parsed, request, lang, m.empty, explainer) if m.total else []
     facets, totals = facet_values(
         cols,
         m.base,
@@ -339,6 +344,7 @@ def _page(
     request: SearchRequest,
     lang: str,
     empty: bool,
+    explainer: Explainer | None = None,
 ) -> list[dict]:
     """The requested page: ranked with numpy, stored fields and snippets only for its hits."""
     searcher = gen.searcher()
@@ -348,7 +354,10 @@ def _page(
     for docnum, value in top[(request.page - 1) * request.per_page :]:
         limits.check("snippets")
         stored = searcher.stored_fields(docnum)
-        out.append(hit_json(stored, value, terms, lang, request.with_snippets))
+        hit = hit_json(stored, value, terms, lang, request.with_snippets)
+        if explainer is not None:  # only the page's hits, never all matches
+            hit["explain"] = explainer.explain(int(docnum))
+        out.append(hit)
     return out
 
 
