@@ -4,7 +4,10 @@
      history.pushState), the person filter box narrows the list while typing;
    - the search box suggests terms, persons and countries (ARIA 1.2 combobox with a listbox popup);
    - on small screens the filter panel starts collapsed;
-   - the timeline's bars (SVG links) swap like the other links, and the feed link in <head> follows the page.
+   - the timeline's bars (SVG links) swap like the other links, and the feed link in <head> follows the page;
+     a span dragged over the bars sets date_from/date_to (the "von … bis …" form is the keyboard way);
+   - on small screens the filter panel's "Show N results" button closes it and goes to the results;
+   - the article page steps from match to match (keys n and p, or its buttons); "/" focuses the search box.
    No inline scripts or styles are used (the pages run under a strict Content-Security-Policy). */
 (function () {
   "use strict";
@@ -338,6 +341,212 @@
     });
     input.addEventListener("blur", function () { window.setTimeout(close, 100); });
   }
+
+  /* ---------------------------------------------------------------- timeline: drag a span */
+
+  var DRAG_PX = 6;  // a smaller movement is a click on the bar (its link)
+  var drag = null;
+  var swallowClick = false;
+
+  function timelineSlots(svg) {
+    var out = [];
+    Array.prototype.forEach.call(svg.querySelectorAll("[data-period]"), function (el) {
+      var shape = el.tagName.toLowerCase() === "a" ? el.querySelector(".bar-hit") : el;
+      if (!shape) return;
+      var x = parseFloat(shape.getAttribute("x"));
+      out.push({ period: el.getAttribute("data-period"), label: el.getAttribute("data-label") || "",
+               x: x, w: parseFloat(shape.getAttribute("width")) });
+    });
+    return out;
+  }
+
+  function slotAt(svg, slots, clientX) {
+    var box = svg.getBoundingClientRect();
+    var width = svg.viewBox.baseVal ? svg.viewBox.baseVal.width : box.width;
+    var sx = (clientX - box.left) / box.width * width;
+    var best = 0;
+    slots.forEach(function (s, i) {
+      if (Math.abs(s.x + s.w / 2 - sx) < Math.abs(slots[best].x + slots[best].w / 2 - sx)) best = i;
+    });
+    return best;
+  }
+
+  function showSpan(d, a, b) {
+    var lo = Math.min(a, b), hi = Math.max(a, b);
+    if (!d.overlay) {
+      d.overlay = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+      d.overlay.setAttribute("class", "span-select");
+      d.overlay.setAttribute("y", "0");
+      d.overlay.setAttribute("height", String(d.svg.viewBox.baseVal.height));
+      d.svg.insertBefore(d.overlay, d.svg.firstChild);
+      d.figure.classList.add("is-dragging");
+    }
+    d.overlay.setAttribute("x", String(d.slots[lo].x));
+    d.overlay.setAttribute("width", String(d.slots[hi].x + d.slots[hi].w - d.slots[lo].x));
+    d.lo = lo;
+    d.hi = hi;
+    var hint = d.figure.querySelector("[data-timeline-hint]");
+    if (hint) {
+      if (d.hintText === undefined) d.hintText = hint.textContent;
+      hint.textContent = lo === hi ? d.slots[lo].label : d.slots[lo].label + " – " + d.slots[hi].label;
+    }
+  }
+
+  function endDrag() {
+    if (!drag) return;
+    if (drag.overlay) drag.overlay.remove();
+    var hint = drag.figure.querySelector("[data-timeline-hint]");
+    if (hint && drag.hintText !== undefined) hint.textContent = drag.hintText;
+    drag.figure.classList.remove("is-dragging");
+    drag = null;
+  }
+
+  document.addEventListener("pointerdown", function (event) {
+    if (!event.isPrimary || event.button !== 0) return;
+    var figure = event.target.closest ? event.target.closest("[data-timeline]") : null;
+    var svg = figure && figure.querySelector("svg");
+    if (!svg || !svg.contains(event.target)) return;
+    var slots = timelineSlots(svg);
+    if (slots.length < 2) return;
+    drag = { figure: figure, svg: svg, slots: slots, x0: event.clientX, start: slotAt(svg, slots, event.clientX),
+             moved: false, overlay: null, pointer: event.pointerId };
+  });
+
+  document.addEventListener("pointermove", function (event) {
+    if (!drag || event.pointerId !== drag.pointer) return;
+    if (!drag.moved && Math.abs(event.clientX - drag.x0) < DRAG_PX) return;
+    if (!drag.moved) {
+      drag.moved = true;
+      try { drag.svg.setPointerCapture(event.pointerId); } catch (e) { /* the pointer is gone */ }
+    }
+    showSpan(drag, drag.start, slotAt(drag.svg, drag.slots, event.clientX));
+  });
+
+  document.addEventListener("pointerup", function (event) {
+    if (!drag || event.pointerId !== drag.pointer) return;
+    var d = drag;
+    endDrag();
+    if (!d.moved || d.lo === undefined) return;  // a click: the bar's link does the rest
+    swallowClick = true;
+    window.setTimeout(function () { swallowClick = false; }, 0);
+    var url = new URL(location.href);
+    url.hash = "";
+    url.searchParams.delete("page");
+    url.searchParams.set("date_from", d.slots[d.lo].period);
+    url.searchParams.set("date_to", d.slots[d.hi].period);
+    if (sameResultsPage(url) && $("facet-form")) load(url, {});
+    else location.assign(url.toString());
+  });
+
+  document.addEventListener("pointercancel", endDrag);
+  // a dragged link would start the browser's own drag and drop (and cancel the span)
+  document.addEventListener("dragstart", function (event) {
+    if (event.target.closest && event.target.closest("[data-timeline]")) event.preventDefault();
+  });
+  // the click that ends a drag is not a click on the bar under the pointer
+  document.addEventListener("click", function (event) {
+    if (!swallowClick) return;
+    swallowClick = false;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }, true);
+
+  /* ---------------------------------------------------------------- filter panel: "Show N results" */
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-show-results]") : null;
+    if (!button) return;
+    var panel = $("facet-panel");
+    var form = $("facet-form");
+    var pending = form && Array.prototype.some.call(form.querySelectorAll("input[type=text]"), function (i) {
+      return i.value !== i.defaultValue;
+    });
+    function show() {
+      var p = $("facet-panel");
+      if (p) p.open = false;
+      panelOpenOnSmall = false;
+      var results = $("results");
+      if (!results) return;
+      results.scrollIntoView({ block: "start" });
+      results.focus({ preventScroll: true });
+    }
+    if (pending) {  // a typed period not applied yet: apply it first, then show its results
+      load(formUrl(form), { focusResults: false }).then(show);
+    } else {
+      if (panel) panel.open = false;
+      show();
+    }
+  });
+
+  /* ---------------------------------------------------------------- article: from match to match */
+
+  var hitIndex = -1;
+
+  function hitGroups() {
+    var groups = [];
+    var seen = {};
+    Array.prototype.forEach.call(document.querySelectorAll(".article-text mark.hit[data-hit]"), function (m) {
+      var key = m.getAttribute("data-hit");
+      if (!(key in seen)) { seen[key] = groups.length; groups.push([]); }
+      groups[seen[key]].push(m);
+    });
+    return groups;
+  }
+
+  function stepHit(step, focusMark) {
+    var nav = document.querySelector(".hit-nav");
+    var groups = hitGroups();
+    if (!nav || !groups.length) return false;
+    if (hitIndex >= 0 && groups[hitIndex]) {
+      groups[hitIndex].forEach(function (m) { m.classList.remove("hit--current"); });
+    }
+    hitIndex = hitIndex < 0 ? (step > 0 ? 0 : groups.length - 1)
+      : (hitIndex + step + groups.length) % groups.length;
+    var group = groups[hitIndex];
+    group.forEach(function (m) { m.classList.add("hit--current"); });
+    var mark = group[0];
+    var smooth = !(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
+    mark.scrollIntoView({ block: "center", behavior: smooth ? "smooth" : "auto" });
+    if (focusMark) {
+      mark.setAttribute("tabindex", "-1");
+      mark.focus({ preventScroll: true });
+    }
+    var counter = nav.querySelector(".hit-counter");
+    var template = nav.getAttribute("data-counter") || "{current} / {total}";
+    if (counter) {
+      counter.textContent = template.replace("{current}", String(hitIndex + 1))
+        .replace("{total}", String(groups.length));
+    }
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-hit-step]") : null;
+    if (!button) return;
+    stepHit(parseInt(button.getAttribute("data-hit-step"), 10) || 1, false);
+  });
+
+  /* ---------------------------------------------------------------- keys: "/" search box, n/p matches */
+
+  function typing(target) {
+    if (!target || !target.tagName) return false;
+    var tag = target.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    if (event.key === "/") {
+      var box = $("q");
+      if (!box) return;
+      event.preventDefault();
+      box.focus();
+      box.select();
+    } else if (event.key === "n" || event.key === "p") {
+      if (stepHit(event.key === "n" ? 1 : -1, true)) event.preventDefault();
+    }
+  });
 
   /* ---------------------------------------------------------------- start */
 

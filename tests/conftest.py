@@ -144,3 +144,25 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait()
     if getattr(proc, "log_path", None):
         Path(proc.log_path).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def opensearch_url():
+    """One real OpenSearch node (scripts/opensearch.sh, instance ``pytest-session-<pid>``) for every test of the
+    session that needs one; stopped at the end of the session, also when tests failed."""
+    from .opensearch_nodes import MISSING, instance, running
+
+    if MISSING:
+        pytest.skip(MISSING)
+    with running(instance("session")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def opensearch_seeds(opensearch_url: str):
+    """The OpenSearch engine over the five seeds (alias ``pytest-seeds``), indexed once per session."""
+    from search.engine.opensearch.engine import OpenSearchEngine
+
+    engine = OpenSearchEngine(opensearch_url, "pytest-seeds")
+    engine.reindex(SEEDS, full=True)
+    return engine

@@ -57,22 +57,58 @@ def test_country_facet_counts_five_for_north_korea(client) -> None:
     assert labels["KP"] == "Nordkorea"
 
 
-def test_two_persons_are_ored_and_facets_are_disjunctive(client) -> None:
+def test_two_persons_are_ored_with_person_op_or_and_facets_are_disjunctive(client) -> None:
     everything = search(client, q="")
     persons = facet(everything, "person")
     a, b = "Mike Pompeo", "Wladimir Putin"
-    only_a = search(client, person=a)
-    only_b = search(client, person=b)
-    both = search(client, person=[a, b])
+    only_a = search(client, person=a, person_op="or")
+    only_b = search(client, person=b, person_op="or")
+    both = search(client, person=[a, b], person_op="or")
+    assert both["facet_ops"]["person"] == "or"
     assert both["total"] == len(set(ids(only_a)) | set(ids(only_b))) > max(only_a["total"], only_b["total"])
     assert only_a["total"] == persons[a]
-    # counts of the person facet ignore its own selection: siblings do not vanish
+    # with "or", counts of the person facet ignore its own selection: siblings do not vanish
     assert facet(only_a, "person") == persons
     selected = {v["value"] for v in both["facets"]["person"] if v["selected"]}
     assert selected == {a, b}
     # a different facet combines with AND
-    narrowed = search(client, person=[a, b], date="2019")
+    narrowed = search(client, person=[a, b], person_op="or", date="2019")
     assert narrowed["total"] == len([i for i in ids(both) if i.startswith("004")])
+
+
+def test_two_persons_mean_both_by_default_and_counts_are_within_the_result(client) -> None:
+    a, b = "Mike Pompeo", "Wladimir Putin"
+    only_a, only_b = search(client, person=a), search(client, person=b)
+    both = search(client, person=[a, b])
+    assert both["facet_ops"]["person"] == "and" and both["facet_ops"]["source"] == "or"
+    assert set(ids(both)) == set(ids(only_a)) & set(ids(only_b))
+    assert both["total"] <= min(only_a["total"], only_b["total"])
+    # "hits if you add this value": within the result, so no count exceeds the hit count ...
+    assert all(c <= only_a["total"] for c in facet(only_a, "person").values())
+    assert facet(only_a, "person")[a] == only_a["total"]
+    # ... and a person's count is exactly what ticking it as well finds
+    for value, count in list(facet(only_a, "person").items())[:4]:
+        assert search(client, person=[a, value])["total"] == count
+    assert search(client, person=[a, b], person_op="and")["total"] == both["total"]
+
+
+def test_country_and_and_or_logic(client) -> None:
+    everything = facet(search(client, q=""), "country")
+    two = [c for c, n in sorted(everything.items(), key=lambda kv: -kv[1])][:2]
+    both, either = search(client, country=two), search(client, country=two, country_op="or")
+    per = [set(ids(search(client, country=c, per_page=100))) for c in two]
+    assert set(ids(search(client, country=two, per_page=100))) == per[0] & per[1]
+    assert set(ids(search(client, country=two, country_op="or", per_page=100))) == per[0] | per[1]
+    assert both["total"] <= either["total"]
+    # a date has one value per level: "or" is its default, "and" of two years finds nothing
+    assert search(client, date=["2018", "2019"])["total"] == 5
+    assert search(client, date=["2018", "2019"], date_op="and")["total"] == 0
+    assert search(client, date=["2018", "2018-05"], date_op="and")["total"] == 2
+
+
+def test_facet_op_must_be_and_or_or(client) -> None:
+    data = search(client, 400, person="Mike Pompeo", person_op="xor")
+    assert "person_op" in json.dumps(data)
 
 
 def test_selected_value_shows_with_zero_count(client) -> None:
@@ -267,7 +303,8 @@ def test_questions_fall_back_to_some_words(client) -> None:
         ({"page": "0"}, "page"),
         ({"page": "x"}, "page"),
         ({"per_page": "1000"}, "per_page"),
-        ({"country": "Nordkorea"}, "country"),
+        ({"country": "Atlantis"}, "country"),
+        ({"country": "K1"}, "country"),
         ({"date": "May 2018"}, "date"),
         ({"facet_size": "-1"}, "facet_size"),
     ],

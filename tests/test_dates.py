@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from search.enrich.dates import MentionedDate, estimate_published, extract_mentioned, parse_date_value
+from search.enrich.dates import MentionedDate, extract_mentioned, parse_date_value
 
 FEB_2019 = dt.date(2019, 2, 6)
 MAY_2018 = dt.date(2018, 5, 27)
@@ -87,20 +87,6 @@ def test_without_publication_date_months_take_a_written_year():
     assert ymd("Im Juni folgte die Einigung.", None) == []
 
 
-def test_estimate_published():
-    text = (
-        "Am 12. Juni 2018 trafen sie sich. Die Folgegespräche am 3. Juli 2018 brachten wenig. Ende 2019 ..."
-    )
-    found = extract_mentioned(text, None)
-    assert estimate_published(text, found) == (dt.date(2018, 7, 3), True)
-    text = "Im Mai 2017 begann es."
-    assert estimate_published(text, extract_mentioned(text, None)) == (dt.date(2017, 5, 1), True)
-    text = "Der Vertrag stammt von 1953."
-    assert estimate_published(text, extract_mentioned(text, None)) == (None, False)
-    text = "Am Freitag sprach er."
-    assert estimate_published(text, extract_mentioned(text, None)) == (None, False)
-
-
 def test_mentioned_date_is_frozen():
     m = MentionedDate(2018, 6, 12, 0, 5, "x")
     with pytest.raises(AttributeError):
@@ -127,3 +113,22 @@ def test_parse_date_value(value, expected):
 def test_parse_date_value_rejects(value):
     with pytest.raises(ValueError):
         parse_date_value(value)
+
+
+def test_words_around_a_day_without_a_year_set_its_year():
+    """Read in real articles (issue 18): "seit 26. März" in December is not next March; "dieses Jahres",
+    "vergangenen Jahres", "des Vorjahres", "nächsten Jahres" count from the publication year."""
+    dec = dt.date(2020, 12, 18)
+    assert ymd("Seit 26. März wurden 135 Todesfälle gemeldet.", dec) == [(2020, 3, 26)]
+    assert ymd("Seit Mitte Dezember gilt die Regel.", dt.date(2020, 11, 20)) == [(2019, 12, None)]
+    assert ymd("Der Betrieb ruht seit März dieses Jahres.", dec) == [(2020, 3, None)]
+    assert ymd("Im Mai vergangenen Jahres kam es zum Streit.", dec) == [(2019, 5, None)]
+    assert ymd("Im Februar des Vorjahres begann es.", dt.date(2021, 1, 10)) == [(2020, 2, None)]
+    assert ymd("Im Januar nächsten Jahres soll es beginnen.", dt.date(2020, 3, 1)) == [(2021, 1, None)]
+    assert ymd("Die Konferenz beginnt am 5. Januar.", dt.date(2018, 12, 20)) == [(2019, 1, 5)]  # unchanged
+
+
+def test_numbers_in_web_addresses_are_no_dates():
+    text = "Bild: https://example.org/wp-content/uploads/2020/04/karte.jpg und www.example.org/2019-05-01/x"
+    assert ymd(text, None) == []
+    assert ymd("Die Seite (2020) erschien 2019 in Wien.", None) == [(2020, None, None), (2019, None, None)]

@@ -294,7 +294,7 @@ def test_export_stops_at_the_time_budget_before_sending_anything(seed_index: Pat
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "ris"])
 def test_cli_export_writes_the_same_file_as_the_api(runner, seed_index: Path, client, fmt: str) -> None:
-    from search.cli import main
+    from search.cli.commands import main
 
     args = [
         "query",
@@ -319,7 +319,7 @@ def test_cli_export_writes_the_same_file_as_the_api(runner, seed_index: Path, cl
 
 
 def test_cli_export_without_base_url_links_relative_and_rejects_bad_ranges(runner, seed_index: Path) -> None:
-    from search.cli import main
+    from search.cli.commands import main
 
     result = runner.invoke(main, ["query", "--index", str(seed_index), "--format", "ris"])
     assert result.exit_code == 0

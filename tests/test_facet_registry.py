@@ -41,7 +41,8 @@ def test_every_facet_is_a_filter_parameter_and_an_index_field() -> None:
 @pytest.mark.parametrize(
     ("name", "good", "normalised", "bad"),
     [
-        ("country", "kp", "KP", "Korea"),
+        ("country", "kp", "KP", "K1"),
+        ("country", "Nordkorea", "Nordkorea", "12"),  # a name: the engine resolves it
         ("date", "2018-05", "2018-05", "2018-13"),
         ("mentioned", "2018", "2018", "18"),
         ("person", "Kim Jong-un", "Kim Jong-un", None),
@@ -62,13 +63,20 @@ def test_openapi_lists_exactly_the_registry() -> None:
     doc = openapi_document()
     params = [p["name"] for p in doc["paths"]["/api/search"]["get"]["parameters"]]
     assert [p for p in params if p in FACET_NAMES] == list(FACET_NAMES)
-    assert params[0] == "q" and params[1 : 1 + len(FACET_NAMES)] == list(FACET_NAMES)
+    # each facet's filter, then how its values combine (person, person_op, country, country_op, ...)
+    n = len(FACET_NAMES)
+    assert params[0] == "q" and params[1 : 1 + 2 * n : 2] == list(FACET_NAMES)
+    assert params[2 : 2 + 2 * n : 2] == [f"{name}_op" for name in FACET_NAMES]
+    search_params = doc["paths"]["/api/search"]["get"]["parameters"]
+    defaults = {p["name"]: p["schema"]["default"] for p in search_params if p["name"].endswith("_op")}
+    assert defaults == {f"{f.name}_op": f.default_op for f in FACETS}
+    assert defaults["person_op"] == defaults["country_op"] == "and" and defaults["source_op"] == "or"
     enum = doc["paths"]["/api/facets/{name}"]["get"]["parameters"][0]["schema"]["enum"]
     assert enum == list(FACET_NAMES)
     required = doc["components"]["schemas"]["SearchResponse"]["properties"]["facets"]["required"]
     assert required == list(FACET_NAMES)
     country = next(p for p in doc["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "country")
-    assert country["schema"]["items"]["pattern"] == "^[A-Za-z]{2}$"
+    assert country["schema"]["items"]["pattern"] == "^([A-Za-z]{2}|[^0-9]{3,200})$"
     assert country["description"] == BY_NAME["country"].description
 
 

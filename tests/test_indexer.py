@@ -136,7 +136,7 @@ def test_missing_articles_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_reindex_summary_and_exit_codes(articles: Path, tmp_path: Path, runner) -> None:
-    from search.cli import main
+    from search.cli.commands import main
 
     result = runner.invoke(
         main, ["reindex", "--articles", str(articles), "--index", str(tmp_path / "ix"), "--no-ner"]

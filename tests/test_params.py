@@ -119,9 +119,14 @@ def test_country_codes_are_upper_case_and_unique(raw: object, codes: tuple) -> N
     assert search_request({"country": raw}).filters.get("country", ()) == codes
 
 
-@pytest.mark.parametrize("raw", ["KPX", "K", "K1", "12", "Nordkorea", "ÄÖ", "K P", "north korea"])
-def test_country_must_be_a_two_letter_code(raw: str) -> None:
+@pytest.mark.parametrize("raw", ["K", "K1", "12", "ÄÖ", "K P", "3 Länder"])
+def test_country_must_be_a_two_letter_code_or_a_name(raw: str) -> None:
     rejects({"country": raw}, "country", "ISO 3166-1 alpha-2")
+
+
+@pytest.mark.parametrize("raw", ["Nordkorea", "north korea", "Vereinigte Staaten", "Côte d'Ivoire"])
+def test_country_names_pass_as_written_for_the_engine_to_resolve(raw: str) -> None:
+    assert search_request({"country": raw}).filters == {"country": (raw,)}
 
 
 @pytest.mark.parametrize("name", ["date", "mentioned"])
@@ -270,7 +275,8 @@ def test_any_parameters_give_a_valid_request_or_invalid_parameter(source: dict) 
         return
     assert 1 <= req.page <= 1000 and 1 <= req.per_page <= 100 and 1 <= req.facet_size <= 200
     assert req.sort in ("relevance", "newest", "oldest") and req.lang in ("de", "en")
-    assert all(re.fullmatch(r"[A-Z]{2}", c) for c in req.filters.get("country", ()))
+    # a country is a code in upper case, or a name the engine resolves (letters, no digits)
+    assert all(re.fullmatch(r"[A-Z]{2}|[^\W\d_]{3,}.*", c) for c in req.filters.get("country", ()))
     for values in req.filters.values():
         assert values and len(set(values)) == len(values) <= 50
         assert all(v and v == v.strip() and len(v) <= 200 for v in values)

@@ -27,6 +27,7 @@ from whoosh.searching import Searcher
 
 from search.core import limits
 from search.core.params import MAX_QUERY_CHARS, search_request
+from search.engine.whoosh import compiler as compiler_module
 from search.engine.whoosh import scoring
 from search.engine.whoosh.compiler import MAX_EXPANSIONS, MAX_TOTAL_EXPANSIONS, Compiler
 from search.engine.whoosh.searcher import scorer, search
@@ -228,34 +229,47 @@ def _leaves(q) -> int:
     return sum(1 for _ in q.leaves())
 
 
-def test_expansions_share_one_budget_per_query(wide_lexicon) -> None:
+def test_expansions_share_one_budget_per_query(wide_lexicon, monkeypatch: pytest.MonkeyPatch) -> None:
     reader = wide_lexicon.current().searcher().reader()
     compiler = Compiler(reader)
-    five = compiler.compile(parse("aba* abb* abc* abd* abe*").tree)
-    assert _leaves(five) == 5 * 150 and compiler.warnings == []  # five get all their words
     ten = compiler.compile(parse(" ".join(f"ab{c}*" for c in "abcdefghij")).tree)
-    share = MAX_TOTAL_EXPANSIONS // 10
-    assert _leaves(ten) == 10 * share <= MAX_TOTAL_EXPANSIONS
-    assert compiler.warnings == [f"only the first {share} words matching each * or ~ are used"]
+    assert _leaves(ten) == 10 * 150 and compiler.warnings == []  # ten get all their words
+    # a smaller budget (as a longer query would have): ten words share 1,000, 100 each of their 150
+    monkeypatch.setattr(compiler_module, "MAX_TOTAL_EXPANSIONS", 1000)
+    twenty = " ".join(f"ab{c}*" for c in "abcdefghij")
+    cut = compiler.compile(parse(twenty).tree)
+    share = 100
+    assert _leaves(cut) == 10 * share
+    assert compiler.warnings == [
+        f"ab{c}*: only the {share} most frequent of 150 matching words are used" for c in "abcdefghij"
+    ]
+    assert compiler.cuts[0] == ("aba*", share, 150)
     many = compiler.compile(parse(" OR ".join(f"ab{c}*" for c in "abcdefghij" * 10)).tree)
-    assert _leaves(many) <= MAX_TOTAL_EXPANSIONS < MAX_CLAUSES * MAX_EXPANSIONS
-    # the response carries the warning; the page shows the notice for a long query
-    resp = search(wide_lexicon, search_request({"q": " ".join(f"ab{c}*" for c in "abcdefghij")}))
-    assert resp.warnings == (f"only the first {share} words matching each * or ~ are used",)
+    assert _leaves(many) <= 1000 < MAX_CLAUSES * MAX_EXPANSIONS
+    # the response carries the warnings
+    monkeypatch.setenv("SEARCH_CACHE_SIZE", "0")
+    resp = search(wide_lexicon, search_request({"q": twenty}))
+    assert resp.warnings[0] == f"aba*: only the {share} most frequent of 150 matching words are used"
 
 
-def test_expansion_warning_on_the_result_page(wide_lexicon) -> None:
+def test_expansion_warning_on_the_result_page(wide_lexicon, monkeypatch: pytest.MonkeyPatch) -> None:
     from search import create_app
 
+    monkeypatch.setattr(compiler_module, "MAX_TOTAL_EXPANSIONS", 1000)
+    monkeypatch.setenv("SEARCH_CACHE_SIZE", "0")
     app = create_app({"TESTING": True, "SEARCH_INDEX_DIR": str(wide_lexicon.index_dir)})
     client = app.test_client()
     q = " OR ".join(f"ab{c}*" for c in "abcdefghij")
+    share = 100
     api = client.get("/api/search?q=" + quote(q))
-    assert api.status_code == 200 and api.get_json()["warnings"] == [
-        f"only the first {MAX_TOTAL_EXPANSIONS // 10} words matching each * or ~ are used"
-    ]
+    assert api.status_code == 200
+    assert (
+        f"abj*: only the {share} most frequent of 150 matching words are used" in api.get_json()["warnings"]
+    )
     page = client.get("/?lang=en&q=" + quote(q)).get_data(as_text=True)
-    assert "only its first terms were used" in page
+    assert f"abj*: only the {share} most frequent of 150 matching words were searched" in page
+    de = client.get("/?q=" + quote(q)).get_data(as_text=True)
+    assert f"abj*: nur die {share} häufigsten von 150 passenden Wörtern wurden gesucht" in de
 
 
 def test_matching_loops_check_the_budget_per_step(wide_lexicon, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -273,7 +287,7 @@ def test_matching_loops_check_the_budget_per_step(wide_lexicon, monkeypatch: pyt
     with limits.time_limit(600):
         resp = search(wide_lexicon, search_request({"q": q}))
     assert resp.total == 15
-    terms = 10 * (MAX_TOTAL_EXPANSIONS // 10)
+    terms = 10 * min(150, MAX_TOTAL_EXPANSIONS // 10)
     assert seen.get("matching", 0) >= terms  # one check per expanded term at least
     assert seen.get("expanding * and ~", 0) >= 2 * 10  # per prefix, and per 64 of its words
     assert seen.get("snippets", 0) >= len(resp.results)

@@ -32,7 +32,7 @@ def test_xquad_smoke(tmp_path: Path) -> None:
 def test_eval_command(runner, tmp_path: Path) -> None:
     import json
 
-    from search.cli import main
+    from search.cli.commands import main
 
     folder = shared_path("data", "relevance", "xquad-de-part1")
     result = runner.invoke(main, ["eval", str(folder), "--limit", "20", "--workdir", str(tmp_path)])
@@ -42,7 +42,7 @@ def test_eval_command(runner, tmp_path: Path) -> None:
 
 
 def test_every_command_has_help(runner) -> None:
-    from search.cli import main
+    from search.cli.commands import main
 
     for name, command in main.commands.items():
         result = runner.invoke(main, [name, "--help"])

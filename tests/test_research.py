@@ -164,7 +164,7 @@ def test_date_range_validation_accepts_every_written_form() -> None:
 
 
 def test_cli_from_and_to_narrow_like_the_api(runner, seed_index: Path, client) -> None:
-    from search.cli import main
+    from search.cli.commands import main
 
     result = runner.invoke(
         main, ["query", "--index", str(seed_index), "--json", "--from", "2018-05", "--to", "2018-12"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -240,7 +241,7 @@ def test_facet_filters_toggle_via_urls(client) -> None:
     assert page.checked("country") == ["KP"]
     chip = next(h for h, t in page.links if "Land:" in t and "Nordkorea" in t)
     assert "country" not in query_of(chip)  # the chip removes the filter
-    # a second value of the same facet is OR, another facet is AND
+    # a second value of the same facet: as the API (countries: all of them by default), another facet is AND
     data = api(client, "/api/search", country="KP")
     other = next((e["value"] for e in data["facets"]["country"] if e["value"] != "KP"), None)
     if other:
@@ -255,6 +256,45 @@ def test_facet_filters_toggle_via_urls(client) -> None:
     # untick: the URL without the value is the unfiltered page
     page4 = get_page(client, "/?q=Nordkorea")
     assert page4.checked("country") == []
+
+
+def _op_links(page: Page, facet: str) -> dict[str, tuple[str, bool]]:
+    """The facet's and/or switch: {text: (href, in force)}."""
+    section = page.html[page.html.index(f'id="facet-{facet}"') :]
+    switch = section[: section.index("</p>")]
+    found = re.findall(
+        r'<a class="facet-op-choice" href="([^"]+)" data-swap( aria-current="true")?>([^<]+)</a>', switch
+    )
+    return {text: (html_unescape(href), bool(current)) for href, current, text in found}
+
+
+def test_facet_logic_switch_in_the_sidebar(client) -> None:
+    a, b = "Mike Pompeo", "Wladimir Putin"
+    both = api(client, "/api/search", person=[a, b])
+    either = api(client, "/api/search", person=[a, b], person_op="or")
+    assert both["total"] < either["total"]
+    page = get_page(client, "/?" + urlencode({"person": [a, b]}, doseq=True))
+    assert result_count_text(page) == f"{both['total']} Treffer"
+    links = _op_links(page, "person")
+    assert links["alle"][1] and not links["eine davon"][1]
+    href = links["eine davon"][0]
+    assert query_of(href)["person_op"] == ["or"] and href.endswith("#facet-person")
+    # following the link (no script): "eine davon" in force, OR's hits, the choice kept in the filter form
+    page2 = get_page(client, href.split("#")[0])
+    assert result_count_text(page2) == f"{either['total']} Treffer"
+    links2 = _op_links(page2, "person")
+    assert links2["eine davon"][1] and "person_op" not in query_of(links2["alle"][0])
+    assert {"type": "hidden", "name": "person_op", "value": "or"}.items() <= next(
+        i for i in page2.inputs if i.get("name") == "person_op"
+    ).items()
+    # the count beside a person means "hits if you tick it too" under the logic in force
+    counts = {e["value"]: e["count"] for e in both["facets"]["person"]}
+    assert all(n <= both["total"] for n in counts.values())
+    # dates default to "any of them"
+    dates = _op_links(page, "date")
+    assert dates["eine davon"][1] and query_of(dates["alle"][0])["date_op"] == ["and"]
+    en = _op_links(get_page(client, "/?lang=en&person=" + quote(a)), "person")
+    assert set(en) == {"all of them", "any of them"}
 
 
 def test_date_facet_years_open_into_months(client) -> None:
@@ -405,7 +445,7 @@ def test_article_page_marks_query_and_entities(client) -> None:
     data = api(client, f"/api/articles/{article_id}", q="Gipfel")
     page = get_page(client, f"/artikel/{article_id}?q=Gipfel")
     assert data["title"] in page.text
-    assert re.search(r'<mark class="hit">Gipfel</mark>', page.html)
+    assert re.search(r'<mark class="hit" data-hit="\d+">Gipfel</mark>', page.html)
     kinds = {s[2] for s in data["entity_spans"]}
     if "PER" in kinds:
         assert 'class="ent ent-per"' in page.html
@@ -463,6 +503,31 @@ def test_person_page(client) -> None:
     filter_link = page.hrefs("In diesen Artikeln suchen")[0]
     assert query_of(filter_link) == {"person": [name]}
     assert_no_inline_code(page)
+
+
+def test_entity_pages_count_co_mentions_within_the_entitys_articles(client) -> None:
+    everything = api(client, "/api/search")["facets"]["person"]
+    if len(everything) < 2:
+        pytest.skip("fewer than two persons extracted")
+    overall = {e["value"]: e["count"] for e in everything}
+    name = min(everything, key=lambda e: e["count"])["value"]  # few articles: co-mentions differ from all
+    for path, facet, value in ((f"/person/{quote(name)}", "person", name), ("/land/KP", "country", "KP")):
+        html = get_page(client, path).html
+        section = html[html.index('id="co-persons-heading"') : html.index('id="co-countries-heading"')]
+        pairs = [
+            (unquote(q), int(c))
+            for q, c in re.findall(
+                r'<a href="/person/([^"]+)">[^<]*</a> <span class="count">(\d+)</span>', section
+            )
+        ]
+        assert pairs
+        own = api(client, "/api/search", **{facet: value})["total"]
+        for other, count in pairs:
+            wanted = {"person": [value, other]} if facet == "person" else {"country": value, "person": other}
+            both = api(client, "/api/search", **wanted)
+            assert count == both["total"] <= own, (path, other)
+        if facet == "person":
+            assert any(count < overall[other] for other, count in pairs), "the global counts are shown"
 
 
 def test_person_aliases_are_collected(client, store) -> None:
@@ -574,7 +639,7 @@ def test_opensearch_description_and_suggestions(client) -> None:
         "/?page=0",
         "/?per_page=1000",
         "/?facet_size=0",
-        "/?country=Nordkorea",
+        "/?country=Atlantis",
         "/?date=2018-13",
         "/?mentioned=gestern",
         "/?q=" + "x" * 2100,
@@ -765,7 +830,7 @@ def test_article_markup_is_escaped_on_every_page(hostile_app) -> None:
         _assert_escaped(html)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
     article = client.get("/artikel/boese?q=Gipfel").get_data(as_text=True)
-    assert '<mark class="hit">Gipfel</mark>' in article
+    assert re.search(r'<mark class="hit" data-hit="\d+">Gipfel</mark>', article)
     for url in ("/land/KP", "/statistik", "/"):
         _assert_escaped(client.get(url).get_data(as_text=True))
 
@@ -859,8 +924,8 @@ def test_paragraphs_and_spans_across_breaks() -> None:
     text = "Erster Absatz.\n\nZweiter\nAbsatz.\n \n\nDritter."
     assert [text[s:e] for s, e in paragraphs(text)] == ["Erster Absatz.", "Zweiter\nAbsatz.", "Dritter."]
     out = highlight_paragraphs(text, matches=[(7, 23)], entities=[])
-    assert out[0] == 'Erster <mark class="hit">Absatz.</mark>'
-    assert out[1].startswith('<mark class="hit">Zweiter</mark>')
+    assert out[0] == 'Erster <mark class="hit" data-hit="0">Absatz.</mark>'
+    assert out[1].startswith('<mark class="hit" data-hit="0">Zweiter</mark>')  # one match, numbered once
     assert clean_entity_spans(
         [[3, 1, "PER", "x"], "junk", None, [0, 2, "PER", "a"], [1, 3, "PER", "b"]], 10
     ) == [clean_entity_spans([[0, 2, "PER", "a"]], 10)[0]]

@@ -45,6 +45,21 @@ class ReversedDateRange(InvalidParameter):
         self.date_to = date_to
 
 
+class AmbiguousName(InvalidParameter):
+    """A name given for a person (``person=Trump``, ``person:Trump``) that fits several persons of the index:
+    the user picks one of ``candidates`` (most articles first)."""
+
+    code = "ambiguous_name"
+
+    def __init__(self, name: str, value: str, candidates: list[str]):
+        shown = ", ".join(candidates[:10]) + (", ..." if len(candidates) > 10 else "")
+        super().__init__(name, value, f"{value!r} fits several persons: {shown}; please give the full name")
+        self.candidates = candidates
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "candidates": self.candidates}
+
+
 class QuerySyntaxError(InvalidParameter):
     """A query that cannot be run even after repair (kept separate so the UI can show help)."""
 
@@ -72,6 +87,17 @@ class IndexUnavailable(SearchError):
 
     code = "index_unavailable"
     status = 503
+
+
+class EngineUnreachable(IndexUnavailable):
+    """The search engine's server (OpenSearch) does not answer: down, wrong address, or overloaded."""
+
+    code = "engine_unreachable"
+    status = 503
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(f"engine not reachable at {url} ({reason})")
+        self.url = url
 
 
 class ReindexError(SearchError):

@@ -20,9 +20,18 @@ def N_(message: str) -> str:
 ENTITY, COUNTRY, PERIOD, TEXT = "entity", "country", "period", "text"
 
 _PATTERNS = {
-    COUNTRY: re.compile(r"[A-Za-z]{2}\Z"),
+    # an ISO code, or a country's name as people write it (the engine resolves it: Nordkorea -> KP)
+    COUNTRY: re.compile(r"(?:[A-Za-z]{2}|[^\W\d_]{3,}(?:[ .'’-]+[^\W\d_]+)*)\Z"),
     PERIOD: re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?\Z"),
 }
+#: How several values of one facet combine: ``and`` (articles having all of them) or ``or`` (any of them).
+AND, OR = "and", "or"
+OPS = (AND, OR)
+#: The parameter that chooses a facet's logic: ``person_op=or``.
+OP_SUFFIX = "_op"
+#: The value of the articles without a value in a facet that counts them (``date=none``: "ohne Datum").
+UNDATED = "none"
+_UNDATED_PATTERN = re.compile(r"(?:\d{4}(?:-(?:0[1-9]|1[0-2]))?|" + UNDATED + r")\Z")
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,17 @@ class Facet:
     searchable: bool = False  # the sidebar offers a box to search within the values
     more_link: bool = True  # the panel offers "more"/"fewer" values (a date tree shows its years anyway)
     grouped: bool = False  # the panel groups months under their years
+    # articles without a value are counted (and filterable) as UNDATED, not dropped; estimated values are
+    # counted apart (the publication date: an estimate from the text is not a date from metadata)
+    undated: bool = False
+    # how several ticked values combine unless the request says otherwise (``person_op``): persons and
+    # countries AND (articles naming all of them), periods and sources OR (an article has one of each)
+    default_op: str = OR
+
+    @property
+    def op_param(self) -> str:
+        """The parameter that chooses this facet's logic (``person_op``)."""
+        return self.name + OP_SUFFIX
 
     @property
     def chronological(self) -> bool:
@@ -49,11 +69,12 @@ class Facet:
     @property
     def pattern(self) -> re.Pattern[str] | None:
         """What a valid filter value looks like (None: any text)."""
-        return _PATTERNS.get(self.kind)
+        return _UNDATED_PATTERN if self.undated else _PATTERNS.get(self.kind)
 
     def normalise(self, value: str) -> str:
         """The canonical form of a valid filter value (country codes in upper case)."""
-        return value.upper() if self.kind == COUNTRY else value
+        is_code = self.kind == COUNTRY and len(value) == 2 and value.isascii()
+        return value.upper() if is_code else value
 
 
 #: All facets, in the order the sidebar shows them and the API lists them.
@@ -64,10 +85,11 @@ FACETS: tuple[Facet, ...] = (
         ENTITY,
         N_("Persons"),
         N_("Person"),
-        "Person facet value (OR within the facet)",
+        "Person facet value (several: all of them, or any with person_op=or)",
         mentions_field="person_mentions",
         entity_page="web.person",
         searchable=True,
+        default_op=AND,
     ),
     Facet(
         "country",
@@ -75,9 +97,11 @@ FACETS: tuple[Facet, ...] = (
         COUNTRY,
         N_("Countries"),
         N_("Country"),
-        "ISO 3166-1 alpha-2 code",
+        "ISO 3166-1 alpha-2 code, or a country name (Nordkorea, North Korea; resolved, see resolved); several: "
+        "all of them, or any with country_op=or",
         mentions_field="country_mentions",
         entity_page="web.country",
+        default_op=AND,
     ),
     Facet(
         "date",
@@ -85,8 +109,9 @@ FACETS: tuple[Facet, ...] = (
         PERIOD,
         N_("Publication date"),
         N_("Published"),
-        "Publication year or month",
+        "Publication year or month; none: articles without a publication date",
         more_link=False,
+        undated=True,
     ),
     Facet(
         "mentioned",

@@ -29,8 +29,14 @@ def country_label(code: str, lang: str = "de") -> str:
     return territories(locale_or_default(lang)).get(code.upper(), code)
 
 
+#: The label of the articles without a date (the date facet's value ``none``), per language.
+UNDATED_LABELS = {"de": "ohne Datum", "en": "undated"}
+
+
 def period_label(value: str, lang: str = "de") -> str:
     """``2018`` -> ``2018``; ``2018-05`` -> ``Mai 2018`` / ``May 2018``; ``2018-05-31`` -> ``31. Mai 2018``."""
+    if value == "none":
+        return UNDATED_LABELS[locale_or_default(lang)]
     parts = value.split("-")
     try:
         if len(parts) == 2:

@@ -8,9 +8,12 @@ whose hits are already in the JSON API's shape (:class:`Hit`), so HTML, JSON and
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NotRequired, TypedDict
+
+from search.core.facets import BY_NAME, FACETS
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,19 @@ class SearchRequest:
     date_to: str = ""
     # explain=1: each hit of the page says which query words matched it, where and how (only that page)
     explain: bool = False
+    # date_certain=1: estimated publication dates are left out (articles with a date from metadata, the path
+    # or a date line, and undated ones, remain)
+    date_certain: bool = False
+    # how several values of a facet combine ("and" | "or"), only where it differs from the registry's default
+    facet_ops: dict[str, str] = field(default_factory=dict)
+
+    def op(self, facet: str) -> str:
+        """The logic of ``facet``'s values in this request: chosen, else the registry's default."""
+        return self.facet_ops.get(facet) or BY_NAME[facet].default_op
+
+    def ops(self) -> dict[str, str]:
+        """Every facet's logic in this request (what the response reports as ``facet_ops``)."""
+        return {f.name: self.op(f.name) for f in FACETS}
 
 
 class Hit(TypedDict):
@@ -117,6 +133,25 @@ class Hit(TypedDict):
     persons: list[str]
     countries: list[dict[str, str]]
     explain: NotRequired[list[dict]]  # only with SearchRequest.explain
+
+
+#: The warning of a ``*``/``~`` word that matched more index words than a query may use (the web page
+#: translates it: :func:`expansion_cut`).
+_EXPANSION_CUT = "{word}: only the {used} most frequent of {found} matching words are used"
+_EXPANSION_CUT_PATTERN = re.compile(
+    r"(.+): only the (\d+) most frequent of (\d+\+?) matching words are used\Z"
+)
+
+
+def expansion_cut_warning(word: str, used: int, found: str) -> str:
+    """``Impf*: only the 2000 most frequent of 2345 matching words are used``."""
+    return _EXPANSION_CUT.format(word=word, used=used, found=found)
+
+
+def expansion_cut(warning: str) -> tuple[str, int, str] | None:
+    """``(word, used, found)`` of an expansion warning (None for any other warning)."""
+    m = _EXPANSION_CUT_PATTERN.match(warning)
+    return (m.group(1), int(m.group(2)), m.group(3)) if m else None
 
 
 @dataclass
@@ -139,6 +174,10 @@ class SearchResponse:
     # Articles per month (per year over long spans) for the query and all filters: what the result page
     # draws (search.core.periods.period_series).
     timeline: list[dict] = field(default_factory=list)
+    # how each facet's values combined ("and" | "or"): what the counts and the total mean
+    facet_ops: dict[str, str] = field(default_factory=dict)
+    # filter values typed as a name and resolved: {"facet", "value" (as typed), "resolved" (as indexed)}
+    resolved: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The ``/api/search`` body."""
@@ -157,6 +196,8 @@ class SearchResponse:
             "suggestion": self.suggestion,
             "warnings": list(self.warnings),
             "timeline": self.timeline,
+            "facet_ops": self.facet_ops,
+            "resolved": self.resolved,
         }
 
 
@@ -193,3 +234,5 @@ class EntityPage:
     value: str
     response: SearchResponse
     aliases: list[tuple[str, int]]
+    # the user's corrections that concern this entity: {"line": n, "rule": "merge: A = B"}
+    corrections: list[dict] = field(default_factory=list)

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Mapping
 
 from search.core.errors import InvalidParameter
-from search.core.facets import BY_NAME, COUNTRY, FACET_NAMES, PERIOD
+from search.core.facets import BY_NAME, COUNTRY, FACET_NAMES, FACETS, OPS, PERIOD
 from search.core.labels import locale_or_default
 from search.core.models import SORTS, SearchRequest
 from search.core.periods import date_range
@@ -24,10 +24,15 @@ MAX_VALUE_CHARS = 200
 FILTER_PARAMS = FACET_NAMES
 #: The two ends of the publication date range (YYYY, YYYY-MM or YYYY-MM-DD; either may be left out).
 RANGE_PARAMS = ("date_from", "date_to")
+#: ``date_certain=1``: only articles whose publication date is not estimated from the text (undated ones stay)
+CERTAIN_PARAM = "date_certain"
+#: How several values of one facet combine: ``person_op=and|or`` (one per facet of the registry).
+OP_PARAMS = tuple(f.op_param for f in FACETS)
 
 
 _INVALID = {
-    COUNTRY: "{name} must be an ISO 3166-1 alpha-2 code such as KP, not {value!r}",
+    COUNTRY: "{name} must be an ISO 3166-1 alpha-2 code such as KP or a country name such as Nordkorea, "
+    "not {value!r}",
     PERIOD: "{name} must be YYYY or YYYY-MM, not {value!r}",
 }
 
@@ -100,6 +105,20 @@ def _bound(args: Args, name: str) -> str:
     return clean_text(args.get(name) or "")[:MAX_VALUE_CHARS]
 
 
+def facet_ops(args: Args) -> dict[str, str]:
+    """``{facet: "and" | "or"}`` for the facets whose ``*_op`` differs from the registry's default."""
+    out = {}
+    for f in FACETS:
+        raw = (args.get(f.op_param) or "").strip().lower()
+        if not raw:
+            continue
+        if raw not in OPS:
+            raise InvalidParameter(f.op_param, raw[:50], f"{f.op_param} must be one of {', '.join(OPS)}")
+        if raw != f.default_op:
+            out[f.name] = raw
+    return out
+
+
 def search_request(source: Mapping, lang: str | None = None) -> SearchRequest:
     """Validate request parameters into a :class:`SearchRequest`."""
     args = Args(source)
@@ -124,4 +143,6 @@ def search_request(source: Mapping, lang: str | None = None) -> SearchRequest:
         lang=locale_or_default(args.get("lang") or lang),
         facet_size=_int(args, "facet_size", 10, 1, MAX_FACET_SIZE),
         explain=_int(args, "explain", 0, 0, 1) == 1,
+        date_certain=_int(args, CERTAIN_PARAM, 0, 0, 1) == 1,
+        facet_ops=facet_ops(args),
     )

@@ -64,6 +64,22 @@ class Settings:
     lang: str = field(default_factory=lambda: "en" if _env("SEARCH_LANG").lower().startswith("en") else "de")
     # Which engine serves (see search.engine.ENGINES).
     engine: str = field(default_factory=lambda: _env("SEARCH_ENGINE", "whoosh").lower() or "whoosh")
+    # Where the OpenSearch engine finds its cluster (scripts/opensearch.sh starts one on this address).
+    opensearch_url: str = field(
+        default_factory=lambda: (
+            _env("SEARCH_OPENSEARCH_URL", "http://127.0.0.1:9200").rstrip("/") or "http://127.0.0.1:9200"
+        )
+    )
+    # The alias the OpenSearch engine searches (its versioned indices are named <alias>-v<time>).
+    opensearch_index: str = field(
+        default_factory=lambda: (
+            _env("SEARCH_OPENSEARCH_INDEX", "nachrichtensuche").lower() or "nachrichtensuche"
+        )
+    )
+    # Primary shards and replicas of each new versioned OpenSearch index (a full reindex creates one): one
+    # shard and no replica for a single node; a cluster spreads shards over hosts and keeps replicas elsewhere.
+    opensearch_shards: int = field(default_factory=lambda: max(1, _env_int("SEARCH_OPENSEARCH_SHARDS", 1)))
+    opensearch_replicas: int = field(default_factory=lambda: _env_int("SEARCH_OPENSEARCH_REPLICAS", 0))
     # Finished responses kept per index generation and process (0: no cache).
     cache_size: int = field(default_factory=lambda: response_cache_size())
     # Per-client limit on /api/* (a Flask-Limiter string, "off" disables; None: the web app's default).
@@ -86,6 +102,15 @@ class Settings:
     # CPU seconds the analysis of one article may take in a reindex; an article over it is skipped with a
     # reason (0: no limit). 60 s: a news article takes about 0.05 s, a megabyte of news text about 17 s.
     article_seconds: int = field(default_factory=lambda: _env_int("SEARCH_ARTICLE_SECONDS", 60))
+
+
+def select_engine(engine: str | None = None, opensearch_url: str | None = None) -> None:
+    """The engine chosen on the command line (``--engine``, ``--opensearch-url``) as this process's setting,
+    which the processes it starts (a server's workers) inherit."""
+    if engine:
+        os.environ["SEARCH_ENGINE"] = engine
+    if opensearch_url:
+        os.environ["SEARCH_OPENSEARCH_URL"] = opensearch_url
 
 
 def settings(**overrides: object) -> Settings:

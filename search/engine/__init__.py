@@ -18,6 +18,7 @@ from search.engine.base import Engine
 #: engine name (``SEARCH_ENGINE``) -> "module:factory"; a factory takes the resolved settings.
 ENGINES: dict[str, str] = {
     "whoosh": "search.engine.whoosh.engine:from_settings",
+    "opensearch": "search.engine.opensearch.engine:from_settings",
 }
 
 

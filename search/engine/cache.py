@@ -43,6 +43,8 @@ class ResponseCache:
             request.with_snippets,
             request.date_from,
             request.date_to,
+            request.date_certain,
+            tuple(sorted(request.facet_ops.items())),
             request.explain,
         )
 

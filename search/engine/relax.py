@@ -25,11 +25,13 @@ class Relaxations:
 def relaxations(snapshot: Snapshot, request: SearchRequest) -> Relaxations:
     """Counts for the empty-result page's hints, all from the same snapshot as the empty result."""
     ranged = bool(request.date_from or request.date_to)
-    if not request.filters and not ranged:
+    if not request.filters and not ranged and not request.date_certain:
         return Relaxations()
     light = replace(request, page=1, per_page=1, with_snippets=False, facet_size=1)
     without_query = snapshot.search(replace(light, q="")).total if request.q.strip() else None
-    without_all = snapshot.search(replace(light, filters={}, date_from="", date_to="")).total
+    without_all = snapshot.search(
+        replace(light, filters={}, date_from="", date_to="", date_certain=False)
+    ).total
     without_range = snapshot.search(replace(light, date_from="", date_to="")).total if ranged else None
     per_filter = []
     values = [(f, v) for f, vals in request.filters.items() for v in vals][:MAX_RELAXED_FILTERS]

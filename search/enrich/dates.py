@@ -1,4 +1,5 @@
-"""Dates in German news text: dates the article mentions, an estimated publication date, metadata values.
+"""Dates in German news text: dates the article mentions and metadata values (the estimated publication
+date is :mod:`search.enrich.estimate`).
 
 Why rules and not a model: German date expressions are a small closed language ("am 12. Juni 2018", "Anfang
 Juni", "Ende 2018", "27. und 28. Februar", "12.06.2018"), and what matters for the date facet is resolving them
@@ -60,6 +61,8 @@ _MONTHS = {
     "dezember": 12,
     "dez": 12,
 }
+#: German month names and abbreviations (lower case) -> month number
+MONTHS = _MONTHS
 _FULL_MONTHS = sorted(
     (m for m in _MONTHS if len(m) > 4 or m in {"mai", "juni", "juli", "märz"}), key=len, reverse=True
 )
@@ -288,6 +291,12 @@ def _is_quantity(text: str, start: int, end: int) -> bool:
     return False
 
 
+def _in_url(text: str, start: int) -> bool:
+    """Does the number at ``start`` stand inside a web address ("…/uploads/2020/04/…": not a date)?"""
+    word = text[max(0, start - 200) : start].rsplit(None, 1)[-1:]
+    return bool(word) and ("://" in word[0] or word[0].lower().startswith("www."))
+
+
 class _Taken:
     """The character spans already claimed by a date expression, for the overlap test of later patterns.
 
@@ -329,7 +338,7 @@ def _raw_mentions(text: str) -> list[_Raw]:
             taken.add(m.span())
     taken.end_pass()
     for m in _ISO.finditer(text):
-        if not free(*m.span()):
+        if not free(*m.span()) or _in_url(text, m.start()):
             continue
         y, mo, d = int(m.group("y")), int(m.group("m")), m.group("d")
         day = int(d) if d else None
@@ -373,7 +382,7 @@ def _raw_mentions(text: str) -> list[_Raw]:
     taken.end_pass()
     for m in _LONE_YEAR.finditer(text):
         s, e = m.span()
-        if free(s, e) and not _is_quantity(text, s, e):
+        if free(s, e) and not _is_quantity(text, s, e) and not _in_url(text, s):
             out.append(_Raw(int(m.group("year")), None, None, s, e))
     out.sort(key=lambda r: (r.start, r.day or 0))
     return out
@@ -390,6 +399,31 @@ def _nearest_year(month: int, day: int | None, published: dt.date) -> int:
         if best is None or distance < best[0]:
             best = (distance, year)
     return best[1] if best else published.year
+
+
+# "März dieses Jahres", "Mai vergangenen Jahres", "Juni des Vorjahres", "Januar nächsten Jahres": the year
+# relative to publication (offset); "seit 26. März": a day before publication.
+_RELATIVE_YEAR = re.compile(
+    r"\s*(?:(?P<this>dieses|diesen|des\s+laufenden)|(?P<last>(?:des\s+)?(?:vergangenen|letzten|vorigen))"
+    r"|(?P<next>(?:des\s+)?(?:nächsten|kommenden)))\s+Jahres|\s*(?P<prev>des\s+Vorjahres)"
+)
+_SINCE = re.compile(r"(?:^|\s)(?:seit|seitdem)(?:\s+(?:dem|den|Anfang|Mitte|Ende|Beginn))?\s*\Z", re.I)
+
+
+def _year_by_words(text: str, r: _Raw, published: dt.date) -> int | None:
+    """The year the words around a year-less mention give, relative to publication (None: they give none).
+
+    Why: the nearest year put "seit 26. März" (an article of December) into the next year, 17 % of all
+    "seit" mentions into the future; "März dieses Jahres" into another year in 32 % and "Mai vergangenen
+    Jahres" in 61 % of the cases (6,000 FANG-COVID articles, issue 18)."""
+    m = _RELATIVE_YEAR.match(text, r.end, r.end + 40)
+    if m:
+        return published.year + (0 if m.group("this") else 1 if m.group("next") else -1)
+    if _SINCE.search(text[max(0, r.start - 20) : r.start]):
+        for year in (published.year, published.year - 1):
+            if _valid(year, r.month, r.day) and dt.date(year, r.month or 1, r.day or 1) <= published:
+                return year
+    return None
 
 
 def extract_mentioned(text: str, published: dt.date | None) -> list[MentionedDate]:
@@ -411,7 +445,7 @@ def extract_mentioned(text: str, published: dt.date | None) -> list[MentionedDat
             if last_before >= 0 and explicit_starts[last_before] >= sentence_start:  # in its sentence
                 year = explicit_years[last_before]
             elif published is not None:
-                year = _nearest_year(r.month or 1, r.day, published)
+                year = _year_by_words(text, r, published) or _nearest_year(r.month or 1, r.day, published)
             else:
                 first_after = bisect_right(explicit_starts, r.start)
                 year = (
@@ -425,24 +459,6 @@ def extract_mentioned(text: str, published: dt.date | None) -> list[MentionedDat
                 continue
         out.append(MentionedDate(year, r.month, r.day, r.start, r.end, text[r.start : r.end], explicit_year))
     return out
-
-
-def estimate_published(text: str, mentioned: list[MentionedDate]) -> tuple[dt.date | None, bool]:
-    """A publication date for an article without metadata: ``(date, True)``, or ``(None, False)``.
-
-    The estimate is the latest date the text writes out in full (day, month and year); failing that the first
-    day of the latest month written with its year. Years alone are too coarse and give no estimate. It is a
-    lower bound more than an estimate (news report what happened), and an article that announces a future
-    date is dated too late; callers must show it as estimated. ``text`` is accepted for future rules.
-    """
-    del text
-    full = [m for m in mentioned if m.year_explicit and m.day]
-    if full:
-        return max(m.first_day() for m in full), True
-    months = [m for m in mentioned if m.year_explicit and m.month]
-    if months:
-        return max(m.first_day() for m in months), True
-    return None, False
 
 
 _VALUE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")

@@ -23,10 +23,12 @@ from pathlib import Path
 
 from search.core.models import Article, Skipped
 from search.core.settings import DATA_DIR
+from search.enrich.dateplaces import date_from_first_line, date_from_path, is_date_line
 from search.enrich.dates import check_publication_date
 from search.text.sentences import sentence_spans
 
 SIDECAR_NAME = "metadata.json"
+CORRECTIONS_FILE = "corrections.txt"  # top of the articles folder: the user's entity corrections
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are skipped with a reason, never loaded whole
 TITLE_MAX_CHARS = 140  # a title derived from the text: its first sentence, shortened at a word
 # Caps for metadata values (sidecar or header), see README "Articles". A longer title is shortened at a
@@ -255,7 +257,7 @@ def derive_title_and_source(text: str) -> tuple[str, str | None]:
     title = ""
     for start, end in _paragraphs(text):
         para = text[start:end].strip()
-        if not para or _CAPTION.search(para):
+        if not para or _CAPTION.search(para) or is_date_line(para):
             continue
         m = _DATELINE.match(para)
         if m:
@@ -368,7 +370,8 @@ def article_id(path: Path) -> str:
 
 
 def iter_article_files(root: Path) -> Iterator[Path | Skipped]:
-    """Every ``*.txt`` below ``root`` in a stable order; symlinks that leave the folder are skipped."""
+    """Every ``*.txt`` below ``root`` in a stable order; symlinks that leave the folder are skipped, and so
+    is ``corrections.txt`` at the top (:mod:`search.enrich.entities.corrections`)."""
     root = root.resolve()
     for path in sorted(root.rglob("*")):
         if path.suffix.lower() != ".txt" or any(
@@ -376,6 +379,8 @@ def iter_article_files(root: Path) -> Iterator[Path | Skipped]:
         ):
             continue
         rel = path.relative_to(root).as_posix()
+        if rel == CORRECTIONS_FILE:  # the user's corrections of persons and countries, no article
+            continue
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError):
@@ -429,6 +434,8 @@ def parse_article(raw: bytes, rel_path: str, meta: Metadata | None = None) -> Ar
         except ValueError as exc:
             date = date_precision = None
             warnings.append(f"ignored date: {exc}")
+    if date is None:  # where archives without metadata keep it: the path, a date line (not an estimate)
+        date, date_precision = date_from_path(rel_path) or date_from_first_line(text) or (None, None)
     source = _capped("source", SOURCE_MAX_CHARS, warnings, meta.source, header.get("source"))
     return Article(
         id=article_id(Path(rel_path)),

@@ -26,6 +26,7 @@ budgeted run may repeat or abandon) apart from learning the persons found (:meth
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import threading
@@ -35,6 +36,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from search.enrich.entities.corrections import Corrections
     from search.enrich.entities.extractor import ArticleEntities, EntityExtractor
 
 from search.core.models import Article
@@ -113,13 +115,14 @@ def warm_up() -> None:
     now: an article's budget should pay for its own analysis, not for the first article's loading."""
     from search.enrich.countries import gazetteer
     from search.enrich.dates import extract_mentioned
+    from search.enrich.estimate import estimate_published
     from search.text.analysis import analyze
     from search.text.sentences import sentences
 
     sample = "Die Bundesregierung lud am 1. Mai 2020 rund 2000 Menschen ein. Dr. A. Beispiel kam 2019 Berlin."
     gazetteer()
     analyze(sample)
-    extract_mentioned(sample, None)
+    estimate_published(sample, extract_mentioned(sample, None))  # reads the learned date statistics once
     sentences(sample)
 
 
@@ -139,6 +142,8 @@ class Enricher:
         # extract); persons known from the index count as established.
         self.articles: dict[str, int] = {}
         self._unlearned: dict[str, list[str]] = {}  # primed persons the extractor has not been taught yet
+        # the user's corrections (corrections.txt of the articles folder), set by the indexer for a run
+        self.corrections: Corrections | None = None
 
     def prime(self, registry: dict[str, list[str]]) -> None:
         """Persons already in the index (``{canonical: [aliases]}``) before an incremental run.
@@ -197,7 +202,7 @@ class Enricher:
         budget) or repeated leaves the enricher as it was."""
         if self.ner:
             self._teach()
-        return enrich_articles(articles, self.model, self.ner)
+        return enrich_articles(articles, self.model, self.ner, self.corrections)
 
     def learn(self, out: list[dict]) -> None:
         """Remember the persons of analysed articles (``out`` of :meth:`analyse`) for the next batches."""
@@ -215,11 +220,14 @@ class Enricher:
                     self._remember(name, aliases)
 
 
-def enrich_articles(articles: list[Article], model: str = "", ner: bool = True) -> list[dict]:
-    """Extra index fields for each article (see the module docstring)."""
-    from search.enrich.dates import estimate_published, extract_mentioned
+def enrich_articles(
+    articles: list[Article], model: str = "", ner: bool = True, corrections: Corrections | None = None
+) -> list[dict]:
+    """Extra index fields for each article (see the module docstring); ``corrections`` are the user's."""
+    from search.enrich.dates import extract_mentioned
+    from search.enrich.estimate import estimate_published
 
-    ents = extract_entities(_extractor(model), [a.text for a in articles]) if ner else [None] * len(articles)
+    ents = _with_titles(_extractor(model), articles) if ner else [None] * len(articles)
     out = []
     for article, ent in zip(articles, ents, strict=True):
         fields: dict = {}
@@ -232,9 +240,11 @@ def enrich_articles(articles: list[Article], model: str = "", ner: bool = True) 
         if values:
             fields["mentioned"] = ",".join(sorted(values))
         if article.date is None:
-            estimate, estimated = estimate_published(article.text, mentioned)
-            if estimate and estimated:
-                fields["estimated_date"] = estimate
+            estimate = estimate_published(article.text, mentioned)
+            if estimate:
+                fields["estimated_date"] = estimate  # (date, precision of the evidence)
+        if ent is not None and corrections is not None:
+            ent = corrections.apply(ent, article.text)
         if ent is not None:
             fields["person"] = ",".join(sorted(ent.persons))
             fields["country"] = ",".join(sorted(ent.countries))
@@ -244,8 +254,23 @@ def enrich_articles(articles: list[Article], model: str = "", ner: bool = True) 
                 "countries": dict(ent.countries),
                 "spans": [list(s) for s in ent.spans],
             }
+            if ent.corrected:
+                fields["entities"]["corrected"] = ent.corrected
         out.append(fields)
     return out
+
+
+def _with_titles(extractor: EntityExtractor, articles: list[Article]) -> list:
+    """The entities of each article's text plus those of its title when the title is not the text's first
+    sentence (a title from metadata: "Italien: Chefarzt ..."), in one call; the title's persons and
+    countries are counted, without spans (the article page highlights the text)."""
+    titled = [i for i, a in enumerate(articles) if a.title and not a.title_derived]
+    found = extract_entities(extractor, [a.text for a in articles] + [articles[i].title for i in titled])
+    ents = found[: len(articles)]
+    for i, title in zip(titled, found[len(articles) :], strict=True):
+        if title.persons or title.countries:
+            ents[i] = _merge_pieces([(0, ents[i]), (0, dataclasses.replace(title, spans=[]))])
+    return ents
 
 
 def split_text(text: str, limit: int) -> list[tuple[int, str]]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from urllib.parse import urlencode
 
-from search.core.params import FILTER_PARAMS, RANGE_PARAMS
+from search.core.params import CERTAIN_PARAM, FILTER_PARAMS, OP_PARAMS, RANGE_PARAMS
 from search.core.periods import month_series as month_series  # the charts' series (re-exported)
 from search.text.spans import ENTITY_KINDS, EntitySpan, clean_entity_spans
 
@@ -25,6 +25,8 @@ STATE_PARAMS = (
     "q",
     *FILTER_PARAMS,
     *RANGE_PARAMS,
+    CERTAIN_PARAM,
+    *OP_PARAMS,
     "sort",
     "page",
     "per_page",
@@ -32,11 +34,16 @@ STATE_PARAMS = (
     "person_prefix",
     "lang",
     "explain",  # "Why this result?" disclosures on the page
+    "view",  # "compact": titles with source and date only
 )
 #: What a search is (the words, the filters, the date range): the export and the feed take exactly these.
-SEARCH_PARAMS = ("q", *FILTER_PARAMS, *RANGE_PARAMS)
+SEARCH_PARAMS = ("q", *FILTER_PARAMS, *RANGE_PARAMS, CERTAIN_PARAM)
 #: Parameters that survive "remove all filters" and links to a fresh search.
-KEEP_ON_RESET = ("q", "sort", "per_page", "lang")
+KEEP_ON_RESET = ("q", "sort", "per_page", "view", "lang")
+#: The page sizes the result page offers (any size up to ``MAX_PER_PAGE`` works in a URL); the first is the default.
+PER_PAGE_CHOICES = (10, 20, 50)
+#: The result list views; the first is the default (titles, date, source, snippets, entity tags).
+RESULT_VIEWS = ("full", "compact")
 
 
 class QueryArgs:
@@ -83,7 +90,7 @@ class QueryArgs:
 
     def set(self, key: str, value: object | None) -> QueryArgs:
         """``key`` replaced by one value (``None`` removes it); ``page`` reset when ``key`` changes the hits."""
-        keep_page = key in ("page", "lang", "facet_size", "person_prefix")
+        keep_page = key in ("page", "lang", "facet_size", "person_prefix", "view")
         pairs = [(k, v) for k, v in self.pairs if k != key and (keep_page or k != "page")]
         if value is not None and str(value) != "":
             pairs.append((key, str(value)))
@@ -93,7 +100,7 @@ class QueryArgs:
         return QueryArgs((k, v) for k, v in self.pairs if k in keys)
 
     def without_filters(self) -> QueryArgs:
-        dropped = (*FILTER_PARAMS, *RANGE_PARAMS, "page", "person_prefix")
+        dropped = (*FILTER_PARAMS, *RANGE_PARAMS, CERTAIN_PARAM, "page", "person_prefix")
         return QueryArgs((k, v) for k, v in self.pairs if k not in dropped)
 
     def filters(self) -> list[tuple[str, str]]:
@@ -168,22 +175,25 @@ def highlight_html(
     end: int | None = None,
     labels: Mapping[str, str] | None = None,
     value_label: Callable[[str, str], str] | None = None,
+    number_hits: bool = False,
 ) -> str:
     """HTML of ``text[start:end]`` with query matches and entity mentions marked; all text escaped.
 
     Entity mentions become ``<mark class="ent ent-per|ent-country">`` (outer) and query matches
     ``<mark class="hit">`` (inner); a match that crosses an entity boundary is split so tags always nest.
     ``labels`` maps ``"PER"``/``"COUNTRY"`` to the localised kind names and ``value_label(kind, value)``
-    gives the display name of a value (a country's name for its code) for the tooltip.
+    gives the display name of a value (a country's name for its code) for the tooltip. ``number_hits`` adds
+    ``data-hit="n"`` (the match's place in the whole text) to each piece of a match, so the article page can
+    step from match to match even where a match is split into pieces.
     """
     end = len(text) if end is None else min(end, len(text))
     labels = labels or {}
     value_label = value_label or (lambda kind, value: value)
     hits = _clean_matches(matches, len(text))
     ents = [e for e in clean_entity_spans(entities, len(text)) if e.end > start and e.start < end]
-    hits = [(max(s, start), min(e, end)) for s, e in hits if e > start and s < end]
+    hits = [(max(s, start), min(e, end), n) for n, (s, e) in enumerate(hits) if e > start and s < end]
     bounds = {start, end}
-    for s, e in hits:
+    for s, e, _n in hits:
         bounds.update((s, e))
     for ent in ents:
         bounds.update((max(ent.start, start), min(ent.end, end)))
@@ -205,10 +215,19 @@ def highlight_html(
                 out.append(_entity_open(ent, labels, value_label))
             open_ent = ent
         piece = escape(text[a:b], quote=False)
-        out.append(f'<mark class="hit">{piece}</mark>' if in_hit else piece)
+        if in_hit:
+            number = f' data-hit="{hits[hi][2]}"' if number_hits else ""
+            piece = f'<mark class="hit"{number}>{piece}</mark>'
+        out.append(piece)
     if open_ent is not None:
         out.append("</mark>")
     return "".join(out)
+
+
+def match_count(text: str, matches: Iterable[tuple[int, int]]) -> int:
+    """How many places of ``text`` are marked as matches (overlapping spans count once), as numbered by
+    :func:`highlight_paragraphs`: the article page's "2 of 7"."""
+    return len(_clean_matches(matches, len(text)))
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -231,10 +250,14 @@ def highlight_paragraphs(
     labels: Mapping[str, str] | None = None,
     value_label: Callable[[str, str], str] | None = None,
 ) -> list[str]:
-    """:func:`highlight_html` per paragraph (spans crossing a paragraph break are cut there)."""
+    """:func:`highlight_html` per paragraph (spans crossing a paragraph break are cut there), matches numbered
+    across the whole text."""
     matches = list(matches or ())
     entities = list(entities or ())
-    return [highlight_html(text, matches, entities, s, e, labels, value_label) for s, e in paragraphs(text)]
+    return [
+        highlight_html(text, matches, entities, s, e, labels, value_label, number_hits=True)
+        for s, e in paragraphs(text)
+    ]
 
 
 # ----------------------------------------------------------------------------- facet shapes

@@ -46,6 +46,16 @@ def chips(args: QueryArgs, req: SearchRequest, resp: SearchResponse, path: str) 
                 "href": args.remove(name, raw).href(path),
             }
         )
+    if req.date_certain:
+        out.append(
+            {
+                "facet": "certain",
+                "value": "1",
+                "label": _("only certain dates"),
+                "title": _("Published"),
+                "href": args.remove("date_certain").href(path),
+            }
+        )
     if req.date_from or req.date_to:
         out.append(
             {
@@ -104,6 +114,12 @@ def panels(req: SearchRequest, resp: SearchResponse) -> list[dict[str, Any]]:
                 "fewer": facet.more_link
                 and req.facet_size > DEFAULT_FACET_SIZE
                 and total > DEFAULT_FACET_SIZE,
+                # how ticked values combine: the switch "all of them" / "any of them" (links, no script needed)
+                "op": req.op(facet.name),
+                "op_param": facet.op_param,
+                "op_default": facet.default_op,
+                # the publication date: the "only certain dates" box (estimated dates left out)
+                "certain": req.date_certain if facet.undated else None,
             }
         )
     return out

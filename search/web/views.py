@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import replace
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from flask import (
     Blueprint,
     Response,
@@ -31,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import default_exceptions
 
 from search.core.errors import (
+    AmbiguousName,
     ArticleNotFound,
     IndexUnavailable,
     InvalidParameter,
@@ -39,8 +42,16 @@ from search.core.errors import (
 )
 from search.core.export import MAX_EXPORT_ROWS
 from search.core.labels import country_label
-from search.core.models import ARTICLE_PATH, SearchRequest, SearchResponse
-from search.core.params import FILTER_PARAMS, MAX_PAGE, MAX_QUERY_CHARS, RANGE_PARAMS, search_request
+from search.core.models import ARTICLE_PATH, SearchRequest, SearchResponse, expansion_cut
+from search.core.params import (
+    CERTAIN_PARAM,
+    FILTER_PARAMS,
+    MAX_PAGE,
+    MAX_QUERY_CHARS,
+    RANGE_PARAMS,
+    clean_text,
+    search_request,
+)
 from search.engine.base import Engine
 from search.engine.relax import relaxations
 from search.web import feeds, results
@@ -48,10 +59,13 @@ from search.web.feeds import FEED_ENTRIES
 from search.web.i18n import current_lang, explicit_lang
 from search.web.pages import (
     KEEP_ON_RESET,
+    PER_PAGE_CHOICES,
+    RESULT_VIEWS,
     SEARCH_PARAMS,
     QueryArgs,
     bar_chart,
     highlight_paragraphs,
+    match_count,
     month_series,
     pagination,
     timeline_chart,
@@ -92,14 +106,38 @@ def _search_path() -> str:
 def _warnings(resp: SearchResponse) -> list[str]:
     out = []
     for w in resp.warnings:
-        text = next((str(msg) for key, msg in _WARNINGS.items() if w.startswith(key)), w)
+        cut = expansion_cut(w)
+        if cut is not None:  # a * or ~ word matched more words than were searched: say how many
+            word, used, found = cut
+            lang = current_lang()
+            more = "+" if found.endswith("+") else ""  # the lexicon had even more than were read
+            text = _(
+                "%(word)s: only the %(used)s most frequent of %(found)s matching words were searched – "
+                "articles containing only the others are not among the hits.",
+                word=word,
+                used=format_decimal(used, locale=lang),
+                found=format_decimal(int(found.rstrip("+")), locale=lang) + more,
+            )
+        else:
+            text = next((str(msg) for key, msg in _WARNINGS.items() if w.startswith(key)), w)
         if text not in out:
             out.append(text)
     return out
 
 
 def _is_search(args: QueryArgs) -> bool:
-    keys = ("q", *FILTER_PARAMS, *RANGE_PARAMS, "sort", "page", "per_page", "facet_size", "person_prefix")
+    keys = (
+        "q",
+        *FILTER_PARAMS,
+        *RANGE_PARAMS,
+        CERTAIN_PARAM,
+        "sort",
+        "page",
+        "per_page",
+        "facet_size",
+        "person_prefix",
+        "view",
+    )
     return any(args.has(k) for k in keys)
 
 
@@ -165,11 +203,28 @@ def _results_page(args: QueryArgs) -> ResponseReturnValue:
         prefix = " ".join((request.args.get("person_prefix") or "").split())[:100]
         if prefix:
             req = replace(req, facet_prefix={"person": prefix})
+        view = _result_view(args)
+        if view == "compact":  # titles, dates and sources only: no snippets to build, no explanations
+            req = replace(req, with_snippets=False, explain=False)
         resp = snap.search(req)
     except QuerySyntaxError as exc:
         return (
             render_template("search.html", q=q, error=exc.message, resp=None, req=None, person_prefix=""),
             exc.status,  # 400 for a query that cannot run, 503 when the search ran out of time
+        )
+    except AmbiguousName as exc:  # "Kim": each person it may mean, as a link
+        return (
+            render_template(
+                "search.html",
+                q=q,
+                error=_("“%(name)s” fits several persons. Which one do you mean?", name=exc.value),
+                error_title=_("This name is ambiguous."),
+                choices=[{"label": c, "href": _choice_href(args, exc, c)} for c in exc.candidates[:20]],
+                resp=None,
+                req=None,
+                person_prefix="",
+            ),
+            exc.status,
         )
     except InvalidParameter as exc:
         if exc.parameter not in RANGE_PARAMS:
@@ -188,6 +243,11 @@ def _results_page(args: QueryArgs) -> ResponseReturnValue:
             exc.status,
         )
     path = _search_path()
+    renamed = [r for r in resp.resolved if r.get("parameter") in FILTER_PARAMS]
+    if renamed:  # person=Trump -> person=Donald Trump: the page's boxes and chips show the indexed values
+        to = {(r["parameter"], r["value"]): r["resolved"] for r in renamed}
+        pairs = [(k, to.get((k, clean_text(v)), v)) for k, v in args.pairs]
+        return redirect(QueryArgs(pairs).href(path), 302)
     active = results.chips(args, req, resp, path)
     empty = None
     if resp.total == 0:
@@ -215,7 +275,25 @@ def _results_page(args: QueryArgs) -> ResponseReturnValue:
         default_facet_size=results.DEFAULT_FACET_SIZE,
         reset_href=args.keep(*KEEP_ON_RESET).href(path),
         person_prefix=prefix,
+        view=view,
+        views=[("full", _("Full")), ("compact", _("Compact"))],
+        per_page_choices=PER_PAGE_CHOICES,
     )
+
+
+def _choice_href(args: QueryArgs, exc: AmbiguousName, candidate: str) -> str:
+    """The search with the ambiguous name replaced by one of its persons (in the filter or in ``q``)."""
+    if exc.parameter == "q":
+        name = re.escape(str(exc.value))
+        q = re.sub(rf'(\w+:)"?{name}"?', lambda m: f'{m.group(1)}"{candidate}"', args.get("q"), count=1)
+        return args.set("q", q).href(_search_path())
+    return args.remove(exc.parameter, str(exc.value)).add(exc.parameter, candidate).href(_search_path())
+
+
+def _result_view(args: QueryArgs) -> str:
+    """The result list's view from ``view=`` (an unknown value is the default view, not an error)."""
+    value = args.get("view").strip().lower()
+    return value if value in RESULT_VIEWS else RESULT_VIEWS[0]
 
 
 def _range_message(exc: InvalidParameter) -> str:
@@ -308,6 +386,7 @@ def article(article_id: str) -> ResponseReturnValue:
         article=art,
         paragraphs=paras,
         match_count=len(view.matches),
+        hit_count=match_count(art["text"], view.matches),
         similar=snap.similar(article_id),
         q=q,
         query_error=query_error,
@@ -352,6 +431,7 @@ def _entity_page(facet: str, value: str, display: str) -> ResponseReturnValue:
         display=display,
         resp=resp,
         aliases=data.aliases,
+        corrections=data.corrections,
         chart=bar_chart(series),
         series=series,
         related_persons=related_persons[:12],

@@ -9,11 +9,12 @@ from whoosh import query as wq
 from search.core.errors import ArticleNotFound
 from search.core.labels import country_label
 from search.core.models import ArticleView, article_path
+from search.engine.shared import article_json
 from search.engine.whoosh.generations import PERSONS, read_json
-from search.engine.whoosh.searcher import columns, hit_json, surface_form
+from search.engine.whoosh.searcher import columns, surface_form
 from search.engine.whoosh.store import Generation, IndexStore
 from search.text.analysis import fold
-from search.text.highlight import mark, match_spans, query_terms
+from search.text.highlight import query_terms
 from search.text.query import parse
 
 _VALID_ID = re.compile(r"[^\x00-\x1f\x7f/\\]{1,255}\Z")
@@ -43,24 +44,7 @@ def get_article(
     docnum = find_docnum(gen, article_id)
     stored = gen.searcher().stored_fields(docnum)
     terms = query_terms(parse(q).tree) if q else None
-    body = stored.get("body", "")
-    matches = match_spans(body, terms) if terms else []
-    out = hit_json(stored, None, terms, lang, with_snippets=False)
-    out.pop("score", None)
-    entities = stored.get("entities") or {}
-    out.update(
-        {
-            "text": body,
-            "html": mark(body, matches) if terms else None,
-            "title_derived": bool(stored.get("title_derived")),
-            "person_mentions": entities.get("persons", {}),
-            "person_aliases": entities.get("aliases", {}),
-            "country_mentions": entities.get("countries", {}),
-            "entity_spans": entities.get("spans", []),
-            "mentioned": [v for v in (stored.get("mentioned") or "").split(",") if v],
-            "generation": gen.name,
-        }
-    )
+    out, matches = article_json(stored, terms, lang, gen.name)
     return ArticleView(out, matches)
 
 

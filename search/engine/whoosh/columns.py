@@ -6,9 +6,10 @@ and the value's ordinal, as numpy arrays loaded once per index generation from t
 stored documents). Counting a facet over a set of matching documents is then one vectorised pass:
 ``bincount(ords[match[docs]])``.
 
-Disjunctive faceting: values within one facet combine with OR, facets with AND, and the counts of a facet
-are computed with every *other* facet's filter applied but not its own, so ticking a value never hides its
-siblings. All of it from one text search: the masks are combined in numpy.
+Facets combine with AND; the values within one facet with the facet's op (``and``: all of them, ``or``: any).
+Counts of an ``or`` facet are disjunctive: computed with every *other* facet's filter applied but not its
+own, so ticking a value never hides its siblings; counts of an ``and`` facet are conjunctive: within the
+current result. All of it from one text search: the masks are combined in numpy.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.reading import IndexReader
 
-from search.core.facets import FACETS, FIELDS, PUBLICATION
+from search.core.facets import AND, BY_NAME, FACETS, FIELDS, PUBLICATION, UNDATED
 from search.core.labels import label
 from search.core.periods import period_series
 
@@ -95,6 +96,15 @@ class Columns:
     ndocs: int
     live: np.ndarray  # bool, not deleted
     columns: dict[str, Column]
+    # bool per document: its publication date is estimated from the text (not from metadata, path or line)
+    estimated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def without_value(self, facet: str) -> np.ndarray:
+        """Live documents without any value in ``facet`` (for the date: the undated articles)."""
+        col = self.columns[facet]
+        has = np.zeros(self.ndocs, dtype=bool)
+        has[col.docs] = True
+        return self.live & ~has
 
 
 def load_columns(reader: IndexReader) -> Columns:
@@ -118,16 +128,38 @@ def load_columns(reader: IndexReader) -> Columns:
         ords = np.concatenate(ords_parts) if ords_parts else np.zeros(0, dtype=np.int32)
         keep = live[docs] if len(docs) else np.zeros(0, dtype=bool)
         columns[facet] = Column(values, {v: i for i, v in enumerate(values)}, docs[keep], ords[keep])
-    return Columns(ndocs, live, columns)
+    estimated = np.zeros(ndocs, dtype=bool)
+    if "date_estimated" in reader.schema and ("date_estimated", b"t") in reader:
+        estimated[np.fromiter(reader.postings("date_estimated", b"t").all_ids(), dtype=np.int64)] = True
+    return Columns(ndocs, live, columns, estimated & live)
 
 
-def filter_masks(cols: Columns, filters: dict[str, tuple[str, ...]]) -> dict[str, np.ndarray]:
-    """One document mask per facet that has selected values."""
-    return {
-        f: cols.columns[f].mask_for(list(vals), cols.ndocs)
-        for f, vals in filters.items()
-        if vals and f in cols.columns
-    }
+def filter_masks(
+    cols: Columns, filters: dict[str, tuple[str, ...]], ops: dict[str, str] | None = None
+) -> dict[str, np.ndarray]:
+    """One document mask per facet that has selected values (``none`` of an undated-counting facet: the
+    documents without a value). A facet whose op is ``and`` keeps the documents having every value."""
+    out = {}
+    for f, vals in filters.items():
+        if not vals or f not in cols.columns:
+            continue
+        if (ops or {}).get(f) == AND and len(vals) > 1:
+            mask = cols.live.copy()
+            for v in vals:
+                mask &= _value_mask(cols, f, v)
+        else:
+            mask = cols.columns[f].mask_for([v for v in vals if v != UNDATED], cols.ndocs)
+            if UNDATED in vals and BY_NAME[f].undated:
+                mask |= cols.without_value(f)
+        out[f] = mask
+    return out
+
+
+def _value_mask(cols: Columns, facet: str, value: str) -> np.ndarray:
+    """The documents having ``value`` in ``facet`` (``none``: the documents without a value)."""
+    if value == UNDATED and BY_NAME[facet].undated:
+        return cols.without_value(facet)
+    return cols.columns[facet].mask_for([value], cols.ndocs)
 
 
 def combine(base: np.ndarray, masks: dict[str, np.ndarray], skip: str | None = None) -> np.ndarray:
@@ -157,8 +189,13 @@ def facet_values(
     lang: str = "de",
     size: int = DEFAULT_SIZE,
     prefix: dict[str, str] | None = None,
+    ops: dict[str, str] | None = None,
 ) -> tuple[dict[str, list[dict]], dict[str, int]]:
     """Facet values ``{value, label, count, selected}`` per facet, plus the number of non-zero values.
+
+    A count is always "hits if this value is added": for a facet whose op is ``and`` (``ops``) the
+    documents of the current result having the value (conjunctive); for ``or`` the documents matching every
+    *other* facet's filter (disjunctive), so ticking a value never hides its siblings.
 
     Sorted by count then label (dates chronologically); at most ``size`` values per facet, but
     selected values always show, even with count 0. Dates are years with their months as ``children``.
@@ -168,7 +205,8 @@ def facet_values(
     out: dict[str, list[dict]] = {}
     totals: dict[str, int] = {}
     for facet, col in cols.columns.items():
-        counts = col.counts(combine(base, masks, skip=facet))
+        others = combine(base, masks, skip=None if (ops or {}).get(facet) == AND else facet)
+        counts = col.counts(others)
         selected = filters.get(facet, ())
         wanted_prefix = (prefix or {}).get(facet, "").lower()
         nonzero = np.flatnonzero(counts)
@@ -192,7 +230,8 @@ def facet_values(
             value = col.values[i]
             entries[value] = _entry(facet, value, int(counts[i]), value in selected, lang)
         for value in selected:  # selected values always show, even with count 0 or unknown to the index
-            if value not in entries:
+            # (``none`` of the date shows once, after the years: "none" has four letters, like a year)
+            if value not in entries and not (value == UNDATED and BY_NAME[facet].undated):
                 i = col.ordinal.get(value)
                 lab = label(facet, value, lang)
                 if wanted_prefix and not _matches_prefix(value, lab, wanted_prefix):
@@ -200,6 +239,14 @@ def facet_values(
                 entries[value] = _entry(facet, value, int(counts[i]) if i is not None else 0, True, lang)
         if facet in CHRONOLOGICAL:
             out[facet] = _date_tree(entries)
+            if BY_NAME[facet].undated:
+                _mark_estimated(out[facet], col, cols, others)
+                undated = int(np.count_nonzero(others & cols.without_value(facet)))
+                if undated or UNDATED in selected:
+                    out[facet].append(
+                        {**_entry(facet, UNDATED, undated, UNDATED in selected, lang), "children": []}
+                    )
+                    totals[facet] += bool(undated)
         else:
             shown = list(entries.values())
             head = sorted(shown[: len(ordinals)], key=lambda e: (-e["count"], e["label"].lower()))
@@ -207,6 +254,15 @@ def facet_values(
                 shown[len(ordinals) :], key=lambda e: (-e["count"], e["label"].lower())
             )
     return out, totals
+
+
+def _mark_estimated(tree: list[dict], col: Column, cols: Columns, match: np.ndarray) -> None:
+    """``estimated``: how many of each year's and month's articles have an estimated date."""
+    counts = col.counts(match & cols.estimated) if cols.estimated.any() else None
+    for year in tree:
+        for e in (year, *year.get("children", ())):
+            i = col.ordinal.get(e["value"])
+            e["estimated"] = int(counts[i]) if counts is not None and i is not None else 0
 
 
 def _shown_dates(

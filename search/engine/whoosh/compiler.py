@@ -1,30 +1,36 @@
 """Query tree (:mod:`search.text.query`) -> Whoosh query against one reader.
 
 Needs the reader to expand ``prefix*`` and ``word~`` into the index's own words and to resolve entity
-names; the engine-neutral parsing stays in the text layer. Expansions are bounded per word
-(``MAX_EXPANSIONS``) and per query (``MAX_TOTAL_EXPANSIONS``, shared by its ``*``/``~`` words): forty
-prefixes of 200 words each cost ~2 s of postings reads on 3,000 articles, a quarter of that when they share
-1,000. A query whose expansions were cut gets a warning (:attr:`Compiler.warnings`). As in Lucene's
+names; the engine-neutral parsing stays in the text layer. A ``prefix*`` or ``word~`` uses the index's
+words in the order of their document frequency (the most frequent first, never alphabetical), all of them
+while the query's budget allows (``MAX_TOTAL_EXPANSIONS``, shared by its ``*``/``~`` words: every expansion
+is one postings read, ~0.25 ms each). A word whose expansions were cut gets a warning that says how many of
+how many were used (:attr:`Compiler.warnings`, :attr:`Compiler.cuts`): the hit total is then a lower
+bound. As in Lucene's
 "AUTO" fuzziness, a word of up to five letters is looked up with at most one edit (``Haus~2`` as
 ``Haus~1``): two edits on a short word match hundreds of unrelated words, each looked up for its frequency.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 
 from search.core import limits
+from search.core.models import expansion_cut_warning
 from search.engine.whoosh.schema import WEIGHTS
 from search.engine.whoosh.spelling import Vocabulary
 from search.text.analysis import fold, query_word, query_words, stem
 from search.text.compounds import compound_parts
 from search.text.query import And, Not, Or, Phrase, Scoped, Word
 
-MAX_EXPANSIONS = 200
-MAX_TOTAL_EXPANSIONS = 1000  # for all * and ~ words of one query together (five get their full 200)
+MAX_EXPANSIONS = 200  # words of the index tried for a word found nowhere (the searcher's last resort)
+# for all * and ~ words of one query together: one such word uses up to this many, two half each, ...
+MAX_TOTAL_EXPANSIONS = 2000
+MAX_SCAN = 50_000  # words of the lexicon read (with their frequency) per prefix, to rank them
 MIN_PREFIX = 2
 SHORT_FUZZY = 5  # words of at most this many letters get at most one edit
 PHASE = "expanding * and ~"
@@ -51,15 +57,18 @@ class Compiler:
         self.loose = False
         # what the last compile() left out, for the response (the parser's warnings say the rest)
         self.warnings: list[str] = []
-        self._share = MAX_EXPANSIONS  # expansions per * or ~ word of the query being compiled
+        # the * and ~ words whose expansions were cut: (word as typed, used, found; found > used)
+        self.cuts: list[tuple[str, int, int]] = []
+        self._share = MAX_TOTAL_EXPANSIONS  # expansions per * or ~ word of the query being compiled
         self._lexicons: dict[str, list[str]] = {}
 
     def compile(self, node: object | None) -> wq.Query:
         """The Whoosh query; stop words are dropped unless the query has nothing else (``"die"``)."""
         self.warnings = []
+        self.cuts = []
         if node is None:
             return wq.Every()
-        self._share = max(1, min(MAX_EXPANSIONS, MAX_TOTAL_EXPANSIONS // max(1, _expanding(node))))
+        self._share = _share(node)
         q = self._node(node)
         if q is None:
             self.keep_stopwords = True
@@ -71,7 +80,7 @@ class Compiler:
 
     def part(self, node: object, tree: object) -> wq.Query | None:
         """One part of ``tree`` compiled as the whole tree compiles it (with its share of expansions)."""
-        self._share = max(1, min(MAX_EXPANSIONS, MAX_TOTAL_EXPANSIONS // max(1, _expanding(tree))))
+        self._share = _share(tree)
         return self._node(node)
 
     def _node(self, node: object) -> wq.Query | None:
@@ -102,9 +111,10 @@ class Compiler:
         if qw.stop and not self.keep_stopwords and not (node.prefix or node.fuzzy):
             return None
         if node.prefix:
-            return self._expanded("exact", self._prefix_terms(fold(node.text)), "prefix")
+            return self._expanded("exact", self._prefix_terms(fold(node.text), f"{node.text}*"), "prefix")
         if node.fuzzy:
-            return self._expanded("exact", self._fuzzy_terms(fold(node.text), node.fuzzy), "fuzzy")
+            typed = f"{node.text}~{node.fuzzy}" if node.fuzzy > 1 else f"{node.text}~"
+            return self._expanded("exact", self._fuzzy_terms(fold(node.text), node.fuzzy, typed), "fuzzy")
         if len(qw.stems) > 1:  # hyphenated: pieces as a phrase, or the joined word
             alts = [wq.Phrase("exact", list(qw.exact), boost=WEIGHTS["exact"])]
             for f in fields:
@@ -156,42 +166,58 @@ class Compiler:
             if name not in self._lexicons:  # read once per query, not once per clause
                 self._lexicons[name] = _lexicon(self.reader, name)
             values = [v for v in self._lexicons[name] if v.lower() == wanted]
+            if not values:  # quelle:zeit.de without quotes arrives as the words "zeit de": dots aside
+                values = [v for v in self._lexicons[name] if _value_key(v) == _value_key(text)]
             return _any_term(name, values or [text])
         return None
 
-    def _prefix_terms(self, prefix: str) -> list[str]:
+    def _prefix_terms(self, prefix: str, typed: str = "") -> list[str]:
+        """The index's words starting with ``prefix``, the most frequent first, as many as the share allows."""
         limits.check(PHASE)
         if len(prefix) < MIN_PREFIX:
             return []
-        out = []
-        for term in limits.checked(self.reader.expand_prefix("exact", prefix), PHASE, every=64):
-            if len(out) >= self._share:
-                self._cut()
+        found: list[tuple[int, str]] = []
+        for term, info in limits.checked(self.reader.iter_prefix("exact", prefix), PHASE, every=64):
+            found.append((-info.doc_frequency(), term.decode("utf-8") if isinstance(term, bytes) else term))
+            if len(found) >= MAX_SCAN:
                 break
-            out.append(term.decode("utf-8") if isinstance(term, bytes) else term)
-        return out
+        found.sort()
+        if len(found) > self._share:
+            self._cut(typed or f"{prefix}*", self._share, len(found))
+        return [t for _, t in found[: self._share]]
 
-    def _fuzzy_terms(self, text: str, maxdist: int) -> list[str]:
+    def _fuzzy_terms(self, text: str, maxdist: int, typed: str = "") -> list[str]:
         limits.check(PHASE)
         if len(text) < 3:
             return [text]
         terms = self.within(text, min(maxdist, 1) if len(text) <= SHORT_FUZZY else maxdist)
         frequency = {t: self.reader.doc_frequency("exact", t) for t in limits.checked(terms, PHASE, every=64)}
         if len(terms) > self._share:
-            self._cut()
+            self._cut(typed or f"{text}~", self._share, len(terms))
         return sorted(terms, key=lambda t: (-frequency[t], t))[: self._share]
 
-    def _cut(self) -> None:
-        """Note that the query's shared expansion budget (not the per-word cap) left words out."""
-        if self._share < MAX_EXPANSIONS:
-            message = f"only the first {self._share} words matching each * or ~ are used"
-            if message not in self.warnings:
-                self.warnings.append(message)
+    def _cut(self, typed: str, used: int, found: int) -> None:
+        """Say that ``typed`` matched more words than the query's budget let it use (the API's warning)."""
+        self.cuts.append((typed, used, found))
+        message = cut_warning(typed, used, found)
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def _expanded(self, fieldname: str, terms: list[str], what: str) -> wq.Query | None:
         if not terms:
             return wq.NullQuery
         return wq.Or([wq.Term(fieldname, t, boost=WEIGHTS[fieldname]) for t in terms])
+
+
+def cut_warning(typed: str, used: int, found: int) -> str:
+    """``Impf*: only the 2000 most frequent of 2345 matching words are used`` (``50000+`` when the lexicon
+    had more than ``MAX_SCAN``)."""
+    return expansion_cut_warning(typed, used, f"{found}+" if found >= MAX_SCAN else str(found))
+
+
+def _share(tree: object) -> int:
+    """Expansions each ``*``/``~`` word of ``tree`` may use: the query's budget split between them."""
+    return max(1, MAX_TOTAL_EXPANSIONS // max(1, _expanding(tree)))
 
 
 def _expanding(node: object) -> int:
@@ -205,6 +231,11 @@ def _expanding(node: object) -> int:
     if isinstance(node, Scoped) and node.field == "title":
         return _expanding(node.value)
     return 0
+
+
+def _value_key(value: str) -> str:
+    """A field value without its punctuation: ``zeit.de`` and ``zeit de`` are one key."""
+    return " ".join(w for w in re.split(r"[\W_]+", value.lower()) if w)
 
 
 def _any_term(fieldname: str, values: list[str]) -> wq.Query:

@@ -49,7 +49,8 @@ def document(article: Article, extra: dict | None = None) -> dict:
     precision = article.date_precision
     extra = dict(extra or {})
     if date is None and extra.get("estimated_date"):
-        date, precision = extra["estimated_date"], "day"
+        estimate = extra["estimated_date"]  # (date, precision), or a date (to the day)
+        date, precision = estimate if isinstance(estimate, tuple) else (estimate, "day")
         doc["date_estimated"] = True
     extra.pop("estimated_date", None)
     if date is not None and not _plausible(date):

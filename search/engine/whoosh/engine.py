@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from search.core.facets import BY_NAME
+from search.core.facets import AND, BY_NAME
 from search.core.models import (
     ArticleView,
     EntityPage,
@@ -22,6 +22,7 @@ from search.core.models import (
 from search.core.settings import Settings
 from search.engine.base import Progress
 from search.engine.whoosh import articles, overview, searcher
+from search.engine.whoosh.overview import stored_corrections
 from search.engine.whoosh.store import Generation, IndexStore
 from search.text.compounds import zipf
 
@@ -82,8 +83,12 @@ class WhooshSnapshot:
             lang=lang,
             facet_size=ENTITY_FACET_SIZE,
             with_snippets=False,
+            # the related persons and countries are counted within this entity's articles (co-mentions)
+            facet_ops={facet: AND},
         )
-        return EntityPage(facet, value, self.search(request), overview.entity_aliases(self.gen, facet, value))
+        notes = stored_corrections(self.gen).notes(facet, value)
+        aliases = overview.entity_aliases(self.gen, facet, value)
+        return EntityPage(facet, value, self.search(request), aliases, notes)
 
     def statistics(self) -> dict[str, Any]:
         """See :func:`search.engine.whoosh.overview.index_statistics`."""

@@ -46,6 +46,7 @@ LOCK_NAME = ".reindex.lock"
 MANIFEST = "manifest.json"
 META = "meta.json"
 PERSONS = "persons.json"  # canonical persons with aliases, to keep names consistent across runs
+CORRECTIONS = "corrections.txt"  # the user's corrections this generation was built with (entity pages)
 KEEP_PREVIOUS = 2  # older generations kept for readers that still have them open
 # Bump when analysis or schema change in a way that makes old generations incompatible: the next
 # reindex then rebuilds fully instead of mixing old and new documents.
@@ -225,7 +226,7 @@ def link_copy(src: Path, dst: Path) -> None:
     """Hard-link a generation's Whoosh files into ``dst`` (copy where links are not possible)."""
     dst.mkdir()
     for f in src.iterdir():
-        if f.name in (MANIFEST, META, PERSONS) or f.name.endswith("LOCK") or not f.is_file():
+        if f.name in (MANIFEST, META, PERSONS, CORRECTIONS) or f.name.endswith("LOCK") or not f.is_file():
             continue
         try:
             os.link(f, dst / f.name)

@@ -36,8 +36,10 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary, Skipped
+from search.engine.reindexing import PersonNames, concerned_by
 from search.engine.whoosh.documents import READ_STAT, add_mentions
 from search.engine.whoosh.generations import (
+    CORRECTIONS,
     INDEX_FORMAT,
     MANIFEST,
     META,
@@ -57,6 +59,7 @@ from search.engine.whoosh.mapped_io import share_mapped_files
 from search.engine.whoosh.planning import Plan, scan
 from search.engine.whoosh.schema import build_schema
 from search.engine.whoosh.workers import BATCH, Enrich, in_parallel, prepared
+from search.enrich.entities.corrections import Corrections, changed_rules
 from search.enrich.ingest import article_id
 
 # Documents per segment the writer commits while the workers go on. Committing 5,000 FANG-COVID articles
@@ -123,8 +126,19 @@ def reindex(
         if live and meta.get("format") != INDEX_FORMAT:
             full = True  # incompatible or unfinished generation: rebuild rather than mix
         old_manifest = read_json(live / MANIFEST, {}) if live and not full else {}
-        plan = scan(articles_dir, old_manifest if isinstance(old_manifest, dict) else {}, full)
-        if live and not full and not plan.add and not plan.remove:
+        corrections = Corrections.read(articles_dir)
+        old_corrections = _stored_corrections(live)
+        new_rules = corrections.digest != old_corrections.digest
+        force = (
+            _affected(live, changed_rules(old_corrections, corrections))
+            if live and not full and new_rules
+            else set()
+        )
+        plan = scan(articles_dir, old_manifest if isinstance(old_manifest, dict) else {}, full, force)
+        plan.warnings.extend(corrections.errors)
+        if hasattr(enrich, "corrections"):
+            enrich.corrections = corrections
+        if live and not full and not plan.add and not plan.remove and not new_rules:
             cleanup(index_dir, live)
             return ReindexSummary(
                 skipped=tuple(plan.skipped),
@@ -138,6 +152,7 @@ def reindex(
         try:
             written = _build(live, new_gen, plan, full, enrich, progress, workers)
             write_json(new_gen / MANIFEST, plan.manifest)
+            (new_gen / CORRECTIONS).write_text("\n".join(r.text for r in corrections.rules), encoding="utf-8")
             if hasattr(enrich, "registry"):
                 write_json(new_gen / PERSONS, enrich.registry)
             write_json(
@@ -175,6 +190,29 @@ def reindex(
             generation=new_gen.name,
             full=full,
         )
+
+
+def _stored_corrections(live: Path | None) -> Corrections:
+    """The corrections the live generation was built with (none before corrections existed)."""
+    try:
+        return Corrections.parse((live / CORRECTIONS).read_text(encoding="utf-8")) if live else Corrections()
+    except (OSError, UnicodeDecodeError):
+        return Corrections()
+
+
+def _affected(live: Path, changed: Corrections) -> set[str]:
+    """Ids of the live articles whose persons or countries ``changed`` rules can alter: only they are
+    enriched anew (their spellings and aliases as stored, the country codes of their spans)."""
+    persons, codes = changed.touched_keys()
+    if not persons and not codes:
+        return set()
+    out = set()
+    ix = whoosh_index.open_dir(str(live))
+    with ix.searcher() as s:
+        for stored in s.all_stored_fields():
+            if concerned_by(stored, persons, codes):
+                out.add(stored["id"])
+    return out
 
 
 def _build(
@@ -276,44 +314,5 @@ def _writer(ix: FileIndex, limitmb: int) -> SegmentWriter:
     return writer
 
 
-class _PersonNames:
-    """One spelling per person across worker processes: the first spelling seen for a person key wins.
-
-    Workers resolve names within their own batches; this pass in the writer makes the facet value of a
-    person the same in every document of the run, and records aliases in the enricher's registry.
-    """
-
-    def __init__(self, enrich: Enrich | None):
-        from search.enrich.entities.names import person_key
-
-        self.key = person_key
-        self.registry: dict[str, list[str]] | None = getattr(enrich, "registry", None)
-        self.articles: dict[str, int] | None = getattr(enrich, "articles", None)
-        self.by_key: dict[str, str] = {}
-        for name in self.registry or {}:
-            self.by_key.setdefault(self.key(name), name)
-
-    def name(self, value: str) -> str:
-        return self.by_key.setdefault(self.key(value), value)
-
-    def apply(self, doc: dict) -> None:
-        ents = doc.get("entities")
-        if not ents or not ents.get("persons"):
-            return
-        persons: dict[str, int] = {}
-        aliases: dict[str, list[str]] = {}
-        for name, count in ents["persons"].items():
-            canonical = self.name(name)
-            persons[canonical] = persons.get(canonical, 0) + count
-            merged = set(aliases.get(canonical, [])) | set(ents.get("aliases", {}).get(name, [])) | {name}
-            aliases[canonical] = sorted(merged)
-            if self.registry is not None:
-                self.registry[canonical] = sorted(set(self.registry.get(canonical, [])) | merged)
-        if self.articles is not None:
-            for canonical in persons:
-                self.articles[canonical] = self.articles.get(canonical, 0) + 1
-        ents["persons"], ents["aliases"] = persons, aliases
-        ents["spans"] = [
-            [s, e, kind, self.name(v) if kind == "PER" else v] for s, e, kind, v in ents.get("spans", [])
-        ]
-        doc["person"] = ",".join(sorted(persons))
+#: The writer's pass that gives every person one spelling across workers (shared with other engines).
+_PersonNames = PersonNames

@@ -7,9 +7,11 @@ from collections import Counter
 
 import numpy as np
 
+from search.engine.shared import entity_forms
+from search.engine.whoosh.generations import CORRECTIONS
 from search.engine.whoosh.searcher import columns
 from search.engine.whoosh.store import Generation
-from search.text.spans import clean_entity_spans
+from search.enrich.entities.corrections import Corrections
 
 # ----------------------------------------------------------------------------- entity pages
 
@@ -36,22 +38,7 @@ def entity_aliases(gen: Generation, facet: str, value: str, limit_docs: int = 20
     searcher = gen.searcher()
     counts: Counter[str] = Counter()
     for docnum in _column_docs(gen, facet, value)[:limit_docs]:
-        stored = searcher.stored_fields(docnum)
-        entities = stored.get("entities") or {}
-        forms: set[str] = set()
-        if facet == "person":
-            forms.update(str(a) for a in (entities.get("aliases") or {}).get(value, ()) or ())
-            body = stored.get("body", "")
-            for span in clean_entity_spans(entities.get("spans") or (), len(body)):
-                if span.kind == "PER" and span.value == value:
-                    forms.add(body[span.start : span.end])
-        else:
-            body = stored.get("body", "")
-            for span in clean_entity_spans(entities.get("spans") or (), len(body)):
-                if span.kind == "COUNTRY" and span.value == value:
-                    forms.add(body[span.start : span.end])
-        forms = {" ".join(f.split()) for f in forms}
-        counts.update(f for f in forms if f and f != value)
+        counts.update(entity_forms(searcher.stored_fields(docnum), facet, value))
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
 
 
@@ -83,3 +70,15 @@ def index_statistics(gen: Generation) -> dict:
         "created": gen.meta.get("created"),
         "generation": gen.name,
     }
+
+
+def stored_corrections(gen: Generation) -> Corrections:
+    """The user's corrections this generation was built with (see :mod:`search.enrich.entities.corrections`)."""
+
+    def read(g: Generation) -> Corrections:
+        try:
+            return Corrections.parse((g.path / CORRECTIONS).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return Corrections()
+
+    return gen.cached("corrections", read)

@@ -55,8 +55,9 @@ class Plan:
     old_ids: set[str]
 
 
-def scan(articles_dir: Path, old: dict[str, dict], full: bool) -> Plan:
-    """Compare the folder with the previous manifest.
+def scan(articles_dir: Path, old: dict[str, dict], full: bool, force: set[str] | None = None) -> Plan:
+    """Compare the folder with the previous manifest; the ids in ``force`` are planned even when unchanged
+    (articles a changed correction applies to).
 
     Files whose size, mtime, inode and metadata are unchanged are not read at all; the others are hashed
     (streamed, never held in memory) and only those whose content or metadata changed are planned. A file
@@ -93,8 +94,10 @@ def scan(articles_dir: Path, old: dict[str, dict], full: bool) -> Plan:
             continue
         prev = old.get(rel)
         same_meta = bool(prev) and prev.get("meta") == meta_sig
+        forced = force is not None and doc_id in force
         if (
             not full
+            and not forced
             and same_meta
             and prev.get("size") == st.st_size
             and prev.get("mtime_ns") == st.st_mtime_ns
@@ -121,7 +124,7 @@ def scan(articles_dir: Path, old: dict[str, dict], full: bool) -> Plan:
             "ino": st.st_ino,
             "meta": meta_sig,
         }
-        if not full and same_meta and prev.get("hash") == digest:
+        if not full and not forced and same_meta and prev.get("hash") == digest:
             unchanged += 1  # touched but identical: no analysis
             continue
         add.append(Job(item, root, rel, meta, identity))

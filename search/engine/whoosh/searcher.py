@@ -13,11 +13,9 @@ query parser and the compiler keep the worst query under 2,000 characters well i
 from __future__ import annotations
 
 import math
-import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
@@ -25,11 +23,12 @@ from whoosh import query as wq
 from search.core import limits
 from search.core.errors import QuerySyntaxError
 from search.core.facets import MENTION_FIELDS
-from search.core.labels import country_label, locale_or_default
-from search.core.models import Hit, HitStream, SearchRequest, SearchResponse, article_path
+from search.core.labels import locale_or_default
+from search.core.models import Hit, HitStream, SearchRequest, SearchResponse
 from search.core.periods import bounds
-from search.core.settings import DATA_DIR, response_cache_size
+from search.core.settings import response_cache_size
 from search.engine.cache import ResponseCache
+from search.engine.shared import content_words, hit_json, spelling_in
 from search.engine.whoosh.columns import (
     Columns,
     combine,
@@ -40,12 +39,12 @@ from search.engine.whoosh.columns import (
 )
 from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler
 from search.engine.whoosh.explain import Explainer
+from search.engine.whoosh.names import NameResolver
 from search.engine.whoosh.scoring import Scorer
 from search.engine.whoosh.spelling import Vocabulary
 from search.engine.whoosh.store import Generation, IndexStore
-from search.enrich.countries import resolve_country
-from search.text.analysis import fold, stopwords, words
-from search.text.highlight import Terms, query_terms, snippets, term_pattern
+from search.text.analysis import fold
+from search.text.highlight import query_terms
 from search.text.query import ParsedQuery, parse
 from search.text.query import Word as QWord
 
@@ -61,26 +60,6 @@ MENTION_BOOST = 0.3
 def columns(gen: Generation) -> Columns:
     """The facet columns of a generation, loaded once and shared."""
     return gen.cached("facet-columns", lambda g: load_columns(g.searcher().reader()))
-
-
-def _person_resolver(gen: Generation, cols: Columns) -> Callable[[str], list[str]]:
-    # the person names' words, folded once per generation (not again for each person: clause of a query)
-    keyed = gen.cached("person-words", lambda g: [(n, _name_words(n)) for n in cols.columns["person"].values])
-
-    def resolve(text: str) -> list[str]:
-        wanted = _name_words(text)
-        exact = [n for n, key in keyed if key == wanted]
-        if exact:
-            return exact
-        return [
-            n for n, key in limits.checked(keyed, "resolving person names") if all(w in key for w in wanted)
-        ]
-
-    return resolve
-
-
-def _name_words(name: str) -> list[str]:
-    return fold(name).replace("-", " ").split()
 
 
 def scorer(gen: Generation) -> Scorer:
@@ -127,6 +106,8 @@ class _Matched:
     suggestion: str | None
     warnings: tuple[str, ...]
     compiler: Compiler | None = None  # the query's compiler, for explanations of the page's hits
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # names resolved to indexed values
+    resolved: list[dict[str, str]] = field(default_factory=list)  # what was resolved, for the response
 
 
 def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Matched:
@@ -135,18 +116,22 @@ def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Ma
     searcher = gen.searcher()
     cols = columns(gen)
     parsed = parse(request.q)
+    names = NameResolver(gen, cols)
     compiler = Compiler(
         searcher.reader(),
-        resolve_country=resolve_country,
-        resolve_person=_person_resolver(gen, cols),
+        resolve_country=names.query_country(),
+        resolve_person=names.query_person(),
         within=lambda text, maxdist: vocabulary(gen).within(text, maxdist),
     )
     text_query = compiler.compile(parsed.tree)
     warnings = parsed.warnings + tuple(compiler.warnings)
     limits.check("expanding the query")
     base, score = scorer(gen).evaluate(text_query, searcher)
-    masks = filter_masks(cols, request.filters)
+    filters = names.filters(request.filters)  # person and country names -> the indexed values
+    masks = filter_masks(cols, filters, request.ops())
     masks.update(_range_mask(gen, request))
+    if request.date_certain:
+        masks[CERTAIN_MASK] = cols.live & ~cols.estimated
     matched = combine(base, masks)
     total = int(matched.sum())
     match = "all"
@@ -158,15 +143,31 @@ def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Ma
             total = int(matched.sum())
             match = "some"
     empty = isinstance(text_query, wq.Every)
-    weight = _mention_weight(gen, request.filters) if total else None
+    weight = _mention_weight(gen, filters) if total else None
     if weight is not None:
         score = np.log1p(weight) if empty else score * (1 + MENTION_BOOST * np.log1p(weight))
         empty = False  # ranked by mentions, not by date
-    return _Matched(parsed, base, masks, matched, score, total, match, empty, suggestion, warnings, compiler)
+    return _Matched(
+        parsed,
+        base,
+        masks,
+        matched,
+        score,
+        total,
+        match,
+        empty,
+        suggestion,
+        warnings,
+        compiler,
+        filters,
+        names.resolved,
+    )
 
 
 #: The key of the date range's mask among the facet masks (no facet is called so; never skipped).
 RANGE_MASK = "date_from..date_to"
+#: The key of ``date_certain=1``'s mask (articles whose date is not estimated), never skipped either.
+CERTAIN_MASK = "date_certain"
 
 
 def _range_mask(gen: Generation, request: SearchRequest) -> dict[str, np.ndarray]:
@@ -192,10 +193,11 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
         cols,
         m.base,
         m.masks,
-        request.filters,
+        m.filters,
         lang=lang,
         size=request.facet_size,
         prefix=request.facet_prefix,
+        ops=request.ops(),
     )
     return SearchResponse(
         query=m.parsed.text,
@@ -212,6 +214,8 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
         sort=request.sort,
         match=m.match,
         timeline=timeline(cols, m.matched),
+        facet_ops=request.ops(),
+        resolved=m.resolved,
     )
 
 
@@ -312,25 +316,6 @@ def _similar_words(
     return (base, score, matched) if matched.any() else None
 
 
-@lru_cache(maxsize=1)
-def _question_words() -> frozenset[str]:
-    lines = (DATA_DIR / "question_words_de.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-
-
-def content_words(words: tuple[str, ...]) -> list[str]:
-    """The words of a query that carry content: no stop words, no question words, no duplicates."""
-    out: list[str] = []
-    skip = stopwords() | _question_words()
-    pieces = [p for w in words for p in re.split(r"[-\u2010\u2011]", w) if p]  # hyphen pieces count singly
-    seen: set[str] = set()
-    for w in pieces:
-        if w.lower() not in skip and w.lower() not in seen:
-            seen.add(w.lower())
-            out.append(w)
-    return out
-
-
 def _order(request: SearchRequest, empty: bool) -> str:
     """The order of the hits: a search without words and without mention ranking lists newest first."""
     return "newest" if request.sort == "relevance" and empty else request.sort
@@ -361,31 +346,6 @@ def _page(
     return out
 
 
-def hit_json(
-    stored: dict, score: float | None, terms: Terms | None, lang: str, with_snippets: bool = True
-) -> Hit:
-    """The API shape of one result (also used by the article endpoint without snippets)."""
-    entities = stored.get("entities") or {}
-    persons = entities.get("persons") or {}
-    countries = entities.get("countries") or {}
-    person_list = sorted(persons, key=lambda p: (-persons[p], p)) or _split(stored.get("person"))
-    country_list = sorted(countries, key=lambda c: (-countries[c], c)) or _split(stored.get("country"))
-    return {
-        "id": stored["id"],
-        "title": stored.get("title", ""),
-        "date": stored.get("date"),
-        "date_estimated": bool(stored.get("date_estimated")),
-        "date_precision": stored.get("date_precision"),
-        "source": stored.get("source"),
-        "url": article_path(stored["id"]),
-        "source_url": stored.get("url"),
-        "score": round(float(score), 4) if score is not None else None,
-        "snippets": snippets(stored.get("body", ""), terms) if with_snippets else [],
-        "persons": person_list,
-        "countries": [{"code": c, "label": country_label(c, lang)} for c in country_list],
-    }
-
-
 def surface_form(gen: Generation, folded: str) -> str:
     """How a folded index term (``pjongjang``) is written in the articles (``pjöngjang``), lowercase.
 
@@ -394,19 +354,8 @@ def surface_form(gen: Generation, folded: str) -> str:
     sc = scorer(gen)
     ids = sc.postings("exact", folded).ids
     if len(ids):
-        body = gen.searcher().stored_fields(int(ids[0])).get("body", "")
-        lower = body.lower()
-        # only the places a spelling of the word can be are tokenised (the whole body costs ~20 ms)
-        for m in re.finditer(term_pattern(folded), lower) if len(lower) == len(body) else [None]:
-            s, e = (max(0, m.start() - 60), m.end() + 60) if m else (0, len(body))
-            for w in words(body[s:e]):
-                if fold(w.text) == folded:
-                    return w.text.lower()
+        return spelling_in(gen.searcher().stored_fields(int(ids[0])).get("body", ""), folded) or folded
     return folded
-
-
-def _split(value: str | None) -> list[str]:
-    return [v for v in (value or "").split(",") if v]
 
 
 def _suggest(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,9 @@ class ArticleEntities:
     person_aliases: dict[str, list[str]]  # canonical -> distinct surface forms seen in this article
     countries: dict[str, int]  # ISO 3166-1 alpha-2 -> number of mentions
     spans: list[tuple[int, int, str, str]]  # (start_char, end_char, "PER"|"COUNTRY", canonical value)
+    # what the user's corrections took away or renamed: {"persons": [keys], "countries": [codes]}, so a
+    # reindex knows which articles to enrich again when a correction is withdrawn
+    corrected: dict[str, list[str]] = field(default_factory=dict)
 
 
 class EntityExtractor:

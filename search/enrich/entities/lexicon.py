@@ -8,7 +8,8 @@ modules that use these answers.
 
 Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt``, ``determiners_de.txt``,
 ``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``, ``time_words_de.txt``,
-``non_person_heads.txt``, ``glue_verbs_de.txt`` and ``noun_endings_de.tsv``; their header comments say what
+``non_person_heads.txt``, ``glue_verbs_de.txt``, ``speech_verbs_de.txt``, ``country_lookalikes_de.txt``, ``everyday_words_de.txt`` and
+``noun_endings_de.tsv``; their header comments say what
 each list is for. spaCy's German stop words and CLDR's month and weekday names (Babel) complete them.
 """
 
@@ -31,6 +32,9 @@ TIME_WORDS_TXT = DATA_DIR / "time_words_de.txt"
 NON_PERSON_HEADS_TXT = DATA_DIR / "non_person_heads.txt"
 GLUE_VERBS_TXT = DATA_DIR / "glue_verbs_de.txt"
 NOUN_ENDINGS_TSV = DATA_DIR / "noun_endings_de.tsv"
+SPEECH_VERBS_TXT = DATA_DIR / "speech_verbs_de.txt"
+LOOKALIKES_TXT = DATA_DIR / "country_lookalikes_de.txt"
+EVERYDAY_WORDS_TXT = DATA_DIR / "everyday_words_de.txt"
 
 # Sizes of the per-string caches: the distinct words of a large archive, not of one article.
 WORD_CACHE = 1 << 16
@@ -253,3 +257,122 @@ def non_person_head(word: str) -> bool:
     last = HYPHEN_SPLIT.split(word.lower())[-1]
     heads = _non_person_heads()
     return last in heads or (last.endswith("s") and last[:-1] in heads)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Everyday words that make a "name" a thing ("Big Pharma", "Corona Test") and keep one word from being
+# completed to a person known from other articles ("Alter" -> Steve Alter)
+# --------------------------------------------------------------------------------------------------------
+
+#: Articles after a particle inside a name: "Ursula von der Leyen", "Alexander Van der Bellen".
+PARTICLE_ARTICLES = frozenset({"der", "den", "dem", "la", "le", "de"})
+#: Zipf frequencies (wordfreq) that make a capitalised pair a thing: the first word at least this common in
+#: English ("Green", "Zero", "Great", "Corona" 3.42), the last in German or English ("Pharma" 3.56,
+#: "Pandemie" 3.56, "Test" 5.19); a person's family name is mostly rarer ("Zuckerberg", "Jinping").
+EVERYDAY_FIRST = 3.4
+EVERYDAY_LAST = 3.5
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def everyday(word: str) -> float:
+    """How common ``word`` is as a word of German or English (wordfreq's Zipf scale, the higher of the two)."""
+    from wordfreq import zipf_frequency
+
+    low = word.lower()
+    return max(zipf_frequency(low, "de"), zipf_frequency(low, "en"))
+
+
+def everyday_phrase(words: list[str]) -> bool:
+    """A capitalised pair that names a thing, not a person: the first word no known given name and an
+    everyday word, the last an everyday word too ("Big Pharma", "Green Bonds", "Zero Covid", "Great
+    Reset", "Corona Test", "Johns Hopkins"). Hyphenated and short last words ("Jae-in", "Yi") are name
+    syllables, never everyday."""
+    ws = [w for w in words if w.lower() not in particles() and not (len(w) == 2 and w.endswith("."))]
+    if len(ws) < 2:
+        return False
+    last = ws[-1]
+    if len(last) < 4 or HYPHEN_SPLIT.search(last) or HYPHEN_SPLIT.search(ws[0]):
+        return False  # "Frank-Walter Steinmeier": a hyphenated given name
+    if ws[0] in first_names():
+        return False
+    return english(ws[0]) >= EVERYDAY_FIRST and everyday(last) >= EVERYDAY_LAST
+
+
+#: A word this common in English is too common to name a person known from another article by itself
+#: ("Black" 5.5, "State" 5.7; "Trump" is 4.93, "Gates" 4.3).
+VERY_COMMON = 5.0
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def noun_compound(token: str) -> bool:
+    """A German compound whose head is an everyday noun of five letters or more, maybe in the genitive:
+    "Gaststättenverbands" (Verband), "Finanzvorstand" (Vorstand). Family names rarely end in one."""
+    word = token[:-1] if token.endswith("s") else token
+    return any(everyday_word(word[cut:].capitalize()) for cut in range(3, len(word) - 4))
+
+
+def everyday_english(word: str) -> bool:
+    """A very common English word ("Black", "State", "Widow" is not): see :data:`VERY_COMMON`."""
+    return english(word) >= VERY_COMMON
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def english(word: str) -> float:
+    """How common ``word`` is in English: German given names are frequent in German text ("Helge"), so a
+    German frequency cannot tell them from words; such phrases are mostly English ("Big Pharma")."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word.lower(), "en")
+
+
+@lru_cache(maxsize=1)
+def speech_verbs() -> frozenset[str]:
+    """``speech_verbs_de.txt``: "sagte", "erklärte", "so" ..."""
+    return frozenset(w.lower() for w in read_lines(SPEECH_VERBS_TXT))
+
+
+_WORD_BEFORE_SPEECH = re.compile(r"([^\W\d_]+)[ \t]*,?[ \t]*$")
+_WORD_AFTER_SPEECH = re.compile(r"[ \t]+([^\W\d_]+)")
+
+
+def speech_marked(text: str, s: int, e: int) -> bool:
+    """Is the word at [s, e) marked as a name by a verb of saying next to it ("sagte Winter", "so Braun",
+    "Winter sagte")? Not after a determiner ("der Winter sagte" cannot name a person)."""
+    before = _WORD_BEFORE_SPEECH.search(text, max(0, s - 40), s)
+    if before and before.group(1).lower() in speech_verbs():
+        return True
+    after = _WORD_AFTER_SPEECH.match(text, e)
+    return bool(after and after.group(1).lower() in speech_verbs() and not noun_use(text, s))
+
+
+@dataclass(frozen=True)
+class Lookalikes:
+    """``country_lookalikes_de.txt``: expressions whose country word is no country, and codes that are none."""
+
+    pattern: re.Pattern | None
+    codes: frozenset[str]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the expressions stand in ``text``."""
+        return [m.span() for m in self.pattern.finditer(text)] if self.pattern else []
+
+
+@lru_cache(maxsize=1)
+def country_lookalikes() -> Lookalikes:
+    """The expressions (one regex, longest first) and the codes of ``country_lookalikes_de.txt``."""
+    lines = read_lines(LOOKALIKES_TXT)
+    codes = frozenset(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("code:"))
+    phrases = sorted((ln for ln in lines if not ln.startswith("code:")), key=len, reverse=True)
+    body = "|".join(re.escape(p) for p in phrases)
+    return Lookalikes(re.compile(r"(?<!\w)(?:" + body + r")(?!\w)") if phrases else None, codes)
+
+
+@lru_cache(maxsize=1)
+def _everyday_words() -> frozenset[str]:
+    return frozenset(read_lines(EVERYDAY_WORDS_TXT))
+
+
+def everyday_word(word: str) -> bool:
+    """A German common noun, place or other non-person name (German Wiktionary, ``everyday_words_de.txt``),
+    also when it is a family name too: "Alter", "Bayern", "Corona", "Braun"; not "Merkel", "Spahn"."""
+    return word in _everyday_words()

@@ -20,6 +20,7 @@ text, candidate person mentions and country spans — and the Doc is dropped.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,14 +29,22 @@ from typing import TYPE_CHECKING
 
 from search.enrich import countries as _countries
 from search.enrich.entities.lexicon import (
+    HYPHEN_SPLIT,
+    PARTICLE_ARTICLES,
     conjunctions,
+    country_lookalikes,
+    everyday_phrase,
+    everyday_word,
     first_names,
     gap_starters,
     german_common_word,
     german_compound,
+    glue_verbs,
     is_cue,
     non_person_head,
+    noun_compound,
     particles,
+    speech_verbs,
 )
 from search.enrich.entities.names import person_key_cached
 from search.enrich.entities.tokens import (
@@ -130,8 +139,23 @@ def _person_candidates(
     found: list[Mention] = []
     texts, n_tok = tv.texts, tv.n
 
+    ranges: list[tuple[int, int]] = []  # token ranges of the full names found, for coordinations
+    first = first_names()
+
     def add(i: int, j: int, source: str, canonical: str | None = None) -> None:
+        if canonical is None:
+            j = _label_cut(texts, i, j)  # "Mark Zuckerberg von Facebook" -> "Mark Zuckerberg"
+            while j - i > 1 and _leading_noun(texts[i]):
+                i += 1  # "Gaststättenverbands Dehoga", "BioNTech-Finanzvorstand Sierk Poetting"
+            while j - i > 2 and texts[j - 2].lower() not in particles() and _trailing_noun(texts[j - 1]):
+                j -= 1  # "Donald Trump Briefwählerinnen": a noun glued on at the end
+            if j - i == 1 and source != "model":
+                return
+            if everyday_phrase(texts[i:j]) or _organisation_around(tv, i, j):
+                return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
         found.append(Mention(*tv.char_span(i, j), source, canonical))
+        if j - i >= 2:
+            ranges.append((i, j))
 
     # alias table (EntityRuler PER with id) and the model's PER spans
     for label, start, end, _, _, ent_id in ents:
@@ -147,7 +171,12 @@ def _person_candidates(
             j -= 1
         if (
             i < j
-            and all(tv.namey(k, k > i) or texts[k].lower() in particles() for k in range(i, j))
+            and all(
+                tv.namey(k, k > i)
+                or texts[k].lower() in particles()
+                or (k > i and texts[k] in PARTICLE_ARTICLES and texts[k - 1].lower() in particles())
+                for k in range(i, j)
+            )
             and plausible_model_name(texts[i:j])
         ):
             add(i, j, "model")
@@ -182,7 +211,109 @@ def _person_candidates(
             seq = tv.sequence(i, min_tokens=2)
             if seq:
                 add(*seq, "first")
+    # a verb of saying before a full name: "erklärte Takeshi Naito, Generalsekretär ..."
+    for i in range(n_tok - 2):
+        if texts[i].lower() in speech_verbs() and tv.sent[i + 1] != 1:
+            seq = tv.sequence(i + 1, min_tokens=2)
+            if seq:
+                add(*seq, "cue")
+    # coordinated with a name: "Maxim Shugaley und Samer Sweifan", "Joshiko Saibou und Alexandra Wester"
+    for i, j in list(ranges):
+        if j + 1 < n_tok and texts[j] in _COORDINATORS:
+            seq = tv.sequence(j + 1, min_tokens=2)
+            if seq and seq[1] - seq[0] <= 3:
+                add(*seq, "first")
+        if i >= 3 and texts[i - 1] in _COORDINATORS:
+            for k in (i - 3, i - 4):  # two name words first, then three
+                if (
+                    k >= 0
+                    and tv.sequence(k, min_tokens=2) == (k, i - 1)
+                    and (k == 0 or texts[k - 1] not in first)
+                ):
+                    add(k, i - 1, "first")
+                    break
+    found.extend(_bylines(tv.text))
     return _merge_mentions(found)
+
+
+_COORDINATORS = frozenset({"und", "sowie", "oder"})
+# An author line: "Von Anna Muster", "_von L. Berndt", "Ein Kommentar von Max Erdinger" (the line ends there)
+_BYLINE = re.compile(
+    r"(?m)^(?:[^\w\n]|_){0,3}(?:[^\W\d_][^\n]{0,40}?\s)?[Vv]on\s+"
+    r"((?:[A-ZÄÖÜ]\.\s*|[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?\s+){1,2}[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?)"
+    r"[ \t\r]*$"
+)
+
+
+def _bylines(text: str) -> list[Mention]:
+    """The author of a byline, a line that ends with "von <Name>": a person by the annotation guidelines."""
+    out = []
+    for m in _BYLINE.finditer(text):
+        words = m.group(1).split()
+        real = [w for w in words if not is_initial(w)]
+        if not real or any(german_common_word(w) or non_person_head(w) for w in real):
+            continue
+        if len(real) == 1 and not is_initial(words[0]):
+            continue
+        if everyday_phrase(words):
+            continue
+        out.append(Mention(m.start(1), m.end(1), m.group(1), "cue"))
+    return out
+
+
+def _leading_noun(token: str) -> bool:
+    """A common noun or a compound with a noun head before a name is a role or an organisation, not a
+    name word ("Gaststättenverbands Dehoga", "BioNTech-Finanzvorstand Sierk Poetting"); given names and
+    hyphenated names ("Karl-Josef", "Kramp-Karrenbauer") are kept."""
+    if token in first_names() or not token[:1].isupper():
+        return False
+    head = HYPHEN_SPLIT.split(token)[-1]
+    if head != token and not head[:1].isupper():
+        return False
+    if is_cue(head):
+        return True
+    if len(head) < 6:  # short words are as often a foreign name's syllable ("Sung Kim")
+        return False
+    # the noun head of a compound ("BioNTech-Finanzvorstand", "Gaststättenverbands"); not a single
+    # dictionary word (Wiktionary lists "Franziska"), an ending ("Krišjānis") nor two syllables
+    return (head != token and everyday_word(head)) or noun_compound(head)
+
+
+def _trailing_noun(token: str) -> bool:
+    """A noun after a full name ("Donald Trump Briefwählerinnen"), not a glued verb the registry repairs
+    ("Lee Jae Myungwerden") nor a given name."""
+    low = token.lower()
+    if token in first_names() or any(low.endswith(g) for g in glue_verbs()):
+        return False
+    return _leading_noun(token) or (len(token) >= 4 and everyday_word(token))  # "Angela Merkel Panik"
+
+
+def _label_cut(texts: list[str], i: int, j: int) -> int:
+    """The end of a name before a glued label: "Jeff Bezos von Amazon" -> "Jeff Bezos".
+
+    A particle after two name words that are not all given names starts a label (the person's
+    organisation), not a noble name: "Ursula von der Leyen" and "Johann Wolfgang von Goethe" keep it.
+    """
+    words = 0
+    for k in range(i, j):
+        low = texts[k].lower()
+        if low in ("von", "vom") and words >= 2:
+            names = [t for t in texts[i:k] if t.lower() not in particles() and not is_initial(t)]
+            if not all(t in first_names() for t in names):
+                return k
+        if low not in particles() and not is_initial(texts[k]):
+            words += 1
+    return j
+
+
+def _organisation_around(tv: TokenView, i: int, j: int) -> bool:
+    """Is the name [i, j) part of an organisation's name: "&" beside it ("Johnson & Johnson", "Bill &
+    Melinda Gates"), or an organisation word right after it ("Johns Hopkins University", "Gates
+    Foundation", "Robert Koch Institut")?"""
+    texts, n = tv.texts, tv.n
+    if (i > 0 and texts[i - 1] in ("&", "+")) or (j < n and texts[j] in ("&", "+")):
+        return True
+    return j < n and texts[j][:1].isupper() and non_person_head(texts[j])
 
 
 def plausible_model_name(tokens: list[str]) -> bool:
@@ -270,7 +401,9 @@ def _country_spans(
             form = country_form(tv.text[start_char:end_char])
             if form is not None and not any(s < end_char and start_char < e for s, e, _ in spans):
                 spans.append((start_char, end_char, form.code))
-    return sorted(set(spans))
+    hidden = country_lookalikes()
+    inside = SpanIndex(hidden.spans(tv.text)).contains
+    return sorted({(s, e, c) for s, e, c in spans if c not in hidden.codes and not inside(s, e)})
 
 
 def _elliptic(gaz: _countries.Gazetteer, head: str, full: str) -> str | None:

@@ -32,6 +32,9 @@ _KEY_SEPARATORS = re.compile(r"[\-\u2010\u2011_.]")
 _CAPITAL_AFTER_HYPHEN = re.compile(r"-[A-ZÄÖÜ]")
 _INITIALS_IN_TEXT = re.compile(r"\b[A-ZÄÖÜ]\.")
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s?$")
+# German umlauts as their ASCII spelling, so "Füllmich" and "Fuellmich" are one key (other diacritics are
+# dropped by fold: "Uğur Şahin" and "Ugur Sahin")
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 GENITIVE_ENDINGS = ("’s", "'s", "’", "'", "s")  # as stripped by strip_genitive_s
 
 
@@ -49,12 +52,13 @@ def fold(text: str) -> str:
 def person_key(name: str) -> str:
     """Normalisation key of a person's name: one key for all spellings the rules can merge.
 
-    Hyphens, dots, spaces, case and diacritics are folded, one-letter initials dropped, a possessive
+    Hyphens, dots, spaces, case and diacritics are folded (umlauts as ae, oe, ue: "Füllmich" = "Fuellmich"),
+    one-letter initials dropped, a possessive
     apostrophe and a genitive -s on the last word stripped: "Kim Jong-un", "Kim Jong Un", "Kim Jong Uns" ->
     ``kim jong un``; "Stephen E. Biegun" -> ``stephen biegun``; "Trumps" -> ``trump``. The key is for
     comparison only; display forms keep their spelling.
     """
-    text = fold(name.strip())
+    text = fold(name.strip().translate(_UMLAUTS))
     text = _KEY_APOSTROPHE.sub("", text)
     text = _KEY_SEPARATORS.sub(" ", text)
     tokens = [t for t in text.split() if t]

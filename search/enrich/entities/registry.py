@@ -26,12 +26,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from search.enrich.entities.context import english_phrase_after, in_organisation, part_of_another_name
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
+    everyday_english,
+    everyday_word,
     first_names,
     german_common_word,
     glue_verbs,
+    non_person_head,
     noun_use,
+    speech_marked,
     stop_words,
 )
 from search.enrich.entities.mentions import Draft, Mention, SpanIndex
@@ -49,7 +54,13 @@ from search.enrich.entities.names import (
 from search.enrich.entities.references import WORD_TOKEN, bare_uses, good_reference, reference_starts
 from search.enrich.entities.tokens import MAX_NAME_TOKENS
 
-MIN_BARE_SUPPORT = 2  # articles that must use a last name alone before other articles may, too
+#: Generational suffixes: a name with one is another person than the name without ("Donald Trump Jr.").
+GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv", "junior", "senior"})
+MIN_BARE_SUPPORT = 2
+DOMINANCE = 3  # how much more often than any other person a family name alone must name the one chosen
+INITIAL_WORD = re.compile(
+    r"(?<!\w)[A-ZÄÖÜ]\."
+)  # articles that must use a last name alone before other articles may, too
 
 
 class _KeyIndex:
@@ -59,10 +70,11 @@ class _KeyIndex:
     words. Keys are :func:`person_key` values, so equal word tuples mean equal keys.
     """
 
-    __slots__ = ("keys", "_ends", "_prefixes")
+    __slots__ = ("keys", "weights", "_ends", "_prefixes")
 
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(self, keys: Iterable[str], weights: dict[str, int] | None = None) -> None:
         self.keys: set[str] = set(keys)
+        self.weights = weights or {}  # key -> mentions seen (how established a spelling is)
         self._ends: dict[tuple[str, str], list[str]] = {}
         self._prefixes: dict[tuple[str, ...], list[str]] = {}
         for k in self.keys:
@@ -114,6 +126,11 @@ class Registry:
         self._corpus_refs: dict[str, str] | None = None  # good corpus words -> their one person
         self._corpus_firsts: frozenset[str] = frozenset()
         self._corpus_starts: frozenset[str] = frozenset()
+        self._curated_keys: set[str] | None = None
+        # (word, person) pairs taught by EntityExtractor.learn: persons of earlier batches and of the index,
+        # which the enricher teaches only once they are named in several articles
+        self.learned_support: Counter = Counter()
+        self._marked_only: set[str] = set()  # corpus last names that are everyday words (see corpus_words)
 
     @classmethod
     def build(
@@ -133,7 +150,8 @@ class Registry:
             for m in d.mentions:
                 if is_full(m.surface):
                     raw.setdefault(m.key, Counter())[strip_genitive(m.surface)] += 1
-        index = _KeyIndex(set(raw) | set(reg.canonical_key) | set(reg.variants))
+        weights = {k: sum(c.values()) for k, c in raw.items()}
+        index = _KeyIndex(set(raw) | set(reg.canonical_key) | set(reg.variants), weights)
         repaired: dict[str, str | None] = {}
 
         def repair(key: str) -> str | None:
@@ -147,6 +165,7 @@ class Registry:
             for surface, n in counts.items():
                 reg.variants.setdefault(reg.canonical_key.get(key, key), Counter())[surface] += n
         reg.bare_support.update(known_support or {})
+        reg.learned_support = Counter(known_support or {})
         last_words: dict[str, set[str]] = {}
         name_words: dict[str, set[str]] = {}
         for d in drafts:
@@ -200,11 +219,18 @@ class Registry:
         if (key in known or key in extra) and not prefixed:
             return key
         # truncated: "moon jae" -> "moon jae in" when exactly one known name continues it by one word and the
-        # cut-off name ends in a short syllable (East Asian given names); "Donald Trump" is no truncation of
-        # "Donald Trump Jr."
-        if len(toks[-1]) > 3:
-            return key
+        # cut-off name ends in a short syllable (East Asian given names)
         longer = [k for k in prefixed if len(key_tokens(k)) == len(toks) + 1]
+        if len(toks[-1]) > 3:
+            # the short form of one known longer name: "Tedros Adhanom" -> "Tedros Adhanom Ghebreyesus";
+            # never a father into his son ("Donald Trump Jr.")
+            full = [k for k in longer if key_tokens(k)[-1] not in GENERATIONS]
+            if len(toks) == 2 and len(full) == 1 and len(longer) == 1:
+                # only into a name as established as the short one ("Donald Trump" is no short form of a
+                # one-off "Donald Trump Briefwählerinnen")
+                weight = index.weights.get
+                return full[0] if weight(full[0], 0) >= max(1, weight(key, 0)) else key
+            return key
         if len(longer) == 1:
             return longer[0]
         if len(longer) > 1:
@@ -249,7 +275,8 @@ class Registry:
     def resolve(self, draft: Draft) -> list[tuple[Mention, str]]:
         """(mention, canonical display) for every person mention the article supports."""
         if self._known_index is None:
-            self._known_index = _KeyIndex(set(self.variants) | set(self.canonical_key))
+            weights = {k: sum(c.values()) for k, c in self.variants.items()}
+            self._known_index = _KeyIndex(set(self.variants) | set(self.canonical_key), weights)
         index = self._known_index
         local_full: dict[str, Counter] = {}
         fixed: list[tuple[Mention, str | None]] = []
@@ -271,7 +298,9 @@ class Registry:
             m = _trim_glue(m, target)
             person = self.person_of(target)
             fixed.append((m, person))
-            local_full.setdefault(person, Counter())[strip_genitive(m.surface)] += 1
+            spellings = local_full.setdefault(person, Counter())
+            if target == m.key:  # a short form ("Tedros Adhanom") is no display spelling of the full name
+                spellings[strip_genitive(m.surface)] += 1
             extra.add(person)
 
         out: list[tuple[Mention, str]] = []
@@ -283,13 +312,21 @@ class Registry:
             word = m.key
             cands = self.by_word(word, local_full)
             if len(cands) == 1:
-                out.append((m, cands[0]))
+                if not self._part_of_another_name(draft.text, m.start, m.end, cands[0]):
+                    out.append((m, cands[0]))
             elif not cands:
                 unresolved.append(m)
         # a bare name no full name in this article explains: the one known person with that name, if any
         for m in unresolved:
-            cands = self._known_by_word(m.key)
-            if len(cands) == 1:
+            # an author line with an initial ("von L. Berndt") names its own person, nobody known elsewhere
+            cands = [] if m.source == "cue" and INITIAL_WORD.search(m.surface) else self._known_by_word(m.key)
+            if len(cands) > 1:  # "Trump": the one of Donald, Melania, Ivanka whom articles call so alone
+                cands = self._dominant(strip_genitive_s(strip_genitive(m.surface)), cands)
+            if (
+                len(cands) == 1
+                and self._may_complete(m, cands[0], draft.text)
+                and self._established(m, cands[0])
+            ):
                 out.append((m, cands[0]))
                 local_full.setdefault(cands[0], Counter())
             elif not cands and m.source == "cue" and m.surface not in first_names():
@@ -309,6 +346,44 @@ class Registry:
         for m, person in out:
             result.append((m, displays[person]))
         return result
+
+    def _may_complete(self, m: Mention, person: str, text: str) -> bool:
+        """May a one-word mention that no full name of its own article explains name ``person``, a person
+        known from the alias table or other articles?
+
+        Only with evidence in this article that the word names that person: the person is in the alias
+        table, or a title, a role or a verb of saying marks the word ("Präsident Trump", "sagte Winter"),
+        or the word is neither an everyday word (:func:`everyday_word`: "Spahn" is none; "Alter",
+        "Corona", "Bayern" are, even where the model reads a name) nor a given name alone ("Amy" is no Amy
+        Coney Barrett): another article's "Steve Alter" says nothing about this one.
+        """
+        if person in self._curated() or m.source == "cue" or speech_marked(text, m.start, m.end):
+            return True
+        word = strip_genitive_s(strip_genitive(m.surface))
+        # "Corona" (even where the model reads a name) or "Amy" alone: nobody known from elsewhere
+        return not (everyday_word(word) or word in first_names())
+
+    def _established(self, m: Mention, person: str) -> bool:
+        """Is ``person`` the one other articles mean by this word alone: in the alias table, called so
+        alone by an article of the batch that names them in full too, or so taught by earlier batches
+        ("Schuberts" is no Stefan Schubert whose one article never calls him "Schubert")."""
+        word = strip_genitive_s(strip_genitive(m.surface))
+        return (
+            person in self._curated()
+            or self.bare_support[(word, person)] > 0
+            or self.learned_support[(word, person)] > 0
+        )
+
+    def _curated(self) -> set[str]:
+        """Keys of the persons of the alias table."""
+        if self._curated_keys is None:
+            self._curated_keys = {person_key_cached(c) for c in self.aliases.values()}
+        return self._curated_keys
+
+    def _part_of_another_name(self, text: str, s: int, e: int, person: str) -> bool:
+        """See :func:`context.part_of_another_name`, with this person's name words."""
+        mine = {w for spelling in self.variants.get(person, ()) for w in spelling_words(spelling)}
+        return part_of_another_name(text, s, e, mine)
 
     def _refs_of(self, person: str) -> set[str]:
         """Name words and full spellings of a known person's variants (see :func:`spelling_refs`)."""
@@ -356,9 +431,15 @@ class Registry:
         corpus_starts = self._corpus_starts
         local_get, corpus_get = local_refs.get, corpus.get
 
-        def lookup(phrase: str) -> str | None:
+        marked_only = self._marked_only
+
+        def lookup(phrase: str, s: int) -> str | None:
             person = local_get(phrase, _MISSING)
-            return corpus_get(phrase) if person is _MISSING else person
+            if person is not _MISSING:
+                return person
+            if phrase in marked_only and not speech_marked(text, s, s + len(phrase)):
+                return None  # another article's "Thomas Winter" is not this article's "Winter"
+            return corpus_get(phrase)
 
         text = draft.text
         tokens = [m.span() for m in WORD_TOKEN.finditer(text)]
@@ -385,11 +466,11 @@ class Registry:
             for n in range(top, 0, -1):
                 e = tokens[i + n - 1][1]
                 phrase = text[s:e]
-                person = lookup(phrase)
+                person = lookup(phrase, s)
                 if person is None:
                     stripped = strip_genitive_s(phrase)
                     if stripped != phrase:
-                        person = lookup(stripped)
+                        person = lookup(stripped, s)
                 # one word after a determiner or number ("die App", "100 Euro") is the common noun
                 if person is not None and not (n == 1 and noun_use(text, s)):
                     hit = (s, e, n, person)
@@ -397,12 +478,18 @@ class Registry:
             if hit is None and ("-" in token or "\u2010" in token or "\u2011" in token):
                 # "Trump-Administration": the name part of a compound
                 head = HYPHEN_SPLIT.split(token)[0]
-                person = lookup(head) if head != token else None
-                if person is not None:
+                person = lookup(head, s) if head != token and not non_person_head(token) else None
+                if person is not None:  # not "Gates-Stiftung", "Tönnies-Gruppe": the organisation
                     hit = (s, s + len(head), 1, person)
             if hit:
                 s, e, n, person = hit
-                if not taken.overlaps(s, e) and not last_end > s:
+                if (
+                    not taken.overlaps(s, e)
+                    and not last_end > s
+                    and not in_organisation(text, s, e)
+                    and not (n == 1 and english_phrase_after(text, e))
+                    and not (n == 1 and self._part_of_another_name(text, s, e, person))
+                ):
                     extra.append((Mention(s, e, text[s:e], "text"), person))
                     last_end = e
                 i += n
@@ -419,20 +506,40 @@ class Registry:
         """
         if self._corpus_words is None:
             table: dict[str, set[str]] = {}
-            curated = {person_key_cached(c) for c in self.aliases.values()}
+            curated = self._curated()
             for person, counts in self.variants.items():
                 for spelling in counts:
                     ws = spelling_words(spelling)
                     if len(ws) < 2:
                         continue
                     table.setdefault(" ".join(ws), set()).add(person)
-                    # a last name alone only when the alias table or two articles use it so
+                    # a last name alone only when the alias table knows the person or two articles use it
+                    # so; an everyday word ("Alter", "Winter") only where a verb of saying marks it
+                    # (see _may_complete)
                     if person in curated or self.bare_support[(ws[-1], person)] >= MIN_BARE_SUPPORT:
                         table.setdefault(ws[-1], set()).add(person)
+                        if person not in curated and (everyday_word(ws[-1]) or everyday_english(ws[-1])):
+                            self._marked_only.add(ws[-1])
+            for w, ps in table.items():
+                if len(ps) > 1 and " " not in w:
+                    table[w] = set(self._dominant(w, sorted(ps)))
             self._corpus_words = {
                 w: p for w, p in table.items() if len(p) == 1 and (" " in w or not german_common_word(w))
             }
         return self._corpus_words
+
+    def _dominant(self, word: str, persons: list[str]) -> list[str]:
+        """Of several persons with this name word, the one far more established than any other (named in
+        full and called so alone: "Merkel" is Angela Merkel beside a one-off "Mutti Merkel"); all when none is."""
+
+        def weight(p: str) -> int:  # bare uses (this batch and taught) and full-name mentions
+            named = sum(self.variants.get(p, Counter()).values())
+            return self.bare_support[(word, p)] + self.learned_support[(word, p)] + named
+
+        support = sorted(((weight(p), p) for p in persons), reverse=True)
+        (top, best), (second, _) = support[0], support[1]
+        used = self.bare_support[(word, best)] + self.learned_support[(word, best)]
+        return [best] if used > 0 and top >= DOMINANCE * max(second, 1) else persons
 
     def _corpus_references(self) -> dict[str, str]:
         """:meth:`corpus_words` that are good references, word -> person; with their first words."""

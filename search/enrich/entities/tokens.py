@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from search.enrich import countries as _countries
 from search.enrich.entities.lexicon import (
+    PARTICLE_ARTICLES,
     WORD_CACHE,
     calendar_words,
     first_names,
@@ -188,6 +189,17 @@ class TokenView:
                 # a genitive ends the name: "Donalds Mut", "Angela Merkels Politik"
                 if _genitive_like(t, n - 1) and j < n_tok and texts[j][:1].isupper():
                     break
+                continue
+            # "Ursula von der Leyen", "Alexander Van der Bellen": a particle, an article, one last name word
+            if (
+                n > 0
+                and t.lower() in particles()
+                and j + 2 < n_tok
+                and texts[j + 1] in PARTICLE_ARTICLES
+                and self.namey(j + 2, True)
+                and not (j + 3 < n_tok and self.namey(j + 3, True))
+            ):
+                j += 2
                 continue
             # "Otto von Bismarck", "Ludwig van Beethoven": a particle and one last name word, nothing more
             if (

@@ -1,0 +1,5 @@
+"""``python -m search.cli``: the same commands as the ``search`` script."""
+
+from search.cli.commands import main
+
+main()

@@ -1,0 +1,1 @@
+"""The OpenSearch engine: the same :class:`~search.engine.base.Engine` over an OpenSearch cluster."""

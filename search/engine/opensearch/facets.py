@@ -1,0 +1,205 @@
+"""Facets on OpenSearch: one filtered aggregation per facet, read back into the shape the Whoosh engine gives.
+
+A facet whose op is ``or`` counts with every *other* facet's filter (disjunctive: ticking a value never
+hides its siblings); an ``and`` facet counts within the result (its own filter applies too). The hits
+themselves are filtered by a ``post_filter``, so the aggregations see the query without the facet filters.
+The answer is shaped exactly as :func:`search.engine.whoosh.columns.facet_values` shapes it (same order:
+count, then label; dates as a year/month tree with estimated counts and ``none`` for undated articles;
+selected values always shown), so pages and API do not know which engine counted.
+
+Entity facets ask for ``size + MARGIN`` buckets and the number of distinct values; when the values tied at
+the cut may go on beyond the buckets returned (Whoosh orders ties by label, OpenSearch by key), the facet
+is counted again in full (:func:`needs_all`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.core.facets import AND, BY_NAME, FACETS, FIELDS, PUBLICATION, UNDATED
+from search.core.labels import label
+from search.core.periods import period_series
+
+#: Buckets beyond the requested size, so that ties at the cut are complete in most answers.
+MARGIN = 50
+#: Buckets of a facet counted in full (dates always; entities when ties or a prefix need every value).
+ALL = 60_000
+CHRONOLOGICAL = frozenset(f.name for f in FACETS if f.chronological)
+TIMELINE = "_timeline"
+
+Query = dict[str, Any]
+
+
+def facet_filters(filters: dict[str, tuple[str, ...]], ops: dict[str, str]) -> dict[str, Query]:
+    """One filter per facet with selected values (``none``: the articles without a value); ``and``
+    facets require every value."""
+    out: dict[str, Query] = {}
+    for name, values in filters.items():
+        if not values or name not in FIELDS:
+            continue
+        clauses = [_value_filter(name, v) for v in values]
+        if ops.get(name) == AND and len(values) > 1:
+            out[name] = {"bool": {"filter": clauses}}
+        else:
+            out[name] = (
+                clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}}
+            )
+    return out
+
+
+def _value_filter(name: str, value: str) -> Query:
+    field = FIELDS[name]
+    if value == UNDATED and BY_NAME[name].undated:
+        return {"bool": {"must_not": [{"exists": {"field": field}}]}}
+    return {"term": {field: value}}
+
+
+def facet_aggs(
+    filters: dict[str, Query],
+    ops: dict[str, str],
+    selected: dict[str, tuple[str, ...]],
+    size: int,
+    prefix: dict[str, str],
+    full: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """The aggregations of one search: per facet its counts, and the timeline (every filter applies)."""
+    aggs: dict[str, Any] = {}
+    for name, field in FIELDS.items():
+        if only is not None and name not in only:
+            continue
+        others = [q for other, q in filters.items() if other != name or ops.get(name) == AND]
+        every = name in CHRONOLOGICAL or name in full or bool(prefix.get(name))
+        inner: dict[str, Any] = {
+            "values": {
+                "terms": {
+                    "field": field,
+                    "size": ALL if every else size + MARGIN,
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                }
+            },
+            "distinct": {"cardinality": {"field": field, "precision_threshold": 40_000}},
+        }
+        wanted = [v for v in selected.get(name, ()) if v != UNDATED]
+        if wanted:
+            inner["selected"] = {"terms": {"field": field, "include": wanted, "size": len(wanted)}}
+        if BY_NAME[name].undated:
+            inner["undated"] = {"missing": {"field": field}}
+            inner["estimated"] = {
+                "filter": {"term": {"date_estimated": True}},
+                "aggs": {"values": {"terms": {"field": field, "size": ALL}}},
+            }
+        aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
+    if only is None:
+        aggs[TIMELINE] = {
+            "filter": {"bool": {"filter": list(filters.values())}},
+            "aggs": {"values": {"terms": {"field": FIELDS[PUBLICATION], "size": ALL}}},
+        }
+    return aggs
+
+
+def needs_all(aggregations: dict[str, Any], size: int, prefix: dict[str, str]) -> frozenset[str]:
+    """The entity facets whose buckets may cut a group of equal counts short (to be counted in full)."""
+    out = set()
+    for name in FIELDS:
+        if name in CHRONOLOGICAL or prefix.get(name) or name not in aggregations:
+            continue
+        values = aggregations[name]["values"]
+        buckets = values["buckets"]
+        cut = size > 0 and len(buckets) >= size and bool(values.get("sum_other_doc_count"))
+        if cut and buckets[-1]["doc_count"] == buckets[size - 1]["doc_count"]:
+            out.add(name)
+    return frozenset(out)
+
+
+def timeline(aggregations: dict[str, Any]) -> list[dict]:
+    """Articles per month (or year) of the result, every filter applied."""
+    buckets = aggregations[TIMELINE]["values"]["buckets"]
+    return period_series({b["key"]: b["doc_count"] for b in buckets})
+
+
+def facet_values(
+    aggregations: dict[str, Any],
+    selected: dict[str, tuple[str, ...]],
+    lang: str,
+    size: int,
+    prefix: dict[str, str],
+) -> tuple[dict[str, list[dict]], dict[str, int]]:
+    """``{facet: [{value, label, count, selected}, ...]}`` and the number of non-zero values per facet."""
+    out: dict[str, list[dict]] = {}
+    totals: dict[str, int] = {}
+    for name in FIELDS:
+        agg = aggregations[name]
+        counts = {b["key"]: b["doc_count"] for b in agg["values"]["buckets"]}
+        counts.update({b["key"]: b["doc_count"] for b in agg.get("selected", {}).get("buckets", ())})
+        chosen = selected.get(name, ())
+        wanted_prefix = prefix.get(name, "").lower()
+        values = [v for v, c in counts.items() if c]
+        if wanted_prefix:
+            values = [v for v in values if _matches_prefix(v, label(name, v, lang), wanted_prefix)]
+            totals[name] = len(values)
+        else:
+            totals[name] = max(int(agg["distinct"]["value"]), len(values)) if values else 0
+        if name in CHRONOLOGICAL:
+            shown = _shown_dates(values, counts, chosen, size)
+        else:
+            shown = sorted(values, key=lambda v: (-counts[v], label(name, v, lang).lower(), v))[:size]
+        entries = {v: _entry(name, v, counts[v], v in chosen, lang) for v in shown}
+        for value in chosen:  # selected values always show, even with count 0 or unknown to the index
+            if value not in entries and value != UNDATED:
+                if wanted_prefix and not _matches_prefix(value, label(name, value, lang), wanted_prefix):
+                    continue
+                entries[value] = _entry(name, value, counts.get(value, 0), True, lang)
+        if name in CHRONOLOGICAL:
+            tree = _date_tree(entries)
+            if BY_NAME[name].undated:
+                estimated = {b["key"]: b["doc_count"] for b in agg["estimated"]["values"]["buckets"]}
+                for year in tree:
+                    for e in (year, *year.get("children", ())):
+                        e["estimated"] = estimated.get(e["value"], 0)
+                undated = int(agg["undated"]["doc_count"])
+                if undated or UNDATED in chosen:
+                    tree.append({**_entry(name, UNDATED, undated, UNDATED in chosen, lang), "children": []})
+                    totals[name] += bool(undated)
+            out[name] = tree
+        else:
+            shown_entries = list(entries.values())
+            head = sorted(shown_entries[: len(shown)], key=lambda e: (-e["count"], e["label"].lower()))
+            out[name] = head + sorted(
+                shown_entries[len(shown) :], key=lambda e: (-e["count"], e["label"].lower())
+            )
+    return out, totals
+
+
+def _shown_dates(
+    values: list[str], counts: dict[str, int], selected: tuple[str, ...], size: int
+) -> list[str]:
+    """All years (with their months) when there are at most ``size``, else the ``size`` years with most
+    articles plus the years of selected values (as the Whoosh engine chooses them)."""
+    years = [v for v in values if len(v) == 4]
+    if len(years) <= size:
+        return sorted(values)
+    kept = {v for v in sorted(years, key=lambda v: (-counts[v], v))[:size]}
+    kept |= {v[:4] for v in selected}
+    return sorted(v for v in values if v[:4] in kept)
+
+
+def _entry(facet: str, value: str, count: int, selected: bool, lang: str) -> dict:
+    return {"value": value, "label": label(facet, value, lang), "count": count, "selected": selected}
+
+
+def _matches_prefix(value: str, lab: str, prefix: str) -> bool:
+    """Prefix search within values: at the start of any word of the value or its label."""
+    return any(w.startswith(prefix) for text in (value, lab) for w in text.lower().replace("-", " ").split())
+
+
+def _date_tree(entries: dict[str, dict]) -> list[dict]:
+    """Years in chronological order, each with its months as ``children``."""
+    months: dict[str, list[dict]] = {}
+    for v, e in entries.items():
+        if len(v) == 7:
+            months.setdefault(v[:4], []).append(e)
+    years = sorted((e for v, e in entries.items() if len(v) == 4), key=lambda e: e["value"])
+    for year in years:
+        year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
+    return years

@@ -1,0 +1,534 @@
+"""One search on OpenSearch, step for step as :mod:`search.engine.whoosh.searcher`: parse -> resolve names ->
+one request with the text query, the facet filters as ``post_filter`` and one aggregation per facet (plus the
+timeline) -> the "some words" fallback when a plain query finds nothing -> "Meinten Sie" when little is
+found. The mention boost of a selected person or country is a ``script_score`` over the ``mentions`` doc
+values (the same formula as Whoosh's); exports page through every hit with ``search_after``.
+
+Why the same steps: both engines must give the same answers to the same request (the API contract tests
+run against both), so each decision (when to fall back, what to suggest, how to rank by mentions) is taken
+the same way, only counted by OpenSearch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from search.core.errors import QuerySyntaxError
+from search.core.facets import MENTION_FIELDS
+from search.core.labels import country_label, locale_or_default
+from search.core.models import Hit, HitStream, SearchRequest, SearchResponse, article_path
+from search.core.periods import bounds
+from search.engine.opensearch import facets as agg
+from search.engine.opensearch.client import Client
+from search.engine.opensearch.compiler import Resolvers, compile_tree, word
+from search.engine.opensearch.documents import mention_key
+from search.engine.opensearch.overview import Facts, NameResolver
+from search.engine.shared import content_words, hit_json, spelling_in
+from search.text.analysis import fold
+from search.text.highlight import query_terms
+from search.text.query import ParsedQuery, parse
+from search.text.query import Word as QWord
+
+SUGGEST_BELOW = 3  # offer "Meinten Sie ...?" when fewer hits than this (as the Whoosh engine)
+COORDINATION = 0.9  # "some words": documents matching more of the words first (as the Whoosh engine)
+MENTION_BOOST = 0.3  # score x (1 + 0.3 ln(1 + mentions)) of a selected person or country (as Whoosh)
+MAX_EXPANSIONS = 200  # words sharing a beginning in the "similar words" fallback
+EXPORT_PAGE = 500  # hits per request while an export streams
+MAX_SUGGESTIONS = 8
+
+ORDERS = {
+    "newest": [{"pubdate": "desc"}, {"id": "asc"}],
+    "oldest": [{"pubdate": "asc"}, {"id": "asc"}],
+    "relevance": [{"_score": "desc"}, {"pubdate": "desc"}, {"id": "asc"}],
+}
+SOURCE = [
+    "id",
+    "title",
+    "text",
+    "date",
+    "date_estimated",
+    "date_precision",
+    "url",
+    "entities",
+    "stored",
+    "title_derived",
+    "path",
+]
+#: Score by mentions: the sum of the selected values' counts (``mentions`` doc values), as Whoosh's weight.
+MENTION_SCRIPT = """
+double m = 0;
+for (def v : doc['mentions']) {
+  for (def k : params['keys']) {
+    if (v.startsWith(k)) { m += Double.parseDouble(v.substring(k.length())); }
+  }
+}
+double w = Math.log1p(m);
+return params['empty'] ? w : _score * (1 + params['boost'] * w);
+"""
+
+Query = dict[str, Any]
+
+
+@dataclass
+class Context:
+    """One snapshot's connection, index and per-state facts."""
+
+    client: Client
+    index: str
+    facts: Facts
+
+    def search(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.client.request("POST", f"/{self.index}/_search", body)
+
+    def count(self, query: Query) -> int:
+        return int(self.client.request("POST", f"/{self.index}/_count", {"query": query})["count"])
+
+
+@dataclass
+class _Match:
+    """What one request matches, before a page, facets or an export are read from it."""
+
+    parsed: ParsedQuery
+    text: Query  # the text query alone
+    restrict: list[Query]  # date range, date_certain: apply to hits and every count
+    filters: dict[str, tuple[str, ...]]  # facet filters, names resolved to indexed values
+    facet_filters: dict[str, Query]
+    resolvers: Resolvers
+    names: NameResolver
+    warnings: tuple[str, ...]
+    match: str = "all"
+    empty: bool = True  # no words and no mention ranking: ordered by date
+    resolved: list[dict[str, str]] = field(default_factory=list)
+
+    def query(self, text: Query | None = None) -> Query:
+        """The scored query (text, restrictions, mention boost) without the facet filters."""
+        base: Query = {"bool": {"must": [text or self.text], "filter": self.restrict}}
+        selected = [(f, vals) for f, vals in self.filters.items() if vals and f in MENTION_FIELDS]
+        if not selected:
+            return base
+        keys = [mention_key(f, v) for f, vals in selected for v in vals]
+        params = {"keys": keys, "empty": self.empty_text, "boost": MENTION_BOOST}
+        return {"script_score": {"query": base, "script": {"source": MENTION_SCRIPT, "params": params}}}
+
+    @property
+    def empty_text(self) -> bool:
+        return self.parsed.tree is None or self.text == {"match_all": {}}
+
+    @property
+    def post_filter(self) -> Query:
+        return {"bool": {"filter": list(self.facet_filters.values())}}
+
+    @property
+    def mention_ranked(self) -> bool:
+        return any(vals and f in MENTION_FIELDS for f, vals in self.filters.items())
+
+
+def _match(ctx: Context, request: SearchRequest) -> _Match:
+    parsed = parse(request.q)
+    names = NameResolver(ctx.facts)
+    resolvers = Resolvers(
+        person=lambda text: names.person(text, "q"),
+        country=lambda text: names.country(text, "q"),
+        values=lambda facet: sorted(ctx.facts.values(facet)),
+        expand=lambda prefix, n: prefix_words(ctx, prefix, n, ties_ascending=True),
+    )
+    text = compile_tree(parsed.tree, resolvers)
+    restrict: list[Query] = []
+    span = bounds(request.date_from, request.date_to)
+    if span is not None:
+        restrict.append({"range": {"pubdate": {k: v for k, v in (("gte", span[0]), ("lte", span[1])) if v}}})
+    if request.date_certain:
+        restrict.append({"bool": {"must_not": [{"term": {"date_estimated": True}}]}})
+    filters = names.filters(request.filters)
+    m = _Match(
+        parsed,
+        text,
+        restrict,
+        filters,
+        agg.facet_filters(filters, request.ops()),
+        resolvers,
+        names,
+        parsed.warnings,
+    )
+    m.empty = m.empty_text and not m.mention_ranked
+    m.resolved = names.resolved
+    return m
+
+
+def _order(request: SearchRequest, m: _Match) -> list[dict]:
+    """Hits without words and without mention ranking are listed newest first."""
+    order = "newest" if request.sort == "relevance" and m.empty else request.sort
+    return ORDERS.get(order, ORDERS["relevance"])
+
+
+def _stored(source: dict[str, Any]) -> dict[str, Any]:
+    """The stored fields in the shape :func:`search.engine.shared.hit_json` reads (as Whoosh stores them)."""
+    stored = {k: v for k, v in source.items() if k not in ("stored", "text")}
+    stored["body"] = source.get("text", "")
+    stored.update(source.get("stored") or {})
+    return stored
+
+
+def search(ctx: Context, request: SearchRequest) -> SearchResponse:
+    """Results of the requested page, facets, the timeline, snippets, suggestion and fallback."""
+    started = time.perf_counter()
+    lang = locale_or_default(request.lang)
+    m = _match(ctx, request)
+    answer = _request(ctx, m, request, m.query())
+    total = answer["hits"]["total"]["value"]
+    suggestion = _suggest(ctx, m, total) if total < SUGGEST_BELOW else None
+    loose: Query | None = None
+    if total == 0 and m.parsed.plain:
+        loose = _some_words(ctx, m)
+        if loose is not None:
+            fallback = _request(ctx, m, request, m.query(loose))
+            if fallback["hits"]["total"]["value"]:
+                answer, m.match, m.empty = fallback, "some", False
+                total = answer["hits"]["total"]["value"]
+    aggregations = answer["aggregations"]
+    more = agg.needs_all(aggregations, request.facet_size, request.facet_prefix)
+    if more:  # ties at the cut of an entity facet: count it in full
+        body = {
+            "query": m.query(loose if m.match == "some" else None),  # type: ignore[arg-type]
+            "size": 0,
+            "aggs": agg.facet_aggs(
+                m.facet_filters,
+                request.ops(),
+                m.filters,
+                request.facet_size,
+                request.facet_prefix,
+                more,
+                more,
+            ),
+        }
+        aggregations.update(ctx.search(body)["aggregations"])
+    facet_values, totals = agg.facet_values(
+        aggregations, m.filters, lang, request.facet_size, request.facet_prefix
+    )
+    terms = query_terms(m.parsed.tree)
+    results = [
+        hit_json(
+            _stored(h["_source"]),
+            h.get("_score") if not m.empty else None,
+            terms,
+            lang,
+            request.with_snippets,
+        )
+        for h in answer["hits"]["hits"]
+    ]
+    return SearchResponse(
+        query=m.parsed.text,
+        total=total,
+        page=request.page,
+        per_page=request.per_page,
+        took_ms=(time.perf_counter() - started) * 1000,
+        generation=ctx.index,
+        results=results,
+        facets=facet_values,
+        facet_totals=totals,
+        suggestion=suggestion,
+        warnings=m.warnings,
+        sort=request.sort,
+        match=m.match,
+        timeline=agg.timeline(aggregations),
+        facet_ops=request.ops(),
+        resolved=m.resolved,
+    )
+
+
+def _request(ctx: Context, m: _Match, request: SearchRequest, query: Query) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "query": query,
+        "post_filter": m.post_filter,
+        "aggs": agg.facet_aggs(
+            m.facet_filters, request.ops(), m.filters, request.facet_size, request.facet_prefix
+        ),
+        "sort": _order(request, m),
+        "from": (request.page - 1) * request.per_page,
+        "size": request.per_page,
+        "track_total_hits": True,
+        "_source": SOURCE,
+    }
+    return ctx.search(body)
+
+
+def export(ctx: Context, request: SearchRequest, limit: int) -> HitStream:
+    """Every hit of ``request`` up to ``limit`` in page order, without snippets; pages of hits are read
+    with ``search_after`` only as the stream is consumed."""
+    m = _match(ctx, request)
+    query = m.query()
+    total = _total(ctx, m, query)
+    if total == 0 and m.parsed.plain:
+        loose = _some_words(ctx, m)
+        if loose is not None:
+            m.empty = False
+            loose_total = _total(ctx, m, m.query(loose))
+            if loose_total:
+                query, total, m.match = m.query(loose), loose_total, "some"
+    lang = locale_or_default(request.lang)
+    sort = _order(request, m)
+
+    def hits() -> Iterator[Hit]:
+        after: list | None = None
+        left = min(limit, total)
+        while left > 0:
+            body: dict[str, Any] = {
+                "query": query,
+                "post_filter": m.post_filter,
+                "sort": sort,
+                "size": min(EXPORT_PAGE, left),
+                "_source": SOURCE,
+                "track_total_hits": False,
+            }
+            if after is not None:
+                body["search_after"] = after
+            page = ctx.search(body)["hits"]["hits"]
+            for h in page:
+                yield hit_json(
+                    _stored(h["_source"]), h.get("_score") if not m.empty else None, None, lang, False
+                )
+            if len(page) < body["size"]:
+                return
+            left -= len(page)
+            after = page[-1]["sort"]
+
+    return HitStream(total=total, limit=limit, generation=ctx.index, hits=hits())
+
+
+def _total(ctx: Context, m: _Match, query: Query) -> int:
+    body = {
+        "query": {"bool": {"must": [query], "filter": [m.post_filter]}},
+        "size": 0,
+        "track_total_hits": True,
+    }
+    return int(ctx.search(body)["hits"]["total"]["value"])
+
+
+# ----------------------------------------------------------------------------- "some words" and suggestions
+
+
+def _some_words(ctx: Context, m: _Match) -> Query | None:
+    """A plain keyword query that found nothing with AND: any of its content words, documents matching more
+    of them first (Whoosh's coordination: score x (0.1 + 0.9 x matched/all)); a single word found nowhere:
+    the words of the index that share its beginning."""
+    words = content_words(m.parsed.words)
+    if not words:
+        return None
+    if len(words) == 1:
+        return _similar_words(ctx, words[0])
+    subqueries = [q for q in (word(QWord(w), loose=True) for w in words) if q is not None]
+    if not subqueries:
+        return None
+    share = COORDINATION / len(subqueries)
+    return {
+        "function_score": {
+            "query": {"bool": {"should": subqueries, "minimum_should_match": 1}},
+            "functions": [{"filter": {"match_all": {}}, "weight": 1 - COORDINATION}]
+            + [{"filter": q, "weight": share} for q in subqueries],
+            "score_mode": "sum",
+            "boost_mode": "multiply",
+        }
+    }
+
+
+def _similar_words(ctx: Context, text: str) -> Query | None:
+    """``Sepsis`` -> ``septische``: index words that begin like the word minus its last three letters."""
+    lower = text.lower()
+    if len(lower) < 5:
+        return None
+    prefix = fold(lower[: max(3, len(lower) - 3)])
+    terms = prefix_words(ctx, prefix, MAX_EXPANSIONS, by_key=True)
+    if not terms:
+        return None
+    return {
+        "bool": {
+            "should": [{"terms": {f: terms}} for f in ("t_exact", "t_exact_alt")],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _regex_literal(text: str) -> str:
+    return "".join(c if c.isalnum() else "\\" + c for c in text)
+
+
+def prefix_words(
+    ctx: Context, prefix: str, size: int, by_key: bool = False, ties_ascending: bool = False
+) -> list[str]:
+    """Index words (folded) beginning with ``prefix``: in word order (``by_key``) or most documents first
+    (ties in reverse word order as the completions take them, or in word order as expansions do)."""
+    order = (
+        [{"_key": "asc"}] if by_key else [{"_count": "desc"}, {"_key": "asc" if ties_ascending else "desc"}]
+    )
+    body = {
+        "size": 0,
+        "query": {"prefix": {"words": prefix}},
+        "aggs": {
+            "w": {
+                "terms": {
+                    "field": "words",
+                    "include": _regex_literal(prefix) + ".*",
+                    "size": size,
+                    "order": order,
+                }
+            }
+        },
+    }
+    return [b["key"] for b in ctx.search(body)["aggregations"]["w"]["buckets"]]
+
+
+def surface_forms(ctx: Context, folded: list[str]) -> dict[str, str]:
+    """How folded index words are written in the articles (the first article with each, by id), lowercase."""
+    if not folded:
+        return {}
+    lines = []
+    for term in folded:
+        lines.append(b"{}\n")
+        body = {"query": {"term": {"words": term}}, "sort": [{"id": "asc"}], "size": 1, "_source": ["text"]}
+        lines.append(json.dumps(body).encode() + b"\n")
+    answer = ctx.client.request("POST", f"/{ctx.index}/_msearch", ndjson=b"".join(lines))
+    out = {}
+    for term, response in zip(folded, answer.get("responses", []), strict=False):
+        hits = response.get("hits", {}).get("hits", [])
+        body_text = hits[0]["_source"].get("text", "") if hits else ""
+        out[term] = spelling_in(body_text, term) or term
+    return out
+
+
+def _suggest(ctx: Context, m: _Match, total: int) -> str | None:
+    """ "Meinten Sie ...?": unknown words replaced by close, more frequent words of the index."""
+    parsed = m.parsed
+    if not parsed.words:
+        return None
+    changed = False
+    text = parsed.text
+    for typed in parsed.words:
+        lower = typed.lower()
+        if len(lower) < 4 or "-" in lower:
+            continue
+        folded = fold(lower)
+        best = _closest(ctx, folded, 2 if len(lower) > 6 else 1)
+        if best is None:
+            continue
+        spelled = surface_forms(ctx, [best])[best]
+        replacement = spelled[:1].upper() + spelled[1:] if typed[:1].isupper() else spelled
+        text = text.replace(typed, replacement, 1)
+        changed = True
+    if not changed:
+        return None
+    try:
+        alt_tree = parse(text).tree
+    except QuerySyntaxError:  # the corrected words made the query longer than a query may be
+        return None
+    alt_total = ctx.count(compile_tree(alt_tree, m.resolvers)) if alt_tree is not None else 0
+    return text if alt_total > total else None
+
+
+def _closest(ctx: Context, folded: str, edits: int) -> str | None:
+    """The most frequent index word within ``edits`` of an unknown word (None: the word is known, or no
+    word is close)."""
+    body = {
+        "size": 0,
+        "track_total_hits": True,
+        "query": {"term": {"words": folded}},
+        "suggest": {
+            "text": folded,
+            "close": {
+                "term": {
+                    "field": "words",
+                    "suggest_mode": "always",
+                    "max_edits": edits,
+                    "prefix_length": 0,
+                    "min_word_length": 1,
+                    "accuracy": 0.0,
+                    "size": 100,
+                    "max_inspections": 10,
+                    "string_distance": "damerau_levenshtein",
+                }
+            },
+        },
+    }
+    answer = ctx.search(body)
+    if answer["hits"]["total"]["value"]:
+        return None  # a word of the index is not a typo
+    options = [o for entry in answer.get("suggest", {}).get("close", []) for o in entry.get("options", [])]
+    better = [(o["freq"], o["text"]) for o in options if o["freq"] > 0 and o["text"] != folded]
+    return max(better)[1] if better else None
+
+
+# ----------------------------------------------------------------------------- completions and similar articles
+
+
+def suggest(ctx: Context, q: str, lang: str = "de") -> dict[str, Any]:
+    """Completions for the last word typed: entity names first, then frequent words of the index."""
+    q = q.strip()
+    typed = q.split()
+    if not typed:
+        return {"query": q, "suggestions": []}
+    last = typed[-1]
+    head = " ".join(typed[:-1])
+    want = fold(last)
+    out: list[dict] = []
+    for name in sorted(ctx.facts.values("person")):
+        if any(fold(part).startswith(want) for part in name.replace("-", " ").split()):
+            out.append({"value": name, "label": name, "kind": "person"})
+    for code in sorted(ctx.facts.values("country")):
+        label = country_label(code, lang)
+        if fold(label).startswith(want):
+            out.append({"value": code, "label": label, "kind": "country"})
+    if len(want) >= 2 and len(out) < MAX_SUGGESTIONS:
+        terms = prefix_words(ctx, want, MAX_SUGGESTIONS)
+        forms = surface_forms(ctx, terms[: MAX_SUGGESTIONS - len(out)])
+        for term in terms:
+            if term in forms:
+                text = f"{head} {forms[term]}".strip()
+                out.append({"value": text, "label": text, "kind": "term"})
+    return {"query": q, "suggestions": out[:MAX_SUGGESTIONS]}
+
+
+_VALID_ID = re.compile(r"[^\x00-\x1f\x7f/\\]{1,255}\Z")
+
+
+def valid_id(article_id: str) -> bool:
+    """Whether ``article_id`` can be an article's id (never looked up otherwise)."""
+    return bool(_VALID_ID.match(article_id or "")) and article_id not in (".", "..")
+
+
+def similar(ctx: Context, article_id: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Articles like this one: OpenSearch's more_like_this over the stemmed body (12 key terms, as Whoosh)."""
+    body = {
+        "query": {
+            "bool": {
+                "must": [
+                    {
+                        "more_like_this": {
+                            "fields": ["t_body"],
+                            "like": [{"_index": ctx.index, "_id": article_id}],
+                            "max_query_terms": 12,
+                            "min_term_freq": 1,
+                            "min_doc_freq": 1,
+                            "stop_words": ["_"],
+                        }
+                    }
+                ],
+                "must_not": [{"ids": {"values": [article_id]}}],
+            }
+        },
+        "size": limit,
+        "_source": ["id", "title", "date"],
+    }
+    hits = ctx.search(body)["hits"]["hits"]
+    return [
+        {
+            "id": h["_source"]["id"],
+            "title": h["_source"].get("title", ""),
+            "date": h["_source"].get("date"),
+            "url": article_path(h["_source"]["id"]),
+        }
+        for h in hits
+    ]

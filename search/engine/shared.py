@@ -1,0 +1,131 @@
+"""What every engine answers the same way, whatever it stores: the shape of a hit and of an article, the
+words a "some words" fallback keeps, how a folded index word is written in an article, an entity's
+spellings in one article.
+
+Why a module of its own: the Whoosh and OpenSearch engines must give the same answers (the API contract
+tests compare them), so the parts that only read stored fields, never an index structure, live once, here.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from search.core.labels import country_label
+from search.core.models import Hit, article_path
+from search.core.settings import DATA_DIR
+from search.text.analysis import fold, stopwords, words
+from search.text.highlight import Terms, mark, match_spans, snippets, term_pattern
+from search.text.spans import clean_entity_spans
+
+
+def hit_json(
+    stored: dict, score: float | None, terms: Terms | None, lang: str, with_snippets: bool = True
+) -> Hit:
+    """The API shape of one result (also used by the article endpoint without snippets)."""
+    entities = stored.get("entities") or {}
+    persons = entities.get("persons") or {}
+    countries = entities.get("countries") or {}
+    person_list = sorted(persons, key=lambda p: (-persons[p], p)) or _split(stored.get("person"))
+    country_list = sorted(countries, key=lambda c: (-countries[c], c)) or _split(stored.get("country"))
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "date": stored.get("date"),
+        "date_estimated": bool(stored.get("date_estimated")),
+        "date_precision": stored.get("date_precision"),
+        "source": stored.get("source"),
+        "url": article_path(stored["id"]),
+        "source_url": stored.get("url"),
+        "score": round(float(score), 4) if score is not None else None,
+        "snippets": snippets(stored.get("body", ""), terms) if with_snippets else [],
+        "persons": person_list,
+        "countries": [{"code": c, "label": country_label(c, lang)} for c in country_list],
+    }
+
+
+def _split(value: str | list | None) -> list[str]:
+    if isinstance(value, list):
+        return list(value)
+    return [v for v in (value or "").split(",") if v]
+
+
+def article_json(
+    stored: dict, terms: Terms | None, lang: str, generation: str
+) -> tuple[dict[str, Any], list[tuple[int, int]]]:
+    """One article's API shape (text, the query's matches marked, entities) and the matches' spans."""
+    body = stored.get("body", "")
+    matches = match_spans(body, terms) if terms else []
+    out: dict[str, Any] = dict(hit_json(stored, None, terms, lang, with_snippets=False))
+    out.pop("score", None)
+    entities = stored.get("entities") or {}
+    out.update(
+        {
+            "text": body,
+            "html": mark(body, matches) if terms else None,
+            "title_derived": bool(stored.get("title_derived")),
+            "person_mentions": entities.get("persons", {}),
+            "person_aliases": entities.get("aliases", {}),
+            "country_mentions": entities.get("countries", {}),
+            "entity_spans": entities.get("spans", []),
+            "mentioned": _split(stored.get("mentioned")),
+            "generation": generation,
+        }
+    )
+    return out, matches
+
+
+@lru_cache(maxsize=1)
+def _question_words() -> frozenset[str]:
+    lines = (DATA_DIR / "question_words_de.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def content_words(query_words: tuple[str, ...]) -> list[str]:
+    """The words of a query that carry content: no stop words, no question words, no duplicates."""
+    out: list[str] = []
+    skip = stopwords() | _question_words()
+    pieces = [
+        p for w in query_words for p in re.split(r"[-\u2010\u2011]", w) if p
+    ]  # hyphen pieces count singly
+    seen: set[str] = set()
+    for w in pieces:
+        if w.lower() not in skip and w.lower() not in seen:
+            seen.add(w.lower())
+            out.append(w)
+    return out
+
+
+def spelling_in(body: str, folded: str) -> str | None:
+    """How the folded index word ``folded`` (``pjongjang``) is written in ``body`` (``pjöngjang``), lowercase;
+    None when the text does not contain it. Only the places a spelling can be are tokenised (a whole body
+    costs ~20 ms)."""
+    lower = body.lower()
+    for m in re.finditer(term_pattern(folded), lower) if len(lower) == len(body) else [None]:
+        s, e = (max(0, m.start() - 60), m.end() + 60) if m else (0, len(body))
+        for w in words(body[s:e]):
+            if fold(w.text) == folded:
+                return w.text.lower()
+    return None
+
+
+def entity_forms(stored: dict, facet: str, value: str) -> set[str]:
+    """The spellings one article used for the entity ``value`` (persons: its alias lists and ``PER`` spans;
+    countries: the text of its ``COUNTRY`` spans), whitespace normalised, the canonical name left out."""
+    entities = stored.get("entities") or {}
+    body = stored.get("body", "")
+    forms: set[str] = set()
+    kind = "PER" if facet == "person" else "COUNTRY"
+    if facet == "person":
+        forms.update(str(a) for a in (entities.get("aliases") or {}).get(value, ()) or ())
+    for span in clean_entity_spans(entities.get("spans") or (), len(body)):
+        if span.kind == kind and span.value == value:
+            forms.add(body[span.start : span.end])
+    forms = {" ".join(f.split()) for f in forms}
+    return {f for f in forms if f and f != value}
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A name's words, folded (case, umlauts, hyphens): ``Kim Jong-un`` -> ``("kim", "jong", "un")``."""
+    return tuple(fold(name).replace("-", " ").replace(".", " ").split())

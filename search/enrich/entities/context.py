@@ -1,0 +1,54 @@
+"""What the words around a name say about it: part of an organisation, of an English phrase, or of another
+person's name.
+
+Why a module of its own: the registry (:mod:`search.enrich.entities.registry`) finds a known person's name words
+in running text; whether a found word really is that person depends only on its neighbours ("Johnson &
+Johnson", "Black Widow", "Schirin Kretschmann"), and these tests are the same for every way a word is found.
+"""
+
+from __future__ import annotations
+
+import re
+
+from search.enrich.entities.lexicon import english, everyday_word, first_names, is_cue, non_person_head
+from search.enrich.entities.names import strip_genitive_s
+
+_AMPERSAND_AFTER = re.compile(r"\s*[&+]")
+_WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
+
+
+def in_organisation(text: str, s: int, e: int) -> bool:
+    """A name word of a company or institution: "&" beside it ("Johnson & Johnson"), or an organisation
+    word right after it ("Gates Foundation", "Hopkins University")."""
+    if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 3) : s].rstrip().endswith(("&", "+")):
+        return True
+    m = _WORD_AFTER.match(text, e)
+    return bool(m and m.group(1)[:1].isupper() and non_person_head(m.group(1)))
+
+
+_NAME_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]$")
+_NAME_AFTER = re.compile(r"[ \t]([A-ZÄÖÜ][^\W\d_]+)")
+_NEXT_PART = re.compile(r"[ \-\u2010\u2011]([A-Z][a-z]+)")
+
+
+def english_phrase_after(text: str, e: int) -> bool:
+    """The name word starts an English phrase or compound: "Black Widow", "Black-Lives-Matter-Demos",
+    "Trump Tower" (the next word a common English word that is no German one; "Trump-Regierung" is none)."""
+    m = _NEXT_PART.match(text, e)
+    return bool(m and english(m.group(1)) >= EVERYDAY_ENGLISH_NEXT and not everyday_word(m.group(1)))
+
+
+EVERYDAY_ENGLISH_NEXT = 3.5  # "Widow" 3.6, "Lives" 4.9, "Tower" 4.2
+
+
+def part_of_another_name(text: str, s: int, e: int, mine: set[str]) -> bool:
+    """Is the one word at [s, e) part of someone else's name: after a given name that is not one of ``mine``
+    (the person's name words: "Schirin Kretschmann", "Leif Erik Sander"), or, as a given name, before a
+    capitalised word that is not one of ``mine`` ("Alexander Lang" is no Alexander Lukaschenko)?"""
+    before = _NAME_BEFORE.search(text, max(0, s - 40), s)
+    if before and before.group(1) in first_names() and before.group(1) not in mine:
+        return True
+    if strip_genitive_s(text[s:e]) not in first_names():
+        return False
+    after = _NAME_AFTER.match(text, e)
+    return bool(after and after.group(1) not in mine and not is_cue(after.group(1)))
