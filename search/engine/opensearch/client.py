@@ -36,6 +36,16 @@ class OpenSearchError(SearchError):
         self.error_type = kind
 
 
+class ShardsUnavailable(SearchError):
+    """Some shards of the index had no live copy: the answer would be partial, so there is none (503)."""
+
+    code = "shards_unavailable"
+    status = 503
+
+    def __init__(self, failed: int, total: int):
+        super().__init__(f"{failed} of {total} shards of the index are unavailable; try again shortly")
+
+
 class Client:
     """``request(method, path, body)`` -> the decoded JSON answer; one connection per thread."""
 

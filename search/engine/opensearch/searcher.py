@@ -24,7 +24,7 @@ from search.core.labels import country_label, locale_or_default
 from search.core.models import Hit, HitStream, SearchRequest, SearchResponse, article_path
 from search.core.periods import bounds
 from search.engine.opensearch import facets as agg
-from search.engine.opensearch.client import Client
+from search.engine.opensearch.client import Client, ShardsUnavailable
 from search.engine.opensearch.compiler import Resolvers, compile_tree, word
 from search.engine.opensearch.documents import mention_key
 from search.engine.opensearch.overview import Facts, NameResolver
@@ -83,7 +83,12 @@ class Context:
     facts: Facts
 
     def search(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self.client.request("POST", f"/{self.index}/_search", body)
+        """One search request; a partial answer (a shard without a live copy) is an error, never shown."""
+        answer = self.client.request("POST", f"/{self.index}/_search", body)
+        shards = answer.get("_shards") or {}
+        if shards.get("failed"):
+            raise ShardsUnavailable(int(shards["failed"]), int(shards.get("total", 0)))
+        return answer
 
     def count(self, query: Query) -> int:
         return int(self.client.request("POST", f"/{self.index}/_count", {"query": query})["count"])
