@@ -514,6 +514,8 @@ def test_the_background_update_dies_with_the_server(tmp_path: Path) -> None:
 
     wait_for(updating, 30, "the update has started")
     assert "index: updated" not in log.read_text()
+    time.sleep(0.5)  # let the update start its own processes (the reindex child, its workers) ...
+    family.update(descendants(proc.pid))  # ... and watch every one of them, not only the first seen
     stop_server(proc)
     assert_family_gone(family, 10)
     assert (index / "CURRENT").read_text().strip() == first

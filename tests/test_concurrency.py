@@ -309,7 +309,10 @@ def test_threads_read_postings_through_their_own_readers(tmp_path: Path) -> None
     expected = {t: sc.postings("exact", t).ids.tolist() for t in terms}
     seen_readers: set[int] = set()
 
+    together = threading.Barrier(6, timeout=60)  # six tasks on six threads at once, never one thread twice
+
     def read_all(seed: int) -> list[str]:
+        together.wait()
         seen_readers.add(id(gen.searcher().reader()))
         wrong = []
         for t in random.Random(seed).sample(terms, len(terms)):
