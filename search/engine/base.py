@@ -137,3 +137,67 @@ class Engine(Protocol):
     ) -> ReindexSummary:
         """Bring the index up to date with the articles folder (everything anew with ``full``)."""
         ...
+
+
+class SnapshotEngine:
+    """What every engine does alike: each question is answered by the newest snapshot (so one answer never
+    mixes two index states). Subclasses give :meth:`snapshot`, health, warm-up, ``has_index`` and reindex."""
+
+    def snapshot(self) -> Snapshot:
+        """The newest complete state; IndexUnavailable when there is none."""
+        raise NotImplementedError
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Search the newest state."""
+        return self.snapshot().search(request)
+
+    def export(self, request: SearchRequest, limit: int) -> HitStream:
+        """Every hit (up to ``limit``) of the newest state, read as it is consumed."""
+        return self.snapshot().export(request, limit)
+
+    def article(self, article_id: str, q: str = "", lang: str = "de") -> ArticleView:
+        """One article of the newest state."""
+        return self.snapshot().article(article_id, q, lang)
+
+    def similar(self, article_id: str, limit: int = 5) -> list[dict[str, Any]]:
+        """Similar articles in the newest state."""
+        return self.snapshot().similar(article_id, limit)
+
+    def suggest(self, q: str, lang: str = "de") -> dict[str, Any]:
+        """Completions from the newest state."""
+        return self.snapshot().suggest(q, lang)
+
+    def entities(self, kind: str = "all", limit: int = 50, lang: str = "de") -> dict[str, list[dict]]:
+        """Persons and countries of the newest state."""
+        return self.snapshot().entities(kind, limit, lang)
+
+    def entity_page(self, facet: str, value: str, page: int = 1, lang: str = "de") -> EntityPage | None:
+        """An entity page from the newest state."""
+        return self.snapshot().entity_page(facet, value, page, lang)
+
+    def statistics(self) -> dict[str, Any]:
+        """Statistics of the newest state."""
+        return self.snapshot().statistics()
+
+
+#: Articles per entity page (newest first).
+ENTITY_PER_PAGE = 20
+#: Related persons and countries counted on an entity page (the page shows the first dozen besides itself).
+ENTITY_FACET_SIZE = 15
+
+
+def entity_page_request(facet: str, value: str, page: int, lang: str) -> SearchRequest:
+    """The search behind an entity page, the same on every engine: the entity's articles newest first; the
+    related persons and countries are counted within them (co-mentions: AND on the entity's own facet)."""
+    from search.core.facets import AND
+
+    return SearchRequest(
+        filters={facet: (value,)},
+        sort="newest",
+        page=page,
+        per_page=ENTITY_PER_PAGE,
+        lang=lang,
+        facet_size=ENTITY_FACET_SIZE,
+        with_snippets=False,
+        facet_ops={facet: AND},
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from search.core.errors import ArticleNotFound, IndexUnavailable
-from search.core.facets import AND, BY_NAME
+from search.core.facets import BY_NAME
 from search.core.labels import country_label, locale_or_default
 from search.core.models import (
     ArticleView,
@@ -24,7 +24,7 @@ from search.core.models import (
     SearchResponse,
 )
 from search.core.settings import Settings
-from search.engine.base import Progress
+from search.engine.base import Progress, SnapshotEngine, entity_page_request
 from search.engine.opensearch import searcher
 from search.engine.opensearch.client import Client
 from search.engine.opensearch.indexer import live_index, live_state
@@ -33,10 +33,6 @@ from search.engine.opensearch.searcher import SOURCE, Context, _stored, valid_id
 from search.engine.shared import article_json
 from search.text.highlight import query_terms
 from search.text.query import parse
-
-#: Articles per entity page and related entities counted on it (as the Whoosh engine).
-ENTITY_PER_PAGE = 20
-ENTITY_FACET_SIZE = 15
 
 
 class OpenSearchSnapshot:
@@ -111,16 +107,7 @@ class OpenSearchSnapshot:
         """The entity's articles, newest first, with its co-mentioned persons and countries counted."""
         if BY_NAME[facet].entity_page is None or not self.entity_exists(facet, value):
             return None
-        request = SearchRequest(
-            filters={facet: (value,)},
-            sort="newest",
-            page=page,
-            per_page=ENTITY_PER_PAGE,
-            lang=lang,
-            facet_size=ENTITY_FACET_SIZE,
-            with_snippets=False,
-            facet_ops={facet: AND},
-        )
+        request = entity_page_request(facet, value, page, lang)
         notes = self.ctx.facts.corrections().notes(facet, value)
         aliases = entity_aliases(self.client, self.index, facet, value)
         return EntityPage(facet, value, self.search(request), aliases, notes)
@@ -144,7 +131,7 @@ class OpenSearchSnapshot:
         }
 
 
-class OpenSearchEngine:
+class OpenSearchEngine(SnapshotEngine):
     """The engine over the alias ``alias`` of the cluster at ``url``; new indices get ``shards`` primary
     shards and ``replicas`` replicas."""
 
@@ -160,38 +147,6 @@ class OpenSearchEngine:
         if state is None:
             raise IndexUnavailable(f"no index yet in OpenSearch at {self.client.url}: run `search reindex`")
         return OpenSearchSnapshot(self.client, self.alias, *state)
-
-    def search(self, request: SearchRequest) -> SearchResponse:
-        """Search the live index."""
-        return self.snapshot().search(request)
-
-    def export(self, request: SearchRequest, limit: int) -> HitStream:
-        """Every hit (up to ``limit``) of the live index, read as it is consumed."""
-        return self.snapshot().export(request, limit)
-
-    def article(self, article_id: str, q: str = "", lang: str = "de") -> ArticleView:
-        """One article of the live index."""
-        return self.snapshot().article(article_id, q, lang)
-
-    def similar(self, article_id: str, limit: int = 5) -> list[dict[str, Any]]:
-        """Similar articles in the live index."""
-        return self.snapshot().similar(article_id, limit)
-
-    def suggest(self, q: str, lang: str = "de") -> dict[str, Any]:
-        """Completions from the live index."""
-        return self.snapshot().suggest(q, lang)
-
-    def entities(self, kind: str = "all", limit: int = 50, lang: str = "de") -> dict[str, list[dict]]:
-        """Persons and countries of the live index."""
-        return self.snapshot().entities(kind, limit, lang)
-
-    def entity_page(self, facet: str, value: str, page: int = 1, lang: str = "de") -> EntityPage | None:
-        """An entity page from the live index."""
-        return self.snapshot().entity_page(facet, value, page, lang)
-
-    def statistics(self) -> dict[str, Any]:
-        """Statistics of the live index."""
-        return self.snapshot().statistics()
 
     def health(self) -> dict[str, Any]:
         """``ok`` and the live index; IndexUnavailable / EngineUnreachable otherwise."""

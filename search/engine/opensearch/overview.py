@@ -15,20 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from search.core import limits
-from search.core.errors import AmbiguousName, InvalidParameter
 from search.core.facets import FIELDS
 from search.engine.opensearch.client import Client
 from search.engine.opensearch.documents import FORM_SEPARATOR
 from search.engine.opensearch.indexer import read_record, stored_corrections
 from search.engine.shared import entity_forms, name_words
-from search.enrich.countries import resolve_country
 from search.enrich.entities.corrections import Corrections
 
-PHASE = "resolving names"
-#: A name fits one person when that person has at least this many times the articles of the next one (as in
-#: :mod:`search.engine.whoosh.names`).
-DOMINANCE = 10
 #: Values per request when every value of a field is read (composite aggregation pages).
 PAGE = 10_000
 #: Index states whose facts a process keeps.
@@ -67,6 +60,10 @@ class Facts:
             if key not in self._parts:
                 self._parts[key] = make()
             return self._parts[key]
+
+    def count(self, name: str) -> int:
+        """Articles of the person ``name`` (for :class:`search.engine.names.NameResolver`)."""
+        return self.values("person").get(name, 0)
 
     def values(self, facet: str) -> dict[str, int]:
         """Every value of a facet with its article count."""
@@ -121,90 +118,6 @@ def facts(client: Client, alias: str, index: str, stamp: str) -> Facts:
                 _cache.popitem(last=False)
         _cache.move_to_end(key)
         return found
-
-
-class NameResolver:
-    """Names as people type them -> indexed values, as :class:`search.engine.whoosh.names.NameResolver`
-    resolves them (the same candidates, dominance and errors), from an index's :class:`Facts`."""
-
-    def __init__(self, facts: Facts):
-        self.facts = facts
-        self.resolved: list[dict[str, str]] = []
-
-    def _count(self, name: str) -> int:
-        return self.facts.values("person").get(name, 0)
-
-    def person_candidates(self, text: str) -> list[str]:
-        """The persons ``text`` may mean, most articles first."""
-        persons = self.facts.values("person")
-        if text in persons:
-            return [text]
-        wanted = name_words(text)
-        if not wanted:
-            return []
-        keyed = self.facts.person_words()
-        found = [n for n, key in keyed if key == wanted]
-        if not found:
-            found = sorted(self.facts.spelled(wanted))
-        if not found:
-            words = set(wanted)
-            found = [n for n, key in limits.checked(keyed, PHASE) if words <= set(key)]
-        return sorted(found, key=lambda n: (-self._count(n), n))
-
-    def person(self, text: str, parameter: str) -> list[str]:
-        """The one person ``text`` means (``[]``: none); AmbiguousName when it fits several about equally."""
-        found = self.person_candidates(text)
-        if len(found) > 1 and self._count(found[0]) < DOMINANCE * max(1, self._count(found[1])):
-            raise AmbiguousName(parameter, text, found)
-        found = found[:1]
-        if found and found[0] != text:
-            self._note("person", text, found[0], parameter)
-        return found
-
-    def country(self, text: str, parameter: str) -> list[str]:
-        """ISO codes for a code or a country name."""
-        codes = resolve_country(text)
-        if codes and codes != [text]:
-            self._note("country", text, codes[0], parameter)
-        return codes
-
-    def _note(self, facet: str, value: str, resolved: str, parameter: str) -> None:
-        entry = {"facet": facet, "value": value, "resolved": resolved, "parameter": parameter}
-        if entry not in self.resolved:
-            self.resolved.append(entry)
-
-    def filters(self, filters: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        """The request's facet filters with person and country names replaced by the indexed values."""
-        out = dict(filters)
-        if filters.get("person"):
-            out["person"] = _unique(self._filter_person(v) for v in filters["person"])
-        if filters.get("country"):
-            out["country"] = _unique(self._filter_country(v) for v in filters["country"])
-        return out
-
-    def _filter_person(self, value: str) -> str:
-        found = self.person(value, "person")
-        return found[0] if found else value
-
-    def _filter_country(self, value: str) -> str:
-        if len(value) == 2 and value.isascii() and value.isalpha():
-            return value.upper()
-        codes = self.country(value, "country")
-        if not codes:
-            raise InvalidParameter(
-                "country",
-                value,
-                f"country must be an ISO 3166-1 alpha-2 code or a country name, not {value!r}",
-            )
-        return codes[0]
-
-
-def _unique(values: Any) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        if v not in out:
-            out.append(v)
-    return tuple(out)
 
 
 def entity_aliases(

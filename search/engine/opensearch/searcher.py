@@ -23,11 +23,12 @@ from search.core.facets import MENTION_FIELDS
 from search.core.labels import country_label, locale_or_default
 from search.core.models import Hit, HitStream, SearchRequest, SearchResponse, article_path
 from search.core.periods import bounds
+from search.engine.names import NameResolver
 from search.engine.opensearch import facets as agg
 from search.engine.opensearch.client import Client, ShardsUnavailable
 from search.engine.opensearch.compiler import Resolvers, compile_tree, word
 from search.engine.opensearch.documents import mention_key
-from search.engine.opensearch.overview import Facts, NameResolver
+from search.engine.opensearch.overview import Facts
 from search.engine.shared import content_words, hit_json, spelling_in
 from search.text.analysis import fold
 from search.text.highlight import query_terms
@@ -137,8 +138,8 @@ def _match(ctx: Context, request: SearchRequest) -> _Match:
     parsed = parse(request.q)
     names = NameResolver(ctx.facts)
     resolvers = Resolvers(
-        person=lambda text: names.person(text, "q"),
-        country=lambda text: names.country(text, "q"),
+        person=names.query_person(),
+        country=names.query_country(),
         values=lambda facet: sorted(ctx.facts.values(facet)),
         expand=lambda prefix, n: prefix_words(ctx, prefix, n, ties_ascending=True),
     )

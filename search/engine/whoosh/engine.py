@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from search.core.facets import AND, BY_NAME
+from search.core.facets import BY_NAME
 from search.core.models import (
     ArticleView,
     EntityPage,
@@ -20,16 +20,11 @@ from search.core.models import (
     SearchResponse,
 )
 from search.core.settings import Settings
-from search.engine.base import Progress
+from search.engine.base import Progress, SnapshotEngine, entity_page_request
 from search.engine.whoosh import articles, overview, searcher
 from search.engine.whoosh.overview import stored_corrections
 from search.engine.whoosh.store import Generation, IndexStore
 from search.text.compounds import zipf
-
-#: Articles per entity page (newest first).
-ENTITY_PER_PAGE = 20
-#: Related persons and countries counted on an entity page (the page shows the first dozen besides itself).
-ENTITY_FACET_SIZE = 15
 
 
 class WhooshSnapshot:
@@ -75,17 +70,7 @@ class WhooshSnapshot:
         """The entity's articles, newest first, with facets for its related persons and countries."""
         if BY_NAME[facet].entity_page is None or not self.entity_exists(facet, value):
             return None
-        request = SearchRequest(
-            filters={facet: (value,)},
-            sort="newest",
-            page=page,
-            per_page=ENTITY_PER_PAGE,
-            lang=lang,
-            facet_size=ENTITY_FACET_SIZE,
-            with_snippets=False,
-            # the related persons and countries are counted within this entity's articles (co-mentions)
-            facet_ops={facet: AND},
-        )
+        request = entity_page_request(facet, value, page, lang)
         notes = stored_corrections(self.gen).notes(facet, value)
         aliases = overview.entity_aliases(self.gen, facet, value)
         return EntityPage(facet, value, self.search(request), aliases, notes)
@@ -95,7 +80,7 @@ class WhooshSnapshot:
         return overview.index_statistics(self.gen)
 
 
-class WhooshEngine:
+class WhooshEngine(SnapshotEngine):
     """The embedded engine over an index folder of generations (see :mod:`search.engine.whoosh.indexer`)."""
 
     def __init__(self, index_dir: Path):
@@ -105,38 +90,6 @@ class WhooshEngine:
     def snapshot(self) -> WhooshSnapshot:
         """The live generation (IndexUnavailable when there is none)."""
         return WhooshSnapshot(self.store.current())
-
-    def search(self, request: SearchRequest) -> SearchResponse:
-        """Search the live generation."""
-        return self.snapshot().search(request)
-
-    def export(self, request: SearchRequest, limit: int) -> HitStream:
-        """Every hit (up to ``limit``) of the live generation, read as it is consumed."""
-        return self.snapshot().export(request, limit)
-
-    def article(self, article_id: str, q: str = "", lang: str = "de") -> ArticleView:
-        """One article of the live generation."""
-        return self.snapshot().article(article_id, q, lang)
-
-    def similar(self, article_id: str, limit: int = 5) -> list[dict[str, Any]]:
-        """Similar articles in the live generation."""
-        return self.snapshot().similar(article_id, limit)
-
-    def suggest(self, q: str, lang: str = "de") -> dict[str, Any]:
-        """Completions from the live generation."""
-        return self.snapshot().suggest(q, lang)
-
-    def entities(self, kind: str = "all", limit: int = 50, lang: str = "de") -> dict[str, list[dict]]:
-        """Persons and countries of the live generation."""
-        return self.snapshot().entities(kind, limit, lang)
-
-    def entity_page(self, facet: str, value: str, page: int = 1, lang: str = "de") -> EntityPage | None:
-        """An entity page from the live generation."""
-        return self.snapshot().entity_page(facet, value, page, lang)
-
-    def statistics(self) -> dict[str, Any]:
-        """Statistics of the live generation."""
-        return self.snapshot().statistics()
 
     def health(self) -> dict[str, Any]:
         """The live generation's name; IndexUnavailable when there is none."""

@@ -1,47 +1,46 @@
-"""Names as people type them -> the values the index holds: ``person=Trump`` -> ``Donald Trump`` (a unique
-family name, any part of a name, or a spelling an article used), ``country=Nordkorea`` -> ``KP``.
+"""The persons of one Whoosh generation as :class:`search.engine.names.NameResolver` asks for them: article
+counts from the person column, folded name words and the spellings articles used (``entities.aliases``).
 
-Why here: a filter value or a ``person:``/``land:`` clause must mean the entity the user has in mind, and the
-person names are known only to the index generation. A name that fits several persons is an error that lists
-them (:class:`~search.core.errors.AmbiguousName`), never a silent OR; each resolution is reported in the
-response (``resolved``) so the user sees what was searched.
+Why cached per generation: a request resolves a handful of names, but each look-up would otherwise fold every
+person name or read every stored article again; a generation never changes, so once is enough.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 import numpy as np
 
 from search.core import limits
-from search.core.errors import AmbiguousName, InvalidParameter
+from search.engine.names import PHASE, NameResolver
 from search.engine.shared import name_words
 from search.engine.whoosh.columns import Columns
 from search.engine.whoosh.store import Generation
-from search.enrich.countries import resolve_country
-
-PHASE = "resolving names"
-#: A name fits one person when that person has at least this many times the articles of the next one: "Merkel"
-#: is Angela Merkel (289 articles), not a stray "Mutti Merkel" (1); "Kim" among three Kims of a few articles
-#: each stays ambiguous. The response says whom it resolved to, so the choice is never silent.
-DOMINANCE = 10
 
 
-def _keyed(gen: Generation, cols: Columns) -> list[tuple[str, tuple[str, ...]]]:
-    # the person names' words, folded once per generation (not again for each name typed)
-    return gen.cached(
-        "person-name-words", lambda g: [(n, name_words(n)) for n in cols.columns["person"].values]
-    )
+class GenerationPersons:
+    """:class:`search.engine.names.PersonLookup` over one generation's person column."""
 
+    def __init__(self, gen: Generation, cols: Columns):
+        self.gen = gen
+        self.col = cols.columns["person"]
 
-def _aliases(gen: Generation, cols: Columns) -> dict[tuple[str, ...], set[str]]:
-    """Every spelling an article used for a person (stored ``entities.aliases``) -> the persons so written;
-    read once per generation, and only when a name is not found among the persons' own names."""
+    def count(self, name: str) -> int:
+        col = self.col
+        counts = self.gen.cached("person-counts", lambda g: np.bincount(col.ords, minlength=len(col.values)))
+        i = col.ordinal.get(name)
+        return int(counts[i]) if i is not None else 0
 
-    def read(g: Generation) -> dict[tuple[str, ...], set[str]]:
+    def person_words(self) -> list[tuple[str, tuple[str, ...]]]:
+        # folded once per generation (not again for each name typed)
+        return self.gen.cached("person-name-words", lambda g: [(n, name_words(n)) for n in self.col.values])
+
+    def spelled(self, words: tuple[str, ...]) -> set[str]:
+        return self.gen.cached("person-aliases", self._read_aliases).get(words, set())
+
+    def _read_aliases(self, gen: Generation) -> dict[tuple[str, ...], set[str]]:
+        # every spelling an article used for a person; read only when a name is not among the persons' own names
         out: dict[tuple[str, ...], set[str]] = {}
-        searcher = g.searcher()
-        docs = sorted(set(cols.columns["person"].docs.tolist()))
+        searcher = gen.searcher()
+        docs = sorted(set(self.col.docs.tolist()))
         for docnum in limits.checked(docs, PHASE, every=256):
             entities = searcher.stored_fields(docnum).get("entities") or {}
             for person, forms in (entities.get("aliases") or {}).items():
@@ -49,103 +48,7 @@ def _aliases(gen: Generation, cols: Columns) -> dict[tuple[str, ...], set[str]]:
                     out.setdefault(name_words(str(form)), set()).add(person)
         return out
 
-    return gen.cached("person-aliases", read)
 
-
-class NameResolver:
-    """Resolves the person and country names of one request, and remembers what it resolved."""
-
-    def __init__(self, gen: Generation, cols: Columns):
-        self.gen = gen
-        self.cols = cols
-        self.resolved: list[dict[str, str]] = []
-
-    def _count(self, name: str) -> int:
-        col = self.cols.columns["person"]
-        counts = self.gen.cached("person-counts", lambda g: np.bincount(col.ords, minlength=len(col.values)))
-        i = col.ordinal.get(name)
-        return int(counts[i]) if i is not None else 0
-
-    def person_candidates(self, text: str) -> list[str]:
-        """The persons ``text`` may mean, most articles first: the name itself; the same words (case,
-        umlauts, hyphens aside); a spelling articles used for one person; else every person whose name has
-        all of its words (a family name, a first and a last name)."""
-        col = self.cols.columns["person"]
-        if text in col.ordinal:
-            return [text]
-        wanted = name_words(text)
-        if not wanted:
-            return []
-        keyed = _keyed(self.gen, self.cols)
-        found = [n for n, key in keyed if key == wanted]
-        if not found:
-            found = sorted(_aliases(self.gen, self.cols).get(wanted, ()))
-        if not found:
-            words = set(wanted)
-            found = [n for n, key in limits.checked(keyed, PHASE) if words <= set(key)]
-        return sorted(found, key=lambda n: (-self._count(n), n))
-
-    def person(self, text: str, parameter: str) -> list[str]:
-        """The one person ``text`` means (``[]``: none): the only candidate, or one with ``DOMINANCE`` times the
-        articles of the next; :class:`AmbiguousName` when it fits several about equally."""
-        found = self.person_candidates(text)
-        if len(found) > 1 and self._count(found[0]) < DOMINANCE * max(1, self._count(found[1])):
-            raise AmbiguousName(parameter, text, found)
-        found = found[:1]
-        if found and found[0] != text:
-            self._note("person", text, found[0], parameter)
-        return found
-
-    def country(self, text: str, parameter: str) -> list[str]:
-        """ISO codes for a code or a country name (German or English, adjectives and capitals as the
-        gazetteer knows them)."""
-        codes = resolve_country(text)
-        if codes and codes != [text]:
-            self._note("country", text, codes[0], parameter)
-        return codes
-
-    def _note(self, facet: str, value: str, resolved: str, parameter: str) -> None:
-        entry = {"facet": facet, "value": value, "resolved": resolved, "parameter": parameter}
-        if entry not in self.resolved:
-            self.resolved.append(entry)
-
-    def filters(self, filters: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        """The request's facet filters with person and country names replaced by the indexed values."""
-        out = dict(filters)
-        if filters.get("person"):
-            out["person"] = _unique(self._filter_person(v) for v in filters["person"])
-        if filters.get("country"):
-            out["country"] = _unique(self._filter_country(v) for v in filters["country"])
-        return out
-
-    def _filter_person(self, value: str) -> str:
-        found = self.person(value, "person")
-        return found[0] if found else value  # unknown: kept, finds nothing (the empty page says why)
-
-    def _filter_country(self, value: str) -> str:
-        if len(value) == 2 and value.isascii() and value.isalpha():
-            return value.upper()
-        codes = self.country(value, "country")
-        if not codes:
-            raise InvalidParameter(
-                "country",
-                value,
-                f"country must be an ISO 3166-1 alpha-2 code or a country name, not {value!r}",
-            )
-        return codes[0]
-
-    def query_person(self) -> Callable[[str], list[str]]:
-        """The compiler's resolver for ``person:`` clauses."""
-        return lambda text: self.person(text, "q")
-
-    def query_country(self) -> Callable[[str], list[str]]:
-        """The compiler's resolver for ``land:`` clauses."""
-        return lambda text: self.country(text, "q")
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values:
-        if v not in out:
-            out.append(v)
-    return tuple(out)
+def name_resolver(gen: Generation, cols: Columns) -> NameResolver:
+    """A resolver for one request on ``gen``."""
+    return NameResolver(GenerationPersons(gen, cols))

@@ -39,7 +39,7 @@ from search.engine.whoosh.columns import (
 )
 from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler
 from search.engine.whoosh.explain import Explainer
-from search.engine.whoosh.names import NameResolver
+from search.engine.whoosh.names import name_resolver
 from search.engine.whoosh.scoring import Scorer
 from search.engine.whoosh.spelling import Vocabulary
 from search.engine.whoosh.store import Generation, IndexStore
@@ -116,7 +116,7 @@ def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Ma
     searcher = gen.searcher()
     cols = columns(gen)
     parsed = parse(request.q)
-    names = NameResolver(gen, cols)
+    names = name_resolver(gen, cols)
     compiler = Compiler(
         searcher.reader(),
         resolve_country=names.query_country(),
