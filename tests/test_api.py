@@ -9,30 +9,10 @@ import urllib.request
 import pytest
 from openapi_spec_validator import validate as validate_spec
 
+from .api_helpers import facet, get, ids, search
 from .openapi_check import check, spec
 
 LAWROW = "002_96c8ceafc6e47d4f"
-
-
-def get(client, path: str, status: int = 200, **params):
-    resp = client.get(path, query_string=params)
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    assert resp.mimetype == "application/json"
-    return resp.get_json()
-
-
-def search(client, status: int = 200, **params) -> dict:
-    data = get(client, "/api/search", status, **params)
-    check("SearchResponse" if status == 200 else "Error", data)
-    return data
-
-
-def ids(data: dict) -> list[str]:
-    return [r["id"] for r in data["results"]]
-
-
-def facet(data: dict, name: str) -> dict[str, int]:
-    return {v["value"]: v["count"] for v in data["facets"][name]}
 
 
 # --- exact expectations over the seeds -------------------------------------------------------------

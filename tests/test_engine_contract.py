@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
+from .api_helpers import facet, get, ids, search
 from .conftest import SEEDS
 from .openapi_check import check
 
@@ -51,26 +52,6 @@ def opensearch_client(seed_index: Path, opensearch_seeds, opensearch_url: str):
 def engine_client(request: pytest.FixtureRequest):
     """A test client of the app on one engine (both over the seeds)."""
     return request.getfixturevalue(f"{request.param}_client")
-
-
-def get(client, path: str, status: int = 200, **params) -> dict:
-    resp = client.get(path, query_string=params)
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    return resp.get_json()
-
-
-def search(client, status: int = 200, **params) -> dict:
-    data = get(client, "/api/search", status, **params)
-    check("SearchResponse" if status == 200 else "Error", data)
-    return data
-
-
-def ids(data: dict) -> list[str]:
-    return [r["id"] for r in data["results"]]
-
-
-def facet(data: dict, name: str) -> dict[str, int]:
-    return {v["value"]: v["count"] for v in data["facets"][name]}
 
 
 # ------------------------------------------------------------------------------------- the contract

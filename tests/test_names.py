@@ -10,19 +10,12 @@ from urllib.parse import quote
 
 import pytest
 
-from .openapi_check import check
-
-
-def search(client, status: int = 200, **params) -> dict:
-    resp = client.get("/api/search", query_string=params)
-    assert resp.status_code == status, resp.get_data(as_text=True)
-    data = resp.get_json()
-    check("SearchResponse" if status == 200 else "Error", data)
-    return data
+from .api_helpers import ids as result_ids
+from .api_helpers import search
 
 
 def ids(data: dict) -> set[str]:
-    return {r["id"] for r in data["results"]}
+    return set(result_ids(data))
 
 
 def test_person_filter_takes_a_unique_family_name_and_says_to_what(client) -> None:

@@ -40,6 +40,43 @@ def common_options(fn: Callable) -> Callable:
     return wrapper
 
 
+def measurement_options(errors: int) -> Callable[[Callable], Callable]:
+    """``--errors N`` (``errors`` by default), ``--json`` and ``--workdir`` for the commands that build an index
+    from a measured set and report on it (``entity-eval``, ``date-eval``)."""
+
+    def decorate(fn: Callable) -> Callable:
+        fn = click.option(
+            "--workdir",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="A new folder to build and keep the articles and the index in (default: a temporary folder).",
+        )(fn)
+        fn = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(fn)
+        return click.option(
+            "--errors",
+            "max_errors",
+            type=click.IntRange(0),
+            default=errors,
+            show_default=True,
+            help="Errors shown.",
+        )(fn)
+
+    return decorate
+
+
+def print_measurement(
+    result: dict[str, Any], as_json: bool, max_errors: int, text: Callable[[dict[str, Any], int], str]
+) -> None:
+    """A measurement as JSON (errors cut to ``max_errors``) or as the command's text report."""
+    import json
+
+    if as_json:
+        result["errors"] = result.get("errors", [])[:max_errors]
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        click.echo(text(result, max_errors))
+
+
 def lang_option(fn: Callable) -> Callable:
     """``--lang de|en`` for what the command prints (labels, messages); default SEARCH_LANG or German."""
     return click.option(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from search.cli.common import fail_cleanly, main
+from search.cli.common import fail_cleanly, main, measurement_options, print_measurement
 
 
 @main.command("train-ner")
@@ -125,18 +125,9 @@ def eval_cmd(folder: Path, limit: int | None, ner: bool, workdir: Path | None) -
     "--seed", type=int, default=1, show_default=True, help="Which context articles, in which order."
 )
 @click.option(
-    "--errors", "max_errors", type=click.IntRange(0), default=50, show_default=True, help="Errors shown."
-)
-@click.option(
     "--top", type=click.IntRange(0, 100000), default=100, show_default=True, help="Top persons shown."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option(
-    "--workdir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="A new folder to build and keep the articles and the index in (default: a temporary folder).",
-)
+@measurement_options(errors=50)
 @fail_cleanly
 def entity_eval_cmd(
     folder: Path, context: int, seed: int, max_errors: int, top: int, as_json: bool, workdir: Path | None
@@ -150,11 +141,7 @@ def entity_eval_cmd(
         result = evaluate_entities(
             folder, workdir or Path(tmp), context, seed, top, progress=lambda msg: click.echo(msg, err=True)
         )
-    if as_json:
-        result["errors"] = result["errors"][:max_errors]
-        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
-        return
-    click.echo(format_report(result, max_errors))
+    print_measurement(result, as_json, max_errors, format_report)
 
 
 @main.command("date-eval")
@@ -181,16 +168,7 @@ def entity_eval_cmd(
     show_default=True,
     help="Positions drawn from, from --offset on (the estimator learns only on positions >= 20,000).",
 )
-@click.option(
-    "--errors", "max_errors", type=click.IntRange(0), default=15, show_default=True, help="Errors shown."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option(
-    "--workdir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="A new folder to build and keep the articles and the index in (default: a temporary folder).",
-)
+@measurement_options(errors=15)
 @fail_cleanly
 def date_eval_cmd(
     corpus: str,
@@ -211,8 +189,4 @@ def date_eval_cmd(
         result = evaluate_dates(
             workdir or Path(tmp), corpus, n, seed, offset, pool, progress=lambda m: click.echo(m, err=True)
         )
-    if as_json:
-        result["errors"] = result.get("errors", [])[:max_errors]
-        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
-        return
-    click.echo(format_report(result, max_errors))
+    print_measurement(result, as_json, max_errors, format_report)
