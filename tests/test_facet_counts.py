@@ -42,7 +42,8 @@ def test_empty_column() -> None:
 def test_only_the_shown_years_are_labelled_and_the_tree_is_unchanged(selected: tuple[str, ...]) -> None:
     """Date facets label only the years they show (and those years' months): the same tree as labelling
     every value first."""
-    from search.engine.whoosh.columns import Columns, _entry, facet_values
+    from search.engine.shared import facet_entry as _entry
+    from search.engine.whoosh.columns import Columns, facet_values
 
     rng = np.random.default_rng(5)
     ndocs = 3_000

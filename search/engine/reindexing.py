@@ -8,8 +8,10 @@ or the two engines would answer differently over the same folder.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from search.core.models import ReindexSummary
 from search.enrich.entities.names import person_key
 
 
@@ -72,3 +74,20 @@ def concerned_by(stored: dict, persons: set[str], codes: set[str]) -> bool:
     had = _values(stored.get("country")) | set(corrected.get("countries", ()))
     keys = {person_key(n) for n in names} | set(corrected.get("persons", ()))
     return bool(codes & had or persons & keys)
+
+
+def summary(plan: Any, written: set[str], started: float, generation: str, full: bool) -> ReindexSummary:
+    """What a reindex did, the same on every engine: ``plan`` (the folder compared with the live index) and the
+    ids ``written``; an id written that the live index had counts as updated, any other as added."""
+    updated = len(written & plan.old_ids)
+    return ReindexSummary(
+        skipped=tuple(plan.skipped),
+        warnings=tuple(plan.warnings),
+        unchanged=plan.unchanged,
+        added=len(written) - updated,
+        updated=updated,
+        removed=len(plan.remove),
+        seconds=time.perf_counter() - started,
+        generation=generation,
+        full=full,
+    )

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from search.core.labels import country_label
+from search.core.labels import country_label, label
 from search.core.models import Hit, article_path
 from search.core.settings import DATA_DIR
 from search.text.analysis import fold, stopwords, words
@@ -129,3 +129,25 @@ def entity_forms(stored: dict, facet: str, value: str) -> set[str]:
 def name_words(name: str) -> tuple[str, ...]:
     """A name's words, folded (case, umlauts, hyphens): ``Kim Jong-un`` -> ``("kim", "jong", "un")``."""
     return tuple(fold(name).replace("-", " ").replace(".", " ").split())
+
+
+def facet_entry(facet: str, value: str, count: int, selected: bool, lang: str) -> dict:
+    """One facet value as a response shows it (value, label in ``lang``, count, selected)."""
+    return {"value": value, "label": label(facet, value, lang), "count": count, "selected": selected}
+
+
+def matches_facet_prefix(value: str, lab: str, prefix: str) -> bool:
+    """Prefix search within a facet's values: at the start of any word of the value or its label."""
+    return any(w.startswith(prefix) for text in (value, lab) for w in text.lower().replace("-", " ").split())
+
+
+def date_tree(entries: dict[str, dict]) -> list[dict]:
+    """Years in chronological order, each with its months as ``children`` (the engine chose which years)."""
+    months: dict[str, list[dict]] = {}
+    for v, e in entries.items():
+        if len(v) == 7:
+            months.setdefault(v[:4], []).append(e)
+    years = sorted((e for v, e in entries.items() if len(v) == 4), key=lambda e: e["value"])
+    for year in years:
+        year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
+    return years

@@ -19,6 +19,7 @@ from typing import Any
 from search.core.facets import AND, BY_NAME, FACETS, FIELDS, PUBLICATION, UNDATED
 from search.core.labels import label
 from search.core.periods import period_series
+from search.engine.shared import date_tree, facet_entry, matches_facet_prefix
 
 #: Buckets beyond the requested size, so that ties at the cut are complete in most answers.
 MARGIN = 50
@@ -136,7 +137,7 @@ def facet_values(
         wanted_prefix = prefix.get(name, "").lower()
         values = [v for v, c in counts.items() if c]
         if wanted_prefix:
-            values = [v for v in values if _matches_prefix(v, label(name, v, lang), wanted_prefix)]
+            values = [v for v in values if matches_facet_prefix(v, label(name, v, lang), wanted_prefix)]
             totals[name] = len(values)
         else:
             totals[name] = max(int(agg["distinct"]["value"]), len(values)) if values else 0
@@ -144,14 +145,14 @@ def facet_values(
             shown = _shown_dates(values, counts, chosen, size)
         else:
             shown = sorted(values, key=lambda v: (-counts[v], label(name, v, lang).lower(), v))[:size]
-        entries = {v: _entry(name, v, counts[v], v in chosen, lang) for v in shown}
+        entries = {v: facet_entry(name, v, counts[v], v in chosen, lang) for v in shown}
         for value in chosen:  # selected values always show, even with count 0 or unknown to the index
             if value not in entries and value != UNDATED:
-                if wanted_prefix and not _matches_prefix(value, label(name, value, lang), wanted_prefix):
+                if wanted_prefix and not matches_facet_prefix(value, label(name, value, lang), wanted_prefix):
                     continue
-                entries[value] = _entry(name, value, counts.get(value, 0), True, lang)
+                entries[value] = facet_entry(name, value, counts.get(value, 0), True, lang)
         if name in CHRONOLOGICAL:
-            tree = _date_tree(entries)
+            tree = date_tree(entries)
             if BY_NAME[name].undated:
                 estimated = {b["key"]: b["doc_count"] for b in agg["estimated"]["values"]["buckets"]}
                 for year in tree:
@@ -159,7 +160,9 @@ def facet_values(
                         e["estimated"] = estimated.get(e["value"], 0)
                 undated = int(agg["undated"]["doc_count"])
                 if undated or UNDATED in chosen:
-                    tree.append({**_entry(name, UNDATED, undated, UNDATED in chosen, lang), "children": []})
+                    tree.append(
+                        {**facet_entry(name, UNDATED, undated, UNDATED in chosen, lang), "children": []}
+                    )
                     totals[name] += bool(undated)
             out[name] = tree
         else:
@@ -182,24 +185,3 @@ def _shown_dates(
     kept = {v for v in sorted(years, key=lambda v: (-counts[v], v))[:size]}
     kept |= {v[:4] for v in selected}
     return sorted(v for v in values if v[:4] in kept)
-
-
-def _entry(facet: str, value: str, count: int, selected: bool, lang: str) -> dict:
-    return {"value": value, "label": label(facet, value, lang), "count": count, "selected": selected}
-
-
-def _matches_prefix(value: str, lab: str, prefix: str) -> bool:
-    """Prefix search within values: at the start of any word of the value or its label."""
-    return any(w.startswith(prefix) for text in (value, lab) for w in text.lower().replace("-", " ").split())
-
-
-def _date_tree(entries: dict[str, dict]) -> list[dict]:
-    """Years in chronological order, each with its months as ``children``."""
-    months: dict[str, list[dict]] = {}
-    for v, e in entries.items():
-        if len(v) == 7:
-            months.setdefault(v[:4], []).append(e)
-    years = sorted((e for v, e in entries.items() if len(v) == 4), key=lambda e: e["value"])
-    for year in years:
-        year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
-    return years

@@ -32,7 +32,7 @@ from search.core.models import ReindexSummary, Skipped
 from search.engine.base import Progress
 from search.engine.opensearch.client import Client
 from search.engine.opensearch.documents import document, index_body
-from search.engine.reindexing import PersonNames, concerned_by
+from search.engine.reindexing import PersonNames, concerned_by, summary
 from search.engine.whoosh.documents import READ_STAT
 from search.engine.whoosh.planning import scan
 from search.engine.whoosh.workers import Enrich, in_parallel, prepared
@@ -174,18 +174,7 @@ def reindex(
         if live is not None:
             client.request("DELETE", f"/{live}", ok=(404,))
             client.request("DELETE", f"/{alias}-manifest/_doc/{live}", ok=(404,))
-    updated = len(written & plan.old_ids)
-    return ReindexSummary(
-        skipped=tuple(plan.skipped),
-        warnings=tuple(plan.warnings),
-        unchanged=plan.unchanged,
-        added=len(written) - updated,
-        updated=updated,
-        removed=len(plan.remove),
-        seconds=time.perf_counter() - started,
-        generation=target,
-        full=full,
-    )
+    return summary(plan, written, started, target, full)
 
 
 def _clean_orphans(client: Client, alias: str, live: str | None) -> None:

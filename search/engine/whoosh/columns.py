@@ -22,6 +22,7 @@ from whoosh.reading import IndexReader
 from search.core.facets import AND, BY_NAME, FACETS, FIELDS, PUBLICATION, UNDATED
 from search.core.labels import label
 from search.core.periods import period_series
+from search.engine.shared import date_tree, facet_entry, matches_facet_prefix
 
 DEFAULT_SIZE = 10
 CHRONOLOGICAL = tuple(f.name for f in FACETS if f.chronological)
@@ -215,7 +216,7 @@ def facet_values(
                 [
                     i
                     for i in nonzero.tolist()
-                    if _matches_prefix(col.values[i], label(facet, col.values[i], lang), wanted_prefix)
+                    if matches_facet_prefix(col.values[i], label(facet, col.values[i], lang), wanted_prefix)
                 ],
                 dtype=np.int64,
             )
@@ -228,23 +229,23 @@ def facet_values(
         entries: dict[str, dict] = {}
         for i in ordinals:
             value = col.values[i]
-            entries[value] = _entry(facet, value, int(counts[i]), value in selected, lang)
+            entries[value] = facet_entry(facet, value, int(counts[i]), value in selected, lang)
         for value in selected:  # selected values always show, even with count 0 or unknown to the index
             # (``none`` of the date shows once, after the years: "none" has four letters, like a year)
             if value not in entries and not (value == UNDATED and BY_NAME[facet].undated):
                 i = col.ordinal.get(value)
                 lab = label(facet, value, lang)
-                if wanted_prefix and not _matches_prefix(value, lab, wanted_prefix):
+                if wanted_prefix and not matches_facet_prefix(value, lab, wanted_prefix):
                     continue
-                entries[value] = _entry(facet, value, int(counts[i]) if i is not None else 0, True, lang)
+                entries[value] = facet_entry(facet, value, int(counts[i]) if i is not None else 0, True, lang)
         if facet in CHRONOLOGICAL:
-            out[facet] = _date_tree(entries)
+            out[facet] = date_tree(entries)
             if BY_NAME[facet].undated:
                 _mark_estimated(out[facet], col, cols, others)
                 undated = int(np.count_nonzero(others & cols.without_value(facet)))
                 if undated or UNDATED in selected:
                     out[facet].append(
-                        {**_entry(facet, UNDATED, undated, UNDATED in selected, lang), "children": []}
+                        {**facet_entry(facet, UNDATED, undated, UNDATED in selected, lang), "children": []}
                     )
                     totals[facet] += bool(undated)
         else:
@@ -277,25 +278,3 @@ def _shown_dates(
     kept = {col.values[i] for i in sorted(years, key=lambda i: (-int(counts[i]), col.values[i]))[:size]}
     kept |= {v[:4] for v in selected}
     return [i for i in idx if col.values[i][:4] in kept]
-
-
-def _entry(facet: str, value: str, count: int, selected: bool, lang: str) -> dict:
-    return {"value": value, "label": label(facet, value, lang), "count": count, "selected": selected}
-
-
-def _matches_prefix(value: str, lab: str, prefix: str) -> bool:
-    """Prefix search within values: at the start of any word of the value or its label."""
-    return any(w.startswith(prefix) for text in (value, lab) for w in text.lower().replace("-", " ").split())
-
-
-def _date_tree(entries: dict[str, dict]) -> list[dict]:
-    """Years in chronological order, each with its months as ``children`` (the years were chosen by
-    :func:`_shown_dates`)."""
-    months: dict[str, list[dict]] = {}
-    for v, e in entries.items():
-        if len(v) == 7:
-            months.setdefault(v[:4], []).append(e)
-    years = sorted((e for v, e in entries.items() if len(v) == 4), key=lambda e: e["value"])
-    for year in years:
-        year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
-    return years

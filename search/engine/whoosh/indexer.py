@@ -36,7 +36,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary, Skipped
-from search.engine.reindexing import PersonNames, concerned_by
+from search.engine.reindexing import PersonNames, concerned_by, summary
 from search.engine.whoosh.documents import READ_STAT, add_mentions
 from search.engine.whoosh.generations import (
     CORRECTIONS,
@@ -178,18 +178,7 @@ def reindex(
             shutil.rmtree(new_gen, ignore_errors=True)
             raise
         cleanup(index_dir, new_gen)
-        updated = len(written & plan.old_ids)
-        return ReindexSummary(
-            skipped=tuple(plan.skipped),
-            warnings=tuple(plan.warnings),
-            unchanged=plan.unchanged,
-            added=len(written) - updated,
-            updated=updated,
-            removed=len(plan.remove),
-            seconds=time.perf_counter() - started,
-            generation=new_gen.name,
-            full=full,
-        )
+        return summary(plan, written, started, new_gen.name, full)
 
 
 def _stored_corrections(live: Path | None) -> Corrections:
