@@ -153,10 +153,20 @@ def test_name_resolution(engine_client) -> None:
 
 def test_did_you_mean_and_some_words(engine_client) -> None:
     assert search(engine_client, q="Pompep")["suggestion"] == "Pompeo"
+    assert search(engine_client, q="Gipfl", exact="1")["match"] == "some"
     data = search(engine_client, q="Wann wurde das Treffen in Singapur abgesagt?")
     assert data["match"] == "some" and data["total"] > 0
     assert ids(data)[0] == "003_2eafdbd6af974de4"
     assert search(engine_client, q='"Treffen in Singapur abgesagt wurde"')["total"] == 0
+
+
+def test_a_query_that_finds_nothing_is_searched_corrected(engine_client) -> None:
+    data = search(engine_client, q="gipfl", per_page=50)
+    assert data["corrected"] == {"from": "gipfl", "to": "Gipfel"} and data["match"] == "all"
+    right = search(engine_client, q="Gipfel", per_page=50)
+    assert ids(data) == ids(right) and data["results"] == right["results"]  # snippets marked as for Gipfel
+    assert any("<mark>Gipfel</mark>" in " ".join(hit["snippets"]) for hit in data["results"])
+    assert "corrected" not in search(engine_client, q="gipfl -Trump")
 
 
 @pytest.mark.parametrize("name", ["Donald Trump", "Kim Jong-un"])
@@ -218,6 +228,8 @@ REQUESTS = [
     {"date": ["2018-05", "none"]},
     {"date_from": "2018-05"},
     {"q": "Pompep"},
+    {"q": "Atomwafen"},
+    {"q": "Gipfl", "exact": "1"},
     {"q": "Wann wurde das Treffen in Singapur abgesagt?"},
     {"person": "Trump"},
     {"q": "person:Pompeo nordkorea*"},
@@ -235,6 +247,7 @@ def _comparable(data: dict) -> dict:
         "timeline": data["timeline"],
         "match": data["match"],
         "suggestion": data["suggestion"],
+        "corrected": data.get("corrected"),
         "resolved": data.get("resolved"),
         "facet_ops": data.get("facet_ops"),
     }

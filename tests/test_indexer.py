@@ -171,6 +171,7 @@ def test_killed_full_reindex_leaves_previous_index_searchable(
             "search.cli",
             "reindex",
             "--full",
+            "--replace",  # another folder than the seeds' copy the index was built from
             "--no-ner",
             "--articles",
             str(big_corpus),
@@ -194,7 +195,7 @@ def test_killed_full_reindex_leaves_previous_index_searchable(
         assert search(IndexStore(index), SearchRequest(q="")).total == 305
     assert ids(IndexStore(index), "Lawrow") == ["002_96c8ceafc6e47d4f"]
     # the next run repairs everything and cleans up the half-built generation
-    summary = reindex(big_corpus, index)
+    summary = reindex(big_corpus, index, replace=True)
     assert summary.unchanged + summary.added + summary.updated == 305
     assert len(ids(IndexStore(index), "", per_page=100)) == 100
     assert IndexStore(index).current().searcher().doc_count() == 305

@@ -251,3 +251,35 @@ def test_corrections_re_enrich_only_what_they_concern_and_show_on_entity_pages(
     assert engine.reindex(articles, ner=True).updated == pompeo
     assert "Michael R. Pompeo" not in persons()  # (the Whoosh engine gives the same counts here)
     assert engine.reindex(articles, ner=True).generation is None  # nothing left to do
+
+
+def _searches_run(url: str) -> int:
+    """Search requests the node has executed (its own statistics)."""
+    from search.engine.opensearch.client import Client
+
+    stats = Client(url).request("GET", "/_nodes/stats/indices/search")["nodes"]
+    return sum(node["indices"]["search"]["query_total"] for node in stats.values())
+
+
+def test_response_cache_answers_a_repeated_request_and_a_reindex_starts_afresh(
+    opensearch_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Eins\n\nDer Gipfel in Hanoi.", encoding="utf-8")
+    engine = OpenSearchEngine(opensearch_url, "pytest-cache")
+    engine.reindex(folder, full=True, ner=False)
+    request = SearchRequest(q="Gipfel")
+    monkeypatch.setenv("SEARCH_CACHE_SIZE", "0")
+    fresh = engine.search(request).to_json()
+    monkeypatch.setenv("SEARCH_CACHE_SIZE", "64")
+    first = engine.search(request).to_json()
+    before = _searches_run(opensearch_url)
+    again = engine.search(request).to_json()
+    assert _searches_run(opensearch_url) == before  # answered without asking the cluster
+    for data in (fresh, first, again):
+        data.pop("took_ms")
+    assert fresh == first == again
+    (folder / "b.txt").write_text("Zwei\n\nNoch ein Gipfel in Singapur.", encoding="utf-8")
+    engine.reindex(folder, ner=False)
+    assert engine.search(request).total == 2

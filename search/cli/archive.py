@@ -33,12 +33,22 @@ FORMAT_HELP = f"text, json: one page of hits; csv, jsonl, ris: every hit (at mos
 @click.option("--full", is_flag=True, help="Rebuild from nothing instead of updating what changed.")
 @click.option("--ner/--no-ner", default=None, help="Extract persons and countries (default: on; SEARCH_NER).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="The index was built from another articles folder: replace its articles with this folder's.",
+)
 @fail_cleanly
 def reindex_cmd(
-    articles_dir: Path | None, index_dir: Path | None, full: bool, ner: bool | None, as_json: bool
+    articles_dir: Path | None,
+    index_dir: Path | None,
+    full: bool,
+    ner: bool | None,
+    as_json: bool,
+    replace: bool,
 ) -> None:
     """Index new, changed and deleted articles (or everything with --full)."""
-    summary = run_reindex(articles_dir, index_dir, full, ner)
+    summary = run_reindex(articles_dir, index_dir, full, ner, replace)
     for w in summary.warnings:
         click.echo(f"warning: {w}", err=True)
     for sk in summary.skipped:
@@ -112,7 +122,15 @@ def query_cmd(
         click.echo(f"{words['did_you_mean']} {resp.suggestion}?")
     for i, hit in enumerate(resp.results, 1):
         score = f"{hit['score']:.2f}" if hit["score"] is not None else "-"
-        click.echo(f"{i:>3}. [{score}] {hit['date'] or '----------'}  {hit['title']}  ({hit['id']})")
+        click.echo(f"{i:>3}. [{score}] {shown_date(hit):<10}  {hit['title']}  ({hit['id']})")
+
+
+def shown_date(hit: dict) -> str:
+    """A hit's date as precise as it is known: ``2024-03-15``, ``2024-03`` (a month), ``2024`` (a year)."""
+    date, precision = hit.get("date") or "", hit.get("date_precision")
+    if not date:
+        return "----------"
+    return date[:7] if precision == "month" else date[:4] if precision == "year" else date
 
 
 @main.command("entities")

@@ -145,8 +145,12 @@ def engine(index_dir: Path | None) -> Engine:
 
 
 def run_reindex(
-    articles_dir: Path | None, index_dir: Path | None, full: bool, ner: bool | None = None
+    articles_dir: Path | None,
+    index_dir: Path | None,
+    full: bool,
+    ner: bool | None = None,
+    replace: bool = False,
 ) -> ReindexSummary:
     """Reindex with the configured enrichment; shared by ``reindex`` and ``serve``."""
     s = settings(articles_dir=articles_dir, index_dir=index_dir)
-    return open_engine(s).reindex(s.articles_dir, full=full, ner=ner, progress=progress())
+    return open_engine(s).reindex(s.articles_dir, full=full, ner=ner, progress=progress(), replace=replace)

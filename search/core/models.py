@@ -107,6 +107,8 @@ class SearchRequest:
     date_certain: bool = False
     # how several values of a facet combine ("and" | "or"), only where it differs from the registry's default
     facet_ops: dict[str, str] = field(default_factory=dict)
+    # exact=1: the words as typed, never auto-corrected (the "search instead for" link of a corrected search)
+    exact: bool = False
 
     def op(self, facet: str) -> str:
         """The logic of ``facet``'s values in this request: chosen, else the registry's default."""
@@ -178,10 +180,13 @@ class SearchResponse:
     facet_ops: dict[str, str] = field(default_factory=dict)
     # filter values typed as a name and resolved: {"facet", "value" (as typed), "resolved" (as indexed)}
     resolved: list[dict[str, str]] = field(default_factory=list)
+    # a query that found nothing, searched corrected instead: {"from": typed query, "to": corrected query}
+    # (search.engine.typos says when); the results, facets and snippets are the corrected query's
+    corrected: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The ``/api/search`` body."""
-        return {
+        """The ``/api/search`` body (``corrected`` only when the query was corrected)."""
+        body: dict[str, Any] = {
             "query": self.query,
             "total": self.total,
             "page": self.page,
@@ -199,6 +204,9 @@ class SearchResponse:
             "facet_ops": self.facet_ops,
             "resolved": self.resolved,
         }
+        if self.corrected:
+            body["corrected"] = self.corrected
+        return body
 
 
 @dataclass

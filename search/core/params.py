@@ -145,4 +145,5 @@ def search_request(source: Mapping, lang: str | None = None) -> SearchRequest:
         explain=_int(args, "explain", 0, 0, 1) == 1,
         date_certain=_int(args, CERTAIN_PARAM, 0, 0, 1) == 1,
         facet_ops=facet_ops(args),
+        exact=_int(args, "exact", 0, 0, 1) == 1,
     )

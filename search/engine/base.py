@@ -134,8 +134,10 @@ class Engine(Protocol):
         full: bool = False,
         ner: bool | None = None,
         progress: Progress | None = None,
+        replace: bool = False,
     ) -> ReindexSummary:
-        """Bring the index up to date with the articles folder (everything anew with ``full``)."""
+        """Bring the index up to date with the articles folder (everything anew with ``full``); an index
+        built from another folder is refused (ReindexError) unless ``replace``."""
         ...
 
 

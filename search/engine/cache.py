@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from search.core.labels import locale_or_default
 from search.core.models import SearchRequest, SearchResponse
+from search.core.settings import response_cache_size
 
 
 class ResponseCache:
@@ -46,6 +49,7 @@ class ResponseCache:
             request.date_certain,
             tuple(sorted(request.facet_ops.items())),
             request.explain,
+            request.exact,
         )
 
     def get(self, key: tuple) -> SearchResponse | None:
@@ -61,3 +65,25 @@ class ResponseCache:
             self._items[key] = kept
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+
+def through_cache(
+    owner_cache: Callable[[int], ResponseCache],
+    request: SearchRequest,
+    compute: Callable[[SearchRequest, float], SearchResponse],
+) -> SearchResponse:
+    """``compute(request, started)``, or its earlier answer from the cache of the snapshot's state
+    (``owner_cache(size)`` makes or finds it); without a cache size every request is computed."""
+    started = time.perf_counter()
+    size = response_cache_size()
+    if not size:
+        return compute(request, started)
+    cache = owner_cache(size)
+    key = ResponseCache.key(request)
+    hit = cache.get(key)
+    if hit is not None:
+        hit.took_ms = (time.perf_counter() - started) * 1000
+        return hit
+    response = compute(request, started)
+    cache.put(key, response)
+    return response

@@ -1,5 +1,6 @@
 """What a reindex does the same way for every engine, after the workers have prepared the documents: one
-spelling per person across worker processes, and which stored articles a changed correction concerns.
+spelling per person across worker processes, which stored articles a changed correction concerns, and
+whether a run's articles folder is the one the index was built from.
 
 Why here: the Whoosh and OpenSearch writers both take prepared documents from
 :mod:`search.engine.whoosh.workers` and must give persons the same names and re-enrich the same articles,
@@ -9,8 +10,10 @@ or the two engines would answer differently over the same folder.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
+from search.core.errors import ReindexError
 from search.core.models import ReindexSummary
 from search.enrich.entities.names import person_key
 
@@ -90,4 +93,23 @@ def summary(plan: Any, written: set[str], started: float, generation: str, full:
         seconds=time.perf_counter() - started,
         generation=generation,
         full=full,
+    )
+
+
+def replaces_folder(remembered: str | None, articles_dir: Path, replace: bool, index: str) -> bool:
+    """Is this run a replacement of the index's articles (``--replace`` and another folder than the one the
+    index was built from)? ReindexError, naming both folders and ``--replace``, when it is one without it.
+
+    Why: ``search reindex --articles OTHER`` without ``--index`` silently replaced the index of one archive
+    with another's articles. An index that remembers no folder (built before it was recorded) accepts any
+    and remembers it from then on."""
+    current = str(Path(articles_dir).resolve())
+    if not remembered or remembered == current:
+        return False
+    if replace:
+        return True
+    raise ReindexError(
+        f"the index {index} was built from the articles folder {remembered}, not {current}; "
+        f"nothing was changed. To replace its articles with those of {current}, run `search reindex "
+        f"--replace` with this folder; to keep both, give the other folder its own index (--index)."
     )

@@ -151,3 +151,26 @@ def date_tree(entries: dict[str, dict]) -> list[dict]:
     for year in years:
         year["children"] = sorted(months.get(year["value"], ()), key=lambda e: e["value"])
     return years
+
+
+#: Copies listed with a hit that stands for a group of near-duplicates (a wire story can be on dozens of sites).
+MAX_DUPLICATES_LISTED = 20
+
+
+def duplicate_json(stored: dict) -> dict[str, Any]:
+    """One near-duplicate copy listed with a hit ("auch bei"): enough to link to it and to name its site."""
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "url": article_path(stored["id"]),
+        "source": stored.get("source"),
+        "source_url": stored.get("url"),
+        "date": stored.get("date"),
+        "date_precision": stored.get("date_precision"),
+        "date_estimated": bool(stored.get("date_estimated")),
+    }
+
+
+def sorted_duplicates(copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies in a stable order on every engine: by site, then id."""
+    return sorted(copies, key=lambda c: (c["source"] or "", c["id"]))

@@ -13,7 +13,8 @@ Rules:
 * Folders, read from the deepest upwards: a folder ``YYYY-MM-DD``/``YYYYMMDD``/``YYYY-MM`` (also with ``_``),
   or a run ``YYYY/MM/DD``, ``YYYY/MM``, ``YYYY`` of folders named by digits alone.
 * The first line: an optional place and weekday, then a date (``3. November 2020``, ``3.11.2020``,
-  ``November 2020``), then the end of the line, an agency in brackets or a dash.
+  ``November 2020``, ``Wien, im März 2024``), then the end of the line, an agency in brackets or a dash.
+  A month without a day has month precision (stored as its first day, shown as the month).
 * Every date must be a real day and a plausible publication date
   (:func:`search.enrich.dates.check_publication_date`), else it is not one (a folder ``1000`` is a number).
 """
@@ -35,7 +36,9 @@ _FOLDER = re.compile(rf"(?P<y>\d{{4}})(?:(?P<s>{_SEP}?)(?P<m>\d{{2}})(?:(?P=s)(?
 _TWO = re.compile(r"\d{1,2}")
 
 _MONTH_WORDS = "|".join(
-    sorted((m.capitalize() for m in MONTHS if len(m) > 3 and m != "maerz"), key=len, reverse=True)
+    sorted(
+        (m.capitalize() for m in MONTHS if (len(m) > 3 or m == "mai") and m != "maerz"), key=len, reverse=True
+    )
 )
 _WEEKDAY = r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonnabend|Sonntag)"
 _NOT_PLACE = (
@@ -45,7 +48,7 @@ _DATE_LINE = re.compile(
     r"(?P<place>" + _NOT_PLACE + r"[A-ZÄÖÜ][\w./ -]{0,50}?,\s+(?:den\s+)?)?"
     r"(?:" + _WEEKDAY + r",?\s+(?:den\s+)?)?"
     r"(?:(?P<d>[0-3]?\d)\.\s*(?:(?P<mname>" + _MONTH_WORDS + r")\s+|(?P<mnum>[01]?\d)\.\s*)(?P<y>\d{4})"
-    r"|(?P<mname2>" + _MONTH_WORDS + r")\s+(?P<y2>\d{4}))"
+    r"|(?:[Ii]m\s+)?(?P<mname2>" + _MONTH_WORDS + r")\s+(?P<y2>\d{4}))"
     r"(?:,?\s+(?:um\s+)?\d{1,2}[:.]\d{2}(?:\s*Uhr)?)?\s*(?P<agency>\([^()\n]{1,40}\))?[ \t]*"
     r"(?P<tail>\n|\Z|[-–—|]\s)"
 )

@@ -25,6 +25,7 @@ from search.core.models import Article, Skipped
 from search.core.settings import DATA_DIR
 from search.enrich.dateplaces import date_from_first_line, date_from_path, is_date_line
 from search.enrich.dates import check_publication_date
+from search.enrich.headers import is_header_line, read_header
 from search.text.sentences import sentence_spans
 
 SIDECAR_NAME = "metadata.json"
@@ -49,19 +50,16 @@ _SPACE_LIKE = dict.fromkeys(
 _REMOVED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
-# " date 2018-05 Knapp zwei ..." — header fields stand on the same line as the text.
-_HEADER_FIELD = re.compile(
-    r"\A[ \t]*(?P<key>date|datum|source|quelle|url)[ \t]+(?P<value>\S+)[ \t]+",
-)
-_HEADER_VALUE = {
-    "date": re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?\Z"),
-    "source": re.compile(r"[\w/.-]{1,40}\Z"),
-    "url": re.compile(r"https?://\S+\Z"),
-}
-_HEADER_KEYS = {"datum": "date", "quelle": "source"}
-
 _CAPTION = re.compile(
     r"(?:^|\s)(?:Foto|Fotos|Bild|Bildquelle|Grafik|Archivbild|Archivfoto)\s*:", re.IGNORECASE
+)
+# A caption line inside a paragraph (a single newline before the text): it opens with the credit word or
+# ends with the credit after a sentence ("... in Berlin. Foto: Kay Nietfeld/dpa"); "Das zeigt ein Bild: Der
+# Kanzler lacht." is text (the word is not at a sentence start).
+_CAPTION_WORDS = r"(?:Fotos?|Bild|Bildquelle|Grafik|Archivbild|Archivfoto)"
+_CAPTION_LINE = re.compile(
+    rf"\A(?:{_CAPTION_WORDS}\s*:"
+    rf"|.{{0,300}}?(?:[.!?\"“”»)]\s+|\s[(\[]){_CAPTION_WORDS}\s*:\s*[^!?:\n]{{1,80}}\Z)"
 )
 _DATELINE = re.compile(r"\A(?P<place>[^\W\d][\w./ -]{0,60}?)\s*\((?P<agency>[^()]{1,30})\)\s*[-–—]\s+")
 _CREDIT = re.compile(r"\A[(\[]?\s*(?P<agency>[^\W\d][\w /,-]{0,40}?)\s*[)\]]?\Z")
@@ -213,21 +211,6 @@ def decode(raw: bytes) -> tuple[str, str, list[str]]:
     return text, "cp1252", [warning]
 
 
-def split_header(text: str) -> tuple[dict[str, str], str]:
-    """Remove an inline metadata header (``date 2018-05 ...``) from the start of ``text``."""
-    found: dict[str, str] = {}
-    while True:
-        m = _HEADER_FIELD.match(text)
-        if not m:
-            break
-        key = _HEADER_KEYS.get(m.group("key"), m.group("key"))
-        if key in found or not _HEADER_VALUE[key].match(m.group("value")):
-            break
-        found[key] = m.group("value")
-        text = text[m.end() :]
-    return found, text
-
-
 def parse_date(value: str) -> tuple[dt.date, str]:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` -> (first day, precision); ValueError when malformed."""
     m = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\s*", value or "")
@@ -257,7 +240,10 @@ def derive_title_and_source(text: str) -> tuple[str, str | None]:
     title = ""
     for start, end in _paragraphs(text):
         para = text[start:end].strip()
-        if not para or _CAPTION.search(para) or is_date_line(para):
+        if "\n" not in para and (_CAPTION.search(para) or is_date_line(para)):
+            continue
+        para = _without_leading_lines(para)
+        if not para:
             continue
         m = _DATELINE.match(para)
         if m:
@@ -278,12 +264,28 @@ def derive_title_and_source(text: str) -> tuple[str, str | None]:
     return _shorten(title), source
 
 
+def _without_leading_lines(para: str) -> str:
+    """``para`` without the lines at its top that are no title: photo captions, date lines, agency credits,
+    header-like lines left in the text (each on a line of its own, a single newline before the text)."""
+    start = 0
+    while (end := para.find("\n", start)) >= 0:
+        line = para[start:end].strip()
+        credit = _CREDIT.match(line)
+        if not (
+            not line
+            or _CAPTION_LINE.match(line)
+            or is_date_line(line)
+            or is_header_line(line)
+            or (credit and agency_name(credit.group("agency")))
+        ):
+            break
+        start = end + 1
+    return para[start:].strip()
+
+
 def _trailing_credit(text: str) -> str | None:
-    """Agency named in a credit line at the end (``(APA/dpa)``)."""
-    paras = list(_paragraphs(text))
-    if not paras:
-        return None
-    last = text[paras[-1][0] : paras[-1][1]].strip()
+    """Agency named in a credit line at the end (``(APA/dpa)``), after a blank line or a single newline."""
+    last = text[text.rfind("\n") + 1 :].strip()
     m = _CREDIT.match(last)
     return agency_name(m.group("agency")) if m and len(last) <= 45 else None
 
@@ -414,13 +416,14 @@ def parse_article(raw: bytes, rel_path: str, meta: Metadata | None = None) -> Ar
     """Bytes of one article -> :class:`Article` (pure: used by the reader and by tests)."""
     text, encoding, warnings = decode(raw)
     text = normalize_text(text)
-    header, text = split_header(text)
-    text = text.strip()
+    read = read_header(text)
+    header, text = read.fields, read.text.strip()
+    warnings.extend(read.warnings)
     if not text:
         raise ArticleError("empty file")
     meta = meta or Metadata()
     derived_title, derived_source = derive_title_and_source(text)
-    title = (meta.title or "").strip()
+    title = (meta.title or header.get("title") or "").strip()
     if len(title) > META_TITLE_MAX_CHARS:
         warnings.append(f"title shortened ({len(title):,} characters > {META_TITLE_MAX_CHARS})")
         title = _shorten(title, META_TITLE_MAX_CHARS)
@@ -442,7 +445,7 @@ def parse_article(raw: bytes, rel_path: str, meta: Metadata | None = None) -> Ar
         path=rel_path,
         text=text,
         title=normalize_text(title),
-        title_derived=not meta.title,
+        title_derived=not (meta.title or header.get("title")),
         content_hash=hashlib.sha256(raw).hexdigest(),
         date=date,
         date_precision=date_precision,

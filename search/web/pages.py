@@ -35,11 +35,12 @@ STATE_PARAMS = (
     "lang",
     "explain",  # "Why this result?" disclosures on the page
     "view",  # "compact": titles with source and date only
+    "exact",  # "1": the words as typed, never auto-corrected ("search instead for")
 )
 #: What a search is (the words, the filters, the date range): the export and the feed take exactly these.
-SEARCH_PARAMS = ("q", *FILTER_PARAMS, *RANGE_PARAMS, CERTAIN_PARAM)
+SEARCH_PARAMS = ("q", "exact", *FILTER_PARAMS, *RANGE_PARAMS, CERTAIN_PARAM)
 #: Parameters that survive "remove all filters" and links to a fresh search.
-KEEP_ON_RESET = ("q", "sort", "per_page", "view", "lang")
+KEEP_ON_RESET = ("q", "exact", "sort", "per_page", "view", "lang")
 #: The page sizes the result page offers (any size up to ``MAX_PER_PAGE`` works in a URL); the first is the default.
 PER_PAGE_CHOICES = (10, 20, 50)
 #: The result list views; the first is the default (titles, date, source, snippets, entity tags).

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from search.core.facets import FIELDS
+from search.engine.opensearch.grouping import MAPPING as GROUP_MAPPING
+from search.engine.opensearch.grouping import group_fields
 from search.engine.shared import name_words
 
 GAP = "_"
@@ -69,6 +71,8 @@ def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
         "mentions": keyword,
         **{name: dict(text) for name in TEXT_FIELDS},
         **{field: keyword for field in FIELDS.values()},
+        # near-duplicates: the packed MinHash signature and the group (search.engine.opensearch.grouping)
+        **GROUP_MAPPING,
     }
     return {
         "settings": {
@@ -123,6 +127,7 @@ def document(doc: dict) -> dict[str, Any]:
     for key in ("date", "date_precision", "url"):
         if doc.get(key):
             out[key] = doc[key]
+    out.update(group_fields(doc))
     stored: dict[str, str] = {}
     for field in FIELDS.values():
         value = doc.get(field)

@@ -25,6 +25,7 @@ from search.core.models import (
 )
 from search.core.settings import Settings
 from search.engine.base import Progress, SnapshotEngine, entity_page_request
+from search.engine.cache import through_cache
 from search.engine.opensearch import searcher
 from search.engine.opensearch.client import Client
 from search.engine.opensearch.indexer import live_index, live_state
@@ -49,8 +50,13 @@ class OpenSearchSnapshot:
         return self.index
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        """See :func:`search.engine.opensearch.searcher.search`."""
-        return searcher.search(self.ctx, request)
+        """See :func:`search.engine.opensearch.searcher.search`; answered from the response cache of this index
+        state when asked before (a reindex stamps the index anew, so its answers start a new cache)."""
+        return through_cache(
+            lambda size: self.ctx.facts.responses(size),
+            request,
+            lambda req, started: searcher.search(self.ctx, req, started),
+        )
 
     def export(self, request: SearchRequest, limit: int) -> HitStream:
         """See :func:`search.engine.opensearch.searcher.export`."""
@@ -167,6 +173,7 @@ class OpenSearchEngine(SnapshotEngine):
         full: bool = False,
         ner: bool | None = None,
         progress: Progress | None = None,
+        replace: bool = False,
     ) -> ReindexSummary:
         """New, changed and deleted articles into the live index; a full run into a new index + alias swap."""
         from search.engine.opensearch.indexer import reindex
@@ -181,6 +188,7 @@ class OpenSearchEngine(SnapshotEngine):
             progress=progress,
             shards=self.shards,
             replicas=self.replicas,
+            replace=replace,
         )
 
 

@@ -63,8 +63,11 @@ def facet_aggs(
     prefix: dict[str, str],
     full: frozenset[str] = frozenset(),
     only: frozenset[str] | None = None,
+    groups: bool = False,
 ) -> dict[str, Any]:
-    """The aggregations of one search: per facet its counts, and the timeline (every filter applies)."""
+    """The aggregations of one search: per facet its counts, and the timeline (every filter applies).
+    With ``groups`` (the index has near-duplicates) every count is of groups (:func:`group_count`), so a
+    text on three sites counts once, as its hit does."""
     aggs: dict[str, Any] = {}
     for name, field in FIELDS.items():
         if only is not None and name not in only:
@@ -76,7 +79,7 @@ def facet_aggs(
                 "terms": {
                     "field": field,
                     "size": ALL if every else size + MARGIN,
-                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                    "order": [{GROUP_COUNT if groups else "_count": "desc"}, {"_key": "asc"}],
                 }
             },
             "distinct": {"cardinality": {"field": field, "precision_threshold": 40_000}},
@@ -90,13 +93,33 @@ def facet_aggs(
                 "filter": {"term": {"date_estimated": True}},
                 "aggs": {"values": {"terms": {"field": field, "size": ALL}}},
             }
+        if groups:
+            for key in ("values", "selected", "undated"):
+                if key in inner:
+                    inner[key]["aggs"] = {GROUP_COUNT: group_count()}
+            if "estimated" in inner:
+                inner["estimated"]["aggs"]["values"]["aggs"] = {GROUP_COUNT: group_count()}
         aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
     if only is None:
-        aggs[TIMELINE] = {
-            "filter": {"bool": {"filter": list(filters.values())}},
-            "aggs": {"values": {"terms": {"field": FIELDS[PUBLICATION], "size": ALL}}},
-        }
+        values: dict[str, Any] = {"terms": {"field": FIELDS[PUBLICATION], "size": ALL}}
+        if groups:
+            values["aggs"] = {GROUP_COUNT: group_count()}
+        aggs[TIMELINE] = {"filter": {"bool": {"filter": list(filters.values())}}, "aggs": {"values": values}}
     return aggs
+
+
+#: The sub-aggregation that counts a bucket's near-duplicate groups instead of its articles.
+GROUP_COUNT = "groups"
+
+
+def group_count() -> dict[str, Any]:
+    """Distinct near-duplicate groups (an article without copies is its own group); exact to 40,000."""
+    return {"cardinality": {"field": "dup_group", "precision_threshold": 40_000}}
+
+
+def _count(bucket: dict[str, Any]) -> int:
+    """A bucket's count: its groups when they were counted, else its articles."""
+    return int(bucket[GROUP_COUNT]["value"]) if GROUP_COUNT in bucket else int(bucket["doc_count"])
 
 
 def needs_all(aggregations: dict[str, Any], size: int, prefix: dict[str, str]) -> frozenset[str]:
@@ -108,7 +131,7 @@ def needs_all(aggregations: dict[str, Any], size: int, prefix: dict[str, str]) -
         values = aggregations[name]["values"]
         buckets = values["buckets"]
         cut = size > 0 and len(buckets) >= size and bool(values.get("sum_other_doc_count"))
-        if cut and buckets[-1]["doc_count"] == buckets[size - 1]["doc_count"]:
+        if cut and _count(buckets[-1]) == _count(buckets[size - 1]):
             out.add(name)
     return frozenset(out)
 
@@ -116,7 +139,7 @@ def needs_all(aggregations: dict[str, Any], size: int, prefix: dict[str, str]) -
 def timeline(aggregations: dict[str, Any]) -> list[dict]:
     """Articles per month (or year) of the result, every filter applied."""
     buckets = aggregations[TIMELINE]["values"]["buckets"]
-    return period_series({b["key"]: b["doc_count"] for b in buckets})
+    return period_series({b["key"]: _count(b) for b in buckets})
 
 
 def facet_values(
@@ -131,8 +154,8 @@ def facet_values(
     totals: dict[str, int] = {}
     for name in FIELDS:
         agg = aggregations[name]
-        counts = {b["key"]: b["doc_count"] for b in agg["values"]["buckets"]}
-        counts.update({b["key"]: b["doc_count"] for b in agg.get("selected", {}).get("buckets", ())})
+        counts = {b["key"]: _count(b) for b in agg["values"]["buckets"]}
+        counts.update({b["key"]: _count(b) for b in agg.get("selected", {}).get("buckets", ())})
         chosen = selected.get(name, ())
         wanted_prefix = prefix.get(name, "").lower()
         values = [v for v, c in counts.items() if c]
@@ -154,11 +177,11 @@ def facet_values(
         if name in CHRONOLOGICAL:
             tree = date_tree(entries)
             if BY_NAME[name].undated:
-                estimated = {b["key"]: b["doc_count"] for b in agg["estimated"]["values"]["buckets"]}
+                estimated = {b["key"]: _count(b) for b in agg["estimated"]["values"]["buckets"]}
                 for year in tree:
                     for e in (year, *year.get("children", ())):
                         e["estimated"] = estimated.get(e["value"], 0)
-                undated = int(agg["undated"]["doc_count"])
+                undated = _count(agg["undated"])
                 if undated or UNDATED in chosen:
                     tree.append(
                         {**facet_entry(name, UNDATED, undated, UNDATED in chosen, lang), "children": []}

@@ -32,7 +32,8 @@ from search.core.models import ReindexSummary, Skipped
 from search.engine.base import Progress
 from search.engine.opensearch.client import Client
 from search.engine.opensearch.documents import document, index_body
-from search.engine.reindexing import PersonNames, concerned_by, summary
+from search.engine.opensearch.grouping import ensure_mapping, update_groups
+from search.engine.reindexing import PersonNames, concerned_by, replaces_folder, summary
 from search.engine.whoosh.documents import READ_STAT
 from search.engine.whoosh.planning import scan
 from search.engine.whoosh.workers import Enrich, in_parallel, prepared
@@ -115,15 +116,18 @@ def reindex(
     workers: int | None = None,
     shards: int = 1,
     replicas: int = 0,
+    replace: bool = False,
 ) -> ReindexSummary:
-    """Bring the OpenSearch index in line with the articles folder; returns what was done."""
+    """Bring the OpenSearch index in line with the articles folder; returns what was done (an index built
+    from another folder: refused unless ``replace``, :func:`search.engine.reindexing.replaces_folder`)."""
     started = time.perf_counter()
     articles_dir = Path(articles_dir)
     if not articles_dir.is_dir():
         raise ReindexError(f"articles folder not found: {articles_dir}")
     workers = workers or os.cpu_count() or 1
     live = live_index(client, alias)
-    full = full or live is None
+    remembered = read_record(client, alias, live, ("articles_dir",)).get("articles_dir") if live else None
+    full = replaces_folder(remembered, articles_dir, replace, alias) or full or live is None
     record = {} if full else read_record(client, alias, live)  # type: ignore[arg-type]
     old = json.loads(record.get("manifest") or "{}")
     corrections = Corrections.read(articles_dir)
@@ -134,7 +138,7 @@ def reindex(
     plan.warnings.extend(corrections.errors)
     if hasattr(enrich, "corrections"):
         enrich.corrections = corrections
-    if not full and not plan.add and not plan.remove and not new_rules:
+    if not full and not plan.add and not plan.remove and not new_rules and remembered:
         return ReindexSummary(
             skipped=tuple(plan.skipped),
             warnings=tuple(plan.warnings),
@@ -150,8 +154,17 @@ def reindex(
         target = live  # type: ignore[assignment]
         if hasattr(enrich, "prime"):
             enrich.prime(json.loads(record.get("persons") or "{}"))
+    if not full:
+        ensure_mapping(client, target)  # an index from before near-duplicates gets their fields
     written = _write(client, target, plan, enrich, progress, workers)
     client.request("POST", f"/{target}/_refresh")
+    groups = update_groups(
+        client,
+        target,
+        lambda fields, query: scan_all(client, target, fields, query),
+        json.loads(record.get("duplicates") or "{}"),
+        written,
+    )
     client.request("PUT", f"/{alias}-manifest", MANIFEST_INDEX, ok=(400,))  # 400: it exists already
     client.request(
         "PUT",
@@ -160,8 +173,10 @@ def reindex(
             "manifest": json.dumps(plan.manifest),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "articles": len(plan.manifest),
+            "articles_dir": str(articles_dir.resolve()),
             "corrections": "\n".join(r.text for r in corrections.rules),
             "persons": json.dumps(getattr(enrich, "registry", None) or {}),
+            "duplicates": json.dumps(groups),
         },
         params={"refresh": "true"},
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from search.core.facets import FIELDS
+from search.engine.cache import ResponseCache
 from search.engine.opensearch.client import Client
 from search.engine.opensearch.documents import FORM_SEPARATOR
 from search.engine.opensearch.indexer import read_record, stored_corrections
@@ -79,6 +80,20 @@ class Facts:
             "record",
             lambda: read_record(
                 self.client, self.alias, self.index, ("created", "articles", "corrections", "persons")
+            ),
+        )
+
+    def responses(self, size: int) -> ResponseCache:
+        """The finished responses of this index state (``SEARCH_CACHE_SIZE``)."""
+        return self._once("responses", lambda: ResponseCache(size))
+
+    def grouped(self) -> bool:
+        """Whether the index has near-duplicate groups (only then are hits collapsed and groups counted)."""
+        return self._once(
+            "grouped",
+            lambda: (
+                read_record(self.client, self.alias, self.index, ("duplicates",)).get("duplicates", "{}")
+                not in ("", "{}")
             ),
         )
 

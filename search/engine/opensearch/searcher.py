@@ -11,7 +11,6 @@ the same way, only counted by OpenSearch.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -29,7 +28,15 @@ from search.engine.opensearch.client import Client, ShardsUnavailable
 from search.engine.opensearch.compiler import Resolvers, compile_tree, word
 from search.engine.opensearch.documents import mention_key
 from search.engine.opensearch.overview import Facts
-from search.engine.shared import content_words, hit_json, spelling_in
+from search.engine.opensearch.spelling import respelled, suggestion_for, surface_forms
+from search.engine.shared import (
+    MAX_DUPLICATES_LISTED,
+    content_words,
+    duplicate_json,
+    hit_json,
+    sorted_duplicates,
+)
+from search.engine.typos import Respelling
 from search.text.analysis import fold
 from search.text.highlight import query_terms
 from search.text.query import ParsedQuery, parse
@@ -49,6 +56,7 @@ ORDERS = {
 }
 SOURCE = [
     "id",
+    "dup_group",
     "title",
     "text",
     "date",
@@ -110,6 +118,7 @@ class _Match:
     match: str = "all"
     empty: bool = True  # no words and no mention ranking: ordered by date
     resolved: list[dict[str, str]] = field(default_factory=list)
+    corrected: dict[str, str] | None = None  # {"from": typed, "to": searched} when the query was corrected
 
     def query(self, text: Query | None = None) -> Query:
         """The scored query (text, restrictions, mention boost) without the facet filters."""
@@ -180,22 +189,28 @@ def _stored(source: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
-def search(ctx: Context, request: SearchRequest) -> SearchResponse:
+def search(ctx: Context, request: SearchRequest, started: float | None = None) -> SearchResponse:
     """Results of the requested page, facets, the timeline, snippets, suggestion and fallback."""
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     lang = locale_or_default(request.lang)
     m = _match(ctx, request)
     answer = _request(ctx, m, request, m.query())
-    total = answer["hits"]["total"]["value"]
-    suggestion = _suggest(ctx, m, total) if total < SUGGEST_BELOW else None
+    total = _hits_total(answer)
+    suggestion = None
+    if total < SUGGEST_BELOW:
+        respelling = respelled(ctx, m.parsed, correct=total == 0 and not request.exact)
+        suggestion = suggestion_for(ctx, m.resolvers, respelling, total)
+        if _correct(ctx, m, respelling):  # found nothing: the confident correction is searched instead
+            answer = _request(ctx, m, request, m.query())
+            total = _hits_total(answer)
     loose: Query | None = None
     if total == 0 and m.parsed.plain:
         loose = _some_words(ctx, m)
         if loose is not None:
             fallback = _request(ctx, m, request, m.query(loose))
-            if fallback["hits"]["total"]["value"]:
+            if _hits_total(fallback):
                 answer, m.match, m.empty = fallback, "some", False
-                total = answer["hits"]["total"]["value"]
+                total = _hits_total(answer)
     aggregations = answer["aggregations"]
     more = agg.needs_all(aggregations, request.facet_size, request.facet_prefix)
     if more:  # ties at the cut of an entity facet: count it in full
@@ -210,6 +225,7 @@ def search(ctx: Context, request: SearchRequest) -> SearchResponse:
                 request.facet_prefix,
                 more,
                 more,
+                groups=ctx.facts.grouped(),
             ),
         }
         aggregations.update(ctx.search(body)["aggregations"])
@@ -227,8 +243,13 @@ def search(ctx: Context, request: SearchRequest) -> SearchResponse:
         )
         for h in answer["hits"]["hits"]
     ]
+    for hit, h in zip(results, answer["hits"]["hits"], strict=True):
+        copies = [c for c in h.get("inner_hits", {}).get(COPIES, {}).get("hits", {}).get("hits", ())]
+        listed = [duplicate_json(_stored(c["_source"])) for c in copies if c["_source"]["id"] != hit["id"]]
+        if listed:
+            hit["duplicates"] = sorted_duplicates(listed[:MAX_DUPLICATES_LISTED])
     return SearchResponse(
-        query=m.parsed.text,
+        query=m.corrected["from"] if m.corrected else m.parsed.text,
         total=total,
         page=request.page,
         per_page=request.per_page,
@@ -244,15 +265,22 @@ def search(ctx: Context, request: SearchRequest) -> SearchResponse:
         timeline=agg.timeline(aggregations),
         facet_ops=request.ops(),
         resolved=m.resolved,
+        corrected=m.corrected,
     )
 
 
 def _request(ctx: Context, m: _Match, request: SearchRequest, query: Query) -> dict[str, Any]:
+    grouped = ctx.facts.grouped()
     body: dict[str, Any] = {
         "query": query,
         "post_filter": m.post_filter,
         "aggs": agg.facet_aggs(
-            m.facet_filters, request.ops(), m.filters, request.facet_size, request.facet_prefix
+            m.facet_filters,
+            request.ops(),
+            m.filters,
+            request.facet_size,
+            request.facet_prefix,
+            groups=grouped,
         ),
         "sort": _order(request, m),
         "from": (request.page - 1) * request.per_page,
@@ -260,7 +288,21 @@ def _request(ctx: Context, m: _Match, request: SearchRequest, query: Query) -> d
         "track_total_hits": True,
         "_source": SOURCE,
     }
+    if grouped:  # near-duplicates: one hit per group, its other matching copies listed with it
+        inner = {"name": COPIES, "size": MAX_DUPLICATES_LISTED + 1, "_source": SOURCE, "sort": body["sort"]}
+        body["collapse"] = {"field": "dup_group", "inner_hits": inner}
+        body["aggs"][GROUPS] = {"filter": m.post_filter, "aggs": {"n": agg.group_count()}}
     return ctx.search(body)
+
+
+#: The inner hits of a collapsed hit and the aggregation counting the matching groups.
+COPIES, GROUPS = "copies", "hit_groups"
+
+
+def _hits_total(answer: dict[str, Any]) -> int:
+    """The hit total of one answer: the matching groups of near-duplicates when hits are collapsed."""
+    groups = (answer.get("aggregations") or {}).get(GROUPS)
+    return int(groups["n"]["value"]) if groups else int(answer["hits"]["total"]["value"])
 
 
 def export(ctx: Context, request: SearchRequest, limit: int) -> HitStream:
@@ -269,6 +311,9 @@ def export(ctx: Context, request: SearchRequest, limit: int) -> HitStream:
     m = _match(ctx, request)
     query = m.query()
     total = _total(ctx, m, query)
+    if total == 0 and not request.exact and _correct(ctx, m, respelled(ctx, m.parsed, correct=True)):
+        query = m.query()
+        total = _total(ctx, m, query)
     if total == 0 and m.parsed.plain:
         loose = _some_words(ctx, m)
         if loose is not None:
@@ -280,6 +325,7 @@ def export(ctx: Context, request: SearchRequest, limit: int) -> HitStream:
     sort = _order(request, m)
 
     def hits() -> Iterator[Hit]:
+        seen: set[str] = set()
         after: list | None = None
         left = min(limit, total)
         while left > 0:
@@ -295,24 +341,33 @@ def export(ctx: Context, request: SearchRequest, limit: int) -> HitStream:
                 body["search_after"] = after
             page = ctx.search(body)["hits"]["hits"]
             for h in page:
+                group = h["_source"].get("dup_group")
+                if group in seen:
+                    continue  # a copy of a hit already exported (hits are collapsed as on the pages)
+                if group is not None:
+                    seen.add(group)
                 yield hit_json(
                     _stored(h["_source"]), h.get("_score") if not m.empty else None, None, lang, False
                 )
+                left -= 1
+                if left <= 0:
+                    return
             if len(page) < body["size"]:
                 return
-            left -= len(page)
             after = page[-1]["sort"]
 
     return HitStream(total=total, limit=limit, generation=ctx.index, hits=hits())
 
 
 def _total(ctx: Context, m: _Match, query: Query) -> int:
-    body = {
+    body: dict[str, Any] = {
         "query": {"bool": {"must": [query], "filter": [m.post_filter]}},
         "size": 0,
         "track_total_hits": True,
     }
-    return int(ctx.search(body)["hits"]["total"]["value"])
+    if ctx.facts.grouped():
+        body["aggs"] = {GROUPS: {"filter": {"match_all": {}}, "aggs": {"n": agg.group_count()}}}
+    return _hits_total(ctx.search(body))
 
 
 # ----------------------------------------------------------------------------- "some words" and suggestions
@@ -388,83 +443,21 @@ def prefix_words(
     return [b["key"] for b in ctx.search(body)["aggregations"]["w"]["buckets"]]
 
 
-def surface_forms(ctx: Context, folded: list[str]) -> dict[str, str]:
-    """How folded index words are written in the articles (the first article with each, by id), lowercase."""
-    if not folded:
-        return {}
-    lines = []
-    for term in folded:
-        lines.append(b"{}\n")
-        body = {"query": {"term": {"words": term}}, "sort": [{"id": "asc"}], "size": 1, "_source": ["text"]}
-        lines.append(json.dumps(body).encode() + b"\n")
-    answer = ctx.client.request("POST", f"/{ctx.index}/_msearch", ndjson=b"".join(lines))
-    out = {}
-    for term, response in zip(folded, answer.get("responses", []), strict=False):
-        hits = response.get("hits", {}).get("hits", [])
-        body_text = hits[0]["_source"].get("text", "") if hits else ""
-        out[term] = spelling_in(body_text, term) or term
-    return out
-
-
-def _suggest(ctx: Context, m: _Match, total: int) -> str | None:
-    """ "Meinten Sie ...?": unknown words replaced by close, more frequent words of the index."""
-    parsed = m.parsed
-    if not parsed.words:
-        return None
-    changed = False
-    text = parsed.text
-    for typed in parsed.words:
-        lower = typed.lower()
-        if len(lower) < 4 or "-" in lower:
-            continue
-        folded = fold(lower)
-        best = _closest(ctx, folded, 2 if len(lower) > 6 else 1)
-        if best is None:
-            continue
-        spelled = surface_forms(ctx, [best])[best]
-        replacement = spelled[:1].upper() + spelled[1:] if typed[:1].isupper() else spelled
-        text = text.replace(typed, replacement, 1)
-        changed = True
-    if not changed:
-        return None
+def _correct(ctx: Context, m: _Match, respelled: Respelling | None) -> bool:
+    """Search the confident correction instead of a query that found nothing (``m`` then holds it), when the
+    correction finds articles with the request's filters."""
+    if respelled is None or respelled.correction is None:
+        return False
     try:
-        alt_tree = parse(text).tree
-    except QuerySyntaxError:  # the corrected words made the query longer than a query may be
-        return None
-    alt_total = ctx.count(compile_tree(alt_tree, m.resolvers)) if alt_tree is not None else 0
-    return text if alt_total > total else None
-
-
-def _closest(ctx: Context, folded: str, edits: int) -> str | None:
-    """The most frequent index word within ``edits`` of an unknown word (None: the word is known, or no
-    word is close)."""
-    body = {
-        "size": 0,
-        "track_total_hits": True,
-        "query": {"term": {"words": folded}},
-        "suggest": {
-            "text": folded,
-            "close": {
-                "term": {
-                    "field": "words",
-                    "suggest_mode": "always",
-                    "max_edits": edits,
-                    "prefix_length": 0,
-                    "min_word_length": 1,
-                    "accuracy": 0.0,
-                    "size": 100,
-                    "max_inspections": 10,
-                    "string_distance": "damerau_levenshtein",
-                }
-            },
-        },
-    }
-    answer = ctx.search(body)
-    if answer["hits"]["total"]["value"]:
-        return None  # a word of the index is not a typo
-    options = [o for entry in answer.get("suggest", {}).get("close", []) for o in entry.get("options", [])]
-    better = [(o["freq"], o["text"]) for o in options if o["freq"] > 0 and o["text"] != folded]
-    return max(better)[1] if better else None
+        fixed = parse(respelled.correction)
+    except QuerySyntaxError:
+        return False
+    text = compile_tree(fixed.tree, m.resolvers)
+    if not _total(ctx, m, m.query(text)):
+        return False
+    m.corrected = {"from": m.parsed.text, "to": fixed.text}
+    m.parsed, m.text = fixed, text
+    return True
 
 
 # ----------------------------------------------------------------------------- completions and similar articles
@@ -526,7 +519,7 @@ def similar(ctx: Context, article_id: str, limit: int = 5) -> list[dict[str, Any
             }
         },
         "size": limit,
-        "_source": ["id", "title", "date"],
+        "_source": ["id", "title", "date", "date_precision", "date_estimated"],
     }
     hits = ctx.search(body)["hits"]["hits"]
     return [
@@ -534,6 +527,8 @@ def similar(ctx: Context, article_id: str, limit: int = 5) -> list[dict[str, Any
             "id": h["_source"]["id"],
             "title": h["_source"].get("title", ""),
             "date": h["_source"].get("date"),
+            "date_precision": h["_source"].get("date_precision"),  # a month is shown as the month
+            "date_estimated": bool(h["_source"].get("date_estimated")),
             "url": article_path(h["_source"]["id"]),
         }
         for h in hits

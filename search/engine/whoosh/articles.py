@@ -97,6 +97,8 @@ def more_like_this(store: IndexStore | Generation, article_id: str, limit: int =
             "id": hit["id"],
             "title": hit.get("title", ""),
             "date": hit.get("date"),
+            "date_precision": hit.get("date_precision"),  # a month is shown as the month
+            "date_estimated": bool(hit.get("date_estimated")),
             "url": article_path(hit["id"]),
         }
         for hit in results

@@ -99,6 +99,30 @@ class Columns:
     columns: dict[str, Column]
     # bool per document: its publication date is estimated from the text (not from metadata, path or line)
     estimated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # near-duplicate group per document (-1: none), see search.engine.whoosh.grouping; a group counts once
+    groups: np.ndarray | None = None
+
+    def count(self, col: Column, match: np.ndarray) -> np.ndarray:
+        """How many matching articles have each value of ``col``, a group of near-duplicates counted once."""
+        if self.groups is None:
+            return col.counts(match)
+        grouped = match & (self.groups[: len(match)] >= 0)
+        if not grouped.any():
+            return col.counts(match)
+        counts = col.counts(match & ~grouped)
+        hits = np.flatnonzero(grouped[: len(col.offsets) - 1])
+        starts = col.offsets[hits]
+        lens = col.offsets[hits + 1] - starts
+        idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
+        pairs = np.unique(np.stack([self.groups[col.docs[idx]], col.ords[idx]]), axis=1)
+        return counts + np.bincount(pairs[1], minlength=len(col.values))
+
+    def count_docs(self, match: np.ndarray) -> int:
+        """How many articles match, a group of near-duplicates counted once."""
+        if self.groups is None:
+            return int(np.count_nonzero(match))
+        grouped = match & (self.groups[: len(match)] >= 0)
+        return int(np.count_nonzero(match & ~grouped)) + len(np.unique(self.groups[: len(match)][grouped]))
 
     def without_value(self, facet: str) -> np.ndarray:
         """Live documents without any value in ``facet`` (for the date: the undated articles)."""
@@ -207,7 +231,7 @@ def facet_values(
     totals: dict[str, int] = {}
     for facet, col in cols.columns.items():
         others = combine(base, masks, skip=None if (ops or {}).get(facet) == AND else facet)
-        counts = col.counts(others)
+        counts = cols.count(col, others)
         selected = filters.get(facet, ())
         wanted_prefix = (prefix or {}).get(facet, "").lower()
         nonzero = np.flatnonzero(counts)
@@ -242,7 +266,7 @@ def facet_values(
             out[facet] = date_tree(entries)
             if BY_NAME[facet].undated:
                 _mark_estimated(out[facet], col, cols, others)
-                undated = int(np.count_nonzero(others & cols.without_value(facet)))
+                undated = cols.count_docs(others & cols.without_value(facet))
                 if undated or UNDATED in selected:
                     out[facet].append(
                         {**facet_entry(facet, UNDATED, undated, UNDATED in selected, lang), "children": []}
@@ -259,7 +283,7 @@ def facet_values(
 
 def _mark_estimated(tree: list[dict], col: Column, cols: Columns, match: np.ndarray) -> None:
     """``estimated``: how many of each year's and month's articles have an estimated date."""
-    counts = col.counts(match & cols.estimated) if cols.estimated.any() else None
+    counts = cols.count(col, match & cols.estimated) if cols.estimated.any() else None
     for year in tree:
         for e in (year, *year.get("children", ())):
             i = col.ordinal.get(e["value"])

@@ -14,11 +14,15 @@ import re
 from search.core.models import Article
 from search.engine.whoosh.schema import mention_values
 from search.enrich.dates import check_publication_date
+from search.enrich.duplicates import packed_signature
 from search.text.analysis import pre_analyzed
 
 #: The key under which a document carries the ``fstat`` of the file read; the writer takes it out for the
 #: manifest (Whoosh ignores keys that start with "_" anyway).
 READ_STAT = "_read_stat"
+#: The key under which a document carries its packed MinHash signature (near-duplicates); the writer takes
+#: it out for the generation's signature file.
+MINHASH = "_minhash"
 _PERIOD = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?\Z")
 
 
@@ -67,6 +71,7 @@ def document(article: Article, extra: dict | None = None) -> dict:
     for key, value in extra.items():
         if value:
             doc[key] = value
+    doc[MINHASH] = packed_signature(article.text)
     if article.read_stat is not None:
         size, mtime_ns, ino = article.read_stat
         doc[READ_STAT] = {"size": size, "mtime_ns": mtime_ns, "ino": ino}

@@ -115,13 +115,19 @@ class WhooshEngine(SnapshotEngine):
         full: bool = False,
         ner: bool | None = None,
         progress: Progress | None = None,
+        replace: bool = False,
     ) -> ReindexSummary:
         """Index new, changed and deleted articles (everything with ``full``) into a new generation."""
         from search.engine.whoosh.indexer import reindex  # the writer: workers, ingest, spaCy on demand
         from search.enrich.pipeline import default_enricher
 
         return reindex(
-            articles_dir, self.index_dir, full=full, enrich=default_enricher(ner), progress=progress
+            articles_dir,
+            self.index_dir,
+            full=full,
+            enrich=default_enricher(ner),
+            progress=progress,
+            replace=replace,
         )
 
 

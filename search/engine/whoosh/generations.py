@@ -47,6 +47,8 @@ MANIFEST = "manifest.json"
 META = "meta.json"
 PERSONS = "persons.json"  # canonical persons with aliases, to keep names consistent across runs
 CORRECTIONS = "corrections.txt"  # the user's corrections this generation was built with (entity pages)
+SIGNATURES = "minhash.npz"  # the articles' near-duplicate signatures (search.engine.whoosh.grouping)
+GROUPS = "duplicates.json"  # the near-duplicate groups found over them
 KEEP_PREVIOUS = 2  # older generations kept for readers that still have them open
 # Bump when analysis or schema change in a way that makes old generations incompatible: the next
 # reindex then rebuilds fully instead of mixing old and new documents.
@@ -222,11 +224,15 @@ def next_generation(index_dir: Path) -> Path:
     return index_dir / f"{GEN_PREFIX}{max(numbers, default=0) + 1:06d}"
 
 
+#: Files each generation writes anew (never linked: a link would let the new generation write into the live one).
+OWN_FILES = (MANIFEST, META, PERSONS, CORRECTIONS, SIGNATURES, GROUPS)
+
+
 def link_copy(src: Path, dst: Path) -> None:
     """Hard-link a generation's Whoosh files into ``dst`` (copy where links are not possible)."""
     dst.mkdir()
     for f in src.iterdir():
-        if f.name in (MANIFEST, META, PERSONS, CORRECTIONS) or f.name.endswith("LOCK") or not f.is_file():
+        if f.name in OWN_FILES or f.name.endswith("LOCK") or not f.is_file():
             continue
         try:
             os.link(f, dst / f.name)

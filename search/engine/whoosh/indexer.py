@@ -36,8 +36,8 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary, Skipped
-from search.engine.reindexing import PersonNames, concerned_by, summary
-from search.engine.whoosh.documents import READ_STAT, add_mentions
+from search.engine.reindexing import PersonNames, concerned_by, replaces_folder, summary
+from search.engine.whoosh.documents import MINHASH, READ_STAT, add_mentions
 from search.engine.whoosh.generations import (
     CORRECTIONS,
     INDEX_FORMAT,
@@ -55,6 +55,7 @@ from search.engine.whoosh.generations import (
     reindex_lock,
     write_json,
 )
+from search.engine.whoosh.grouping import write_groups
 from search.engine.whoosh.mapped_io import share_mapped_files
 from search.engine.whoosh.planning import Plan, scan
 from search.engine.whoosh.schema import build_schema
@@ -102,12 +103,15 @@ def reindex(
     enrich: Enrich | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    replace: bool = False,
 ) -> ReindexSummary:
     """Bring the index in line with the articles folder; returns what was done.
 
     Incremental by default (only new, changed and deleted articles are touched); ``full`` rebuilds a new
-    generation from nothing. ``workers`` processes read and analyse (default: one per core). Raises
-    :class:`ReindexError` with a plain message when it cannot finish; the live generation is never modified.
+    generation from nothing. An index built from another articles folder is refused unless ``replace``
+    (then rebuilt from this one: :func:`search.engine.reindexing.replaces_folder`). ``workers`` processes
+    read and analyse (default: one per core). Raises :class:`ReindexError` with a plain message when it
+    cannot finish; the live generation is never modified.
     """
     started = time.perf_counter()
     articles_dir = Path(articles_dir)
@@ -125,6 +129,8 @@ def reindex(
         meta = read_json(live / META, {}) if live else {}
         if live and meta.get("format") != INDEX_FORMAT:
             full = True  # incompatible or unfinished generation: rebuild rather than mix
+        remembered = meta.get("articles_dir") if live else None
+        full = replaces_folder(remembered, articles_dir, replace, str(index_dir)) or full
         old_manifest = read_json(live / MANIFEST, {}) if live and not full else {}
         corrections = Corrections.read(articles_dir)
         old_corrections = _stored_corrections(live)
@@ -138,7 +144,7 @@ def reindex(
         plan.warnings.extend(corrections.errors)
         if hasattr(enrich, "corrections"):
             enrich.corrections = corrections
-        if live and not full and not plan.add and not plan.remove and not new_rules:
+        if live and not full and not plan.add and not plan.remove and not new_rules and remembered:
             cleanup(index_dir, live)
             return ReindexSummary(
                 skipped=tuple(plan.skipped),
@@ -150,8 +156,16 @@ def reindex(
         if live and not full and hasattr(enrich, "prime"):
             enrich.prime(read_json(live / PERSONS, {}))
         try:
-            written = _build(live, new_gen, plan, full, enrich, progress, workers)
+            signatures: dict[str, bytes | None] = {}
+            written = _build(live, new_gen, plan, full, enrich, progress, workers, signatures)
             write_json(new_gen / MANIFEST, plan.manifest)
+            write_groups(
+                None if full else live,
+                new_gen,
+                (entry["id"] for entry in plan.manifest.values()),
+                signatures,
+                lambda ids: _stored_texts(new_gen, ids),
+            )
             (new_gen / CORRECTIONS).write_text("\n".join(r.text for r in corrections.rules), encoding="utf-8")
             if hasattr(enrich, "registry"):
                 write_json(new_gen / PERSONS, enrich.registry)
@@ -179,6 +193,19 @@ def reindex(
             raise
         cleanup(index_dir, new_gen)
         return summary(plan, written, started, new_gen.name, full)
+
+
+def _stored_texts(gen_dir: Path, ids: set[str]) -> dict[str, str]:
+    """The stored texts of ``ids`` in the generation at ``gen_dir`` (articles indexed before signatures)."""
+    if not ids:
+        return {}
+    out = {}
+    with whoosh_index.open_dir(str(gen_dir)).searcher() as s:
+        for article_id in ids:
+            stored = s.document(id=article_id)
+            if stored is not None:
+                out[article_id] = stored.get("body", "")
+    return out
 
 
 def _stored_corrections(live: Path | None) -> Corrections:
@@ -212,6 +239,7 @@ def _build(
     enrich: Enrich | None,
     progress: Progress | None,
     workers: int,
+    signatures: dict[str, bytes | None],
 ) -> set[str]:
     """Write the new generation; returns the ids written. Skips found while reading update ``plan``."""
     if live and not full:
@@ -233,6 +261,8 @@ def _build(
         for done, (rel, doc, reason, warnings) in enumerate(prepared(plan.add, enrich, workers), 1):
             plan.warnings.extend(warnings)
             read_stat = doc.pop(READ_STAT, None) if doc is not None else None
+            if doc is not None:
+                signatures[doc["id"]] = doc.pop(MINHASH, None)
             if doc is None:
                 plan.skipped.append(Skipped(rel, reason or "unreadable"))
                 plan.manifest.pop(rel, None)

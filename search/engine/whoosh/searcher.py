@@ -26,9 +26,10 @@ from search.core.facets import MENTION_FIELDS
 from search.core.labels import locale_or_default
 from search.core.models import Hit, HitStream, SearchRequest, SearchResponse
 from search.core.periods import bounds
-from search.core.settings import response_cache_size
-from search.engine.cache import ResponseCache
-from search.engine.shared import content_words, hit_json, spelling_in
+from search.engine.cache import ResponseCache, through_cache
+from search.engine.shared import content_words, hit_json
+from search.engine.typos import SPELLING_TEXTS, Candidate, Respelling, respell, spelling
+from search.engine.whoosh.collapse import attach_duplicates, fold_duplicates
 from search.engine.whoosh.columns import (
     Columns,
     combine,
@@ -39,6 +40,7 @@ from search.engine.whoosh.columns import (
 )
 from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler
 from search.engine.whoosh.explain import Explainer
+from search.engine.whoosh.grouping import doc_groups
 from search.engine.whoosh.names import name_resolver
 from search.engine.whoosh.scoring import Scorer
 from search.engine.whoosh.spelling import Vocabulary
@@ -49,6 +51,7 @@ from search.text.query import ParsedQuery, parse
 from search.text.query import Word as QWord
 
 SUGGEST_BELOW = 3  # offer "Meinten Sie ...?" when fewer hits than this
+MAX_SPELLINGS = 50_000  # spellings of index words remembered per generation (then forgotten at once)
 SOME_MIN_SHARE = 0.0  # share of content words a "some words" hit must match (0: any one)
 COORDINATION = 0.9  # Whoosh's coordination bonus for documents matching more of the words
 # A filtered person or country ranks the articles that mention it often first: with a text query the
@@ -59,7 +62,13 @@ MENTION_BOOST = 0.3
 
 def columns(gen: Generation) -> Columns:
     """The facet columns of a generation, loaded once and shared."""
-    return gen.cached("facet-columns", lambda g: load_columns(g.searcher().reader()))
+
+    def build(g: Generation) -> Columns:
+        cols = load_columns(g.searcher().reader())
+        cols.groups = doc_groups(g)
+        return cols
+
+    return gen.cached("facet-columns", build)
 
 
 def scorer(gen: Generation) -> Scorer:
@@ -75,20 +84,12 @@ def _mask(gen: Generation, q: wq.Query, cols: Columns) -> np.ndarray:
 
 def search(store: IndexStore | Generation, request: SearchRequest) -> SearchResponse:
     """Run one search (or serve it from the generation's response cache)."""
-    started = time.perf_counter()
     gen = store.current() if isinstance(store, IndexStore) else store
-    size = response_cache_size()
-    if not size:
-        return _search(gen, request, started)
-    cache = gen.cached("responses", lambda g: ResponseCache(size))
-    key = ResponseCache.key(request)
-    hit = cache.get(key)
-    if hit is not None:
-        hit.took_ms = (time.perf_counter() - started) * 1000
-        return hit
-    response = _search(gen, request, started)
-    cache.put(key, response)
-    return response
+    return through_cache(
+        lambda size: gen.cached("responses", lambda g: ResponseCache(size)),
+        request,
+        lambda req, started: _search(gen, req, started),
+    )
 
 
 @dataclass
@@ -108,6 +109,7 @@ class _Matched:
     compiler: Compiler | None = None  # the query's compiler, for explanations of the page's hits
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # names resolved to indexed values
     resolved: list[dict[str, str]] = field(default_factory=list)  # what was resolved, for the response
+    corrected: dict[str, str] | None = None  # {"from": typed, "to": searched} when the query was corrected
 
 
 def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Matched:
@@ -135,7 +137,16 @@ def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Ma
     matched = combine(base, masks)
     total = int(matched.sum())
     match = "all"
-    suggestion = _suggest(gen, compiler, parsed, cols, total) if suggest and total < SUGGEST_BELOW else None
+    suggestion = corrected = None
+    if (suggest and total < SUGGEST_BELOW) or total == 0:
+        respelled = _respell(gen, parsed, correct=total == 0 and not request.exact)
+        if respelled is not None and suggest:
+            suggestion = _suggestion(gen, compiler, respelled.suggestion, cols, total)
+        fixed = _correction(gen, compiler, respelled, masks)
+        if fixed is not None:  # the typed query found nothing: its confident correction is searched instead
+            corrected = {"from": parsed.text, "to": fixed[0].text}
+            parsed, text_query, base, score, matched = fixed
+            total = int(matched.sum())
     if total == 0 and parsed.plain:
         some = _some_words(gen, compiler, parsed, cols, masks)
         if some is not None:
@@ -147,6 +158,10 @@ def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Ma
     if weight is not None:
         score = np.log1p(weight) if empty else score * (1 + MENTION_BOOST * np.log1p(weight))
         empty = False  # ranked by mentions, not by date
+    if total > 1:  # near-duplicates: one hit per group, the copy the order puts first
+        folded = fold_duplicates(matched, score, cols.groups, scorer(gen), _order(request, empty))
+        if folded is not matched:
+            matched, total = folded, int(folded.sum())
     return _Matched(
         parsed,
         base,
@@ -161,6 +176,7 @@ def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Ma
         compiler,
         filters,
         names.resolved,
+        corrected,
     )
 
 
@@ -189,6 +205,7 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
     if request.explain and m.total and m.compiler is not None:
         explainer = Explainer(m.compiler, scorer(gen), m.parsed.tree, loose=m.match == "some")
     results = _page(gen, m.score, m.matched, m.parsed, request, lang, m.empty, explainer) if m.total else []
+    attach_duplicates(gen, results, combine(m.base, m.masks), cols.groups)
     facets, totals = facet_values(
         cols,
         m.base,
@@ -200,7 +217,7 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
         ops=request.ops(),
     )
     return SearchResponse(
-        query=m.parsed.text,
+        query=m.corrected["from"] if m.corrected else m.parsed.text,
         total=m.total,
         page=request.page,
         per_page=request.per_page,
@@ -216,6 +233,7 @@ def _search(gen: Generation, request: SearchRequest, started: float) -> SearchRe
         timeline=timeline(cols, m.matched),
         facet_ops=request.ops(),
         resolved=m.resolved,
+        corrected=m.corrected,
     )
 
 
@@ -347,47 +365,58 @@ def _page(
 
 
 def surface_form(gen: Generation, folded: str) -> str:
-    """How a folded index term (``pjongjang``) is written in the articles (``pjöngjang``), lowercase.
+    """How a folded index term (``biontech``) is written in the articles (``BioNTech``), case kept.
 
-    The exact field folds umlauts; the first article containing the term shows its spelling.
+    The exact field folds case and umlauts; the first articles containing the term show its spelling
+    (:func:`search.engine.typos.spelling`), remembered per generation (completions ask again at each key).
     """
-    sc = scorer(gen)
-    ids = sc.postings("exact", folded).ids
-    if len(ids):
-        return spelling_in(gen.searcher().stored_fields(int(ids[0])).get("body", ""), folded) or folded
-    return folded
+    known: dict[str, str] = gen.cached("spellings", lambda g: {})
+    if folded not in known:
+        ids = scorer(gen).postings("exact", folded).ids[:SPELLING_TEXTS]
+        searcher = gen.searcher()
+        if len(known) >= MAX_SPELLINGS:
+            known.clear()
+        known[folded] = (
+            spelling((searcher.stored_fields(int(i)).get("body", "") for i in ids), folded) or folded
+        )
+    return known[folded]
 
 
-def _suggest(
-    gen: Generation, compiler: Compiler, parsed: ParsedQuery, cols: Columns, total: int
-) -> str | None:
-    """ "Meinten Sie ...?": replace unknown or rare words by close, more frequent words of the index."""
+def _respell(gen: Generation, parsed: ParsedQuery, correct: bool) -> Respelling | None:
+    """The query's unknown or rare words replaced by close, more frequent words of the index
+    (:func:`search.engine.typos.respell`: which, and which replacements are confident)."""
     if not parsed.words:
         return None
     reader = gen.searcher().reader()
-    changed = False
-    text = parsed.text
-    for word in parsed.words:
+
+    def look_up(folded: str, edits: int) -> tuple[int, list[Candidate]]:
         limits.check("spelling suggestions")
-        lower = word.lower()
-        if len(lower) < 4 or "-" in lower:
-            continue
-        folded = fold(lower)
-        own = reader.doc_frequency("exact", folded)
-        if own:
-            continue  # a word of the index is not a typo; only unknown words get a suggestion
-        candidates = [
-            (reader.doc_frequency("exact", t), t)
-            for t in vocabulary(gen).within(folded, 2 if len(lower) > 6 else 1)
+        close = vocabulary(gen).within(folded, edits)
+        return reader.doc_frequency("exact", folded), [
+            Candidate(t, reader.doc_frequency("exact", t)) for t in close
         ]
-        better = [c for c in candidates if c[0] > own and c[1] != folded]
-        if better:
-            best = surface_form(gen, max(better)[1])
-            replacement = best[:1].upper() + best[1:] if word[:1].isupper() else best
-            text = text.replace(word, replacement, 1)
-            changed = True
-    if not changed:
+
+    return respell(parsed, look_up, lambda folded: surface_form(gen, folded), correct)
+
+
+def _correction(
+    gen: Generation, compiler: Compiler, respelled: Respelling | None, masks: dict
+) -> tuple[ParsedQuery, wq.Query, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The confident correction's query, text mask, scores and matches (None: none, or it finds nothing)."""
+    if respelled is None or respelled.correction is None:
         return None
+    try:
+        fixed = parse(respelled.correction)
+    except QuerySyntaxError:  # the corrected words made the query longer than a query may be
+        return None
+    query = compiler.compile(fixed.tree)
+    base, score = scorer(gen).evaluate(query, gen.searcher())
+    matched = combine(base, masks)
+    return (fixed, query, base, score, matched) if matched.any() else None
+
+
+def _suggestion(gen: Generation, compiler: Compiler, text: str, cols: Columns, total: int) -> str | None:
+    """ "Meinten Sie ...?": the respelled query, when it finds more than the typed one."""
     try:
         alt_tree = parse(text).tree
     except QuerySyntaxError:  # the corrected words made the query longer than a query may be
