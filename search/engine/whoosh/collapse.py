@@ -41,9 +41,10 @@ def attach_duplicates(
     if groups is None:
         return
     searcher = gen.searcher()
+    grouped = _grouped_docnums(gen, groups)
     for hit in results:
-        docnum = searcher.document_number(id=hit["id"])
-        if docnum is None or groups[docnum] < 0:
+        docnum = grouped.get(hit["id"])
+        if docnum is None:
             continue
         others = np.flatnonzero(matched & (groups[: len(matched)] == groups[docnum]))
         copies = []
@@ -56,3 +57,14 @@ def attach_duplicates(
                 break
         if copies:
             hit["duplicates"] = sorted_duplicates(copies)
+
+
+def _grouped_docnums(gen: Generation, groups: np.ndarray) -> dict[str, int]:
+    """Article id -> document number of every grouped document, once per generation (looking each page hit
+    up by id cost a term look-up per hit)."""
+
+    def build(g: Generation) -> dict[str, int]:
+        searcher = g.searcher()
+        return {searcher.stored_fields(int(d))["id"]: int(d) for d in np.flatnonzero(groups >= 0)}
+
+    return gen.cached("grouped-docnums", build)

@@ -101,12 +101,22 @@ class Columns:
     estimated: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # near-duplicate group per document (-1: none), see search.engine.whoosh.grouping; a group counts once
     groups: np.ndarray | None = None
+    _grouped: np.ndarray | None = field(default=None, repr=False)  # groups >= 0, computed once
+
+    def grouped_in(self, match: np.ndarray) -> np.ndarray:
+        """The matching documents that belong to a group of near-duplicates."""
+        if self._grouped is None:
+            self._grouped = self.groups >= 0 if self.groups is not None else np.zeros(0, dtype=bool)
+        n = min(len(match), len(self._grouped))
+        out = np.zeros(len(match), dtype=bool)
+        np.logical_and(match[:n], self._grouped[:n], out=out[:n])
+        return out
 
     def count(self, col: Column, match: np.ndarray) -> np.ndarray:
         """How many matching articles have each value of ``col``, a group of near-duplicates counted once."""
         if self.groups is None:
             return col.counts(match)
-        grouped = match & (self.groups[: len(match)] >= 0)
+        grouped = self.grouped_in(match)
         if not grouped.any():
             return col.counts(match)
         counts = col.counts(match & ~grouped)
@@ -114,15 +124,18 @@ class Columns:
         starts = col.offsets[hits]
         lens = col.offsets[hits + 1] - starts
         idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
-        pairs = np.unique(np.stack([self.groups[col.docs[idx]], col.ords[idx]]), axis=1)
-        return counts + np.bincount(pairs[1], minlength=len(col.values))
+        width = np.int64(max(1, len(col.values)))
+        pairs = np.unique(self.groups[col.docs[idx]].astype(np.int64) * width + col.ords[idx])  # (group, value)
+        return counts + np.bincount(pairs % width, minlength=len(col.values))
 
     def count_docs(self, match: np.ndarray) -> int:
         """How many articles match, a group of near-duplicates counted once."""
         if self.groups is None:
             return int(np.count_nonzero(match))
-        grouped = match & (self.groups[: len(match)] >= 0)
-        return int(np.count_nonzero(match & ~grouped)) + len(np.unique(self.groups[: len(match)][grouped]))
+        grouped = self.grouped_in(match)
+        if not grouped.any():
+            return int(np.count_nonzero(match))
+        return int(np.count_nonzero(match & ~grouped)) + len(np.unique(self.groups[np.flatnonzero(grouped)]))
 
     def without_value(self, facet: str) -> np.ndarray:
         """Live documents without any value in ``facet`` (for the date: the undated articles)."""

@@ -45,8 +45,12 @@ class Compiler:
         resolve_country: Callable[[str], list[str]] | None = None,
         resolve_person: Callable[[str], list[str]] | None = None,
         within: Callable[[str, int], list[str]] | None = None,
+        prefixed: Callable[[str], tuple[tuple[int, str], ...]] | None = None,
     ) -> None:
         self.reader = reader
+        # the index's words starting with a prefix, most frequent first: the generation's cache of
+        # prefix_words (search.engine.whoosh.searcher), or read from this reader
+        self.prefixed = prefixed or (lambda prefix: prefix_words(reader, prefix))
         self.resolve_country = resolve_country
         self.resolve_person = resolve_person
         # words of the index within an edit distance: the generation's vocabulary (search.vocabulary), or
@@ -176,12 +180,7 @@ class Compiler:
         limits.check(PHASE)
         if len(prefix) < MIN_PREFIX:
             return []
-        found: list[tuple[int, str]] = []
-        for term, info in limits.checked(self.reader.iter_prefix("exact", prefix), PHASE, every=64):
-            found.append((-info.doc_frequency(), term.decode("utf-8") if isinstance(term, bytes) else term))
-            if len(found) >= MAX_SCAN:
-                break
-        found.sort()
+        found = self.prefixed(prefix)
         if len(found) > self._share:
             self._cut(typed or f"{prefix}*", self._share, len(found))
         return [t for _, t in found[: self._share]]
@@ -207,6 +206,18 @@ class Compiler:
         if not terms:
             return wq.NullQuery
         return wq.Or([wq.Term(fieldname, t, boost=WEIGHTS[fieldname]) for t in terms])
+
+
+def prefix_words(reader: IndexReader, prefix: str) -> tuple[tuple[int, str], ...]:
+    """``(-document frequency, word)`` of the ``exact`` words starting with ``prefix`` (at most ``MAX_SCAN``),
+    most frequent first. Reading a word's frequency is a look-up in the term table, so a short prefix costs
+    tens of milliseconds: the searcher keeps the answers per generation."""
+    found: list[tuple[int, str]] = []
+    for term, info in limits.checked(reader.iter_prefix("exact", prefix), PHASE, every=64):
+        found.append((-info.doc_frequency(), term.decode("utf-8") if isinstance(term, bytes) else term))
+        if len(found) >= MAX_SCAN:
+            break
+    return tuple(sorted(found))
 
 
 def cut_warning(typed: str, used: int, found: int) -> str:

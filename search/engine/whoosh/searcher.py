@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from whoosh import query as wq
@@ -38,7 +39,7 @@ from search.engine.whoosh.columns import (
     load_columns,
     timeline,
 )
-from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler
+from search.engine.whoosh.compiler import MAX_EXPANSIONS, Compiler, prefix_words
 from search.engine.whoosh.explain import Explainer
 from search.engine.whoosh.grouping import doc_groups
 from search.engine.whoosh.names import name_resolver
@@ -124,6 +125,7 @@ def _match(gen: Generation, request: SearchRequest, suggest: bool = True) -> _Ma
         resolve_country=names.query_country(),
         resolve_person=names.query_person(),
         within=lambda text, maxdist: vocabulary(gen).within(text, maxdist),
+        prefixed=lambda prefix: prefixed_words(gen)(prefix),
     )
     text_query = compiler.compile(parsed.tree)
     warnings = parsed.warnings + tuple(compiler.warnings)
@@ -254,6 +256,18 @@ def hit_stream(gen: Generation, request: SearchRequest, limit: int) -> HitStream
             yield hit_json(searcher.stored_fields(docnum), value, None, lang, with_snippets=False)
 
     return HitStream(total=m.total, limit=limit, generation=gen.name, hits=hits())
+
+
+#: Prefixes whose words a generation keeps (``Impf*``: a few thousand words, read once, not on every request).
+PREFIX_CACHE = 512
+
+
+def prefixed_words(gen: Generation) -> Callable[[str], tuple[tuple[int, str], ...]]:
+    """The generation's cached :func:`~search.engine.whoosh.compiler.prefix_words`."""
+    return gen.cached(
+        "prefix-words",
+        lambda g: lru_cache(maxsize=PREFIX_CACHE)(lambda p: prefix_words(g.searcher().reader(), p)),
+    )
 
 
 def vocabulary(gen: Generation) -> Vocabulary:
