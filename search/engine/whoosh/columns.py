@@ -125,7 +125,8 @@ class Columns:
         lens = col.offsets[hits + 1] - starts
         idx = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(int(lens.sum()))
         width = np.int64(max(1, len(col.values)))
-        pairs = np.unique(self.groups[col.docs[idx]].astype(np.int64) * width + col.ords[idx])  # (group, value)
+        # each (group, value) pair once, as one integer
+        pairs = np.unique(self.groups[col.docs[idx]].astype(np.int64) * width + col.ords[idx])
         return counts + np.bincount(pairs % width, minlength=len(col.values))
 
     def count_docs(self, match: np.ndarray) -> int:
