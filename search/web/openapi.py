@@ -29,7 +29,7 @@ CERTAIN_PARAMETER = {
     "metadata, the file path or a date line stay; undated articles stay, date=none selects them)",
     "schema": {"type": "integer", "enum": [0, 1], "default": 0},
 }
-#: ``exact``, next to ``q`` wherever a search is taken: the words as typed, never auto-corrected.
+#: ``exact``, after the facet filters wherever a search is taken: the words as typed, never auto-corrected.
 EXACT_PARAMETER = {
     "name": "exact",
     "in": "query",
@@ -74,8 +74,8 @@ def _document() -> dict[str, Any]:
     for path in SEARCH_PATHS:  # the facet filters follow q wherever a search is taken
         params = doc["paths"][path]["get"]["parameters"]
         at = next(i for i, p in enumerate(params) if p["name"] == "q") + 1
-        params[at:at] = [EXACT_PARAMETER] + [
-            p for f in FACETS for p in (_facet_parameter(f), _op_parameter(f))
+        params[at:at] = [p for f in FACETS for p in (_facet_parameter(f), _op_parameter(f))] + [
+            EXACT_PARAMETER
         ]
     for item in doc["paths"].values():
         params = item.get("get", {}).get("parameters", [])
