@@ -140,3 +140,24 @@ def test_measured_precision_is_reported(capsys) -> None:
 
 def test_gold_file_path_exists() -> None:
     assert Path(ROOT / "tests" / "data" / "compounds_de.tsv").is_file()
+
+
+def test_compound_tables_equal_wordfreq_and_release_its_lists() -> None:
+    """The splitter's own tables give what wordfreq gives, and wordfreq's lists (about 90 MB that a server
+    would hold for life) are not kept once the tables are built."""
+    import math
+
+    import wordfreq
+
+    from search.text import compounds
+
+    short = ["and", "ten", "off", "the", "für", "ab", "kern", "zzzq"]
+    expected = {w: wordfreq.zipf_frequency(w, "en") for w in short}
+    german = {w: wordfreq.zipf_frequency(w, "de") for w in ("atom", "waffen", "programm", "gipfel")}
+    compounds._english_short.cache_clear()
+    compounds._zipf_table.cache_clear()
+    assert {w: compounds._english_zipf(w) for w in short} == expected
+    for word, z in german.items():
+        assert math.isclose(compounds.zipf(word), z, abs_tol=0.006)  # wordfreq rounds to two decimals
+    assert wordfreq.get_frequency_dict.cache_info().currsize == 0
+    assert wordfreq.get_frequency_list.cache_info().currsize == 0

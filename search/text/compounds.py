@@ -65,7 +65,18 @@ def _zipf_table() -> dict[str, float]:
         zipf = math.log10(freq) + 9
         if zipf >= floor:
             out[word] = zipf
+    _release_wordfreq()
     return out
+
+
+def _release_wordfreq() -> None:
+    """Drop wordfreq's own copies of the lists read so far: it keeps every list and dictionary it loaded
+    (about 90 MB for German and English) while this module needs only its two small tables. A server holds
+    this memory for its whole life; indexing workers that ask wordfreq again simply load it again."""
+    import wordfreq
+
+    wordfreq.get_frequency_list.cache_clear()
+    wordfreq.get_frequency_dict.cache_clear()
 
 
 def zipf(word: str) -> float:
@@ -95,12 +106,24 @@ def _part_zipf(form: str, need: float) -> float:
     return z
 
 
-@lru_cache(maxsize=65_536)
 def _english_zipf(word: str) -> float:
     """Short strings that are mainly English words (and, ten, off) are junk parts in German text."""
+    return _english_short().get(word, 0.0)
+
+
+@lru_cache(maxsize=1)
+def _english_short() -> dict[str, float]:
+    """Zipf frequencies of the English words of at most ``SHORT_PART_LEN`` letters (the only ones asked
+    for), as ``wordfreq.zipf_frequency`` gives them (rounded to two decimals)."""
     import wordfreq
 
-    return wordfreq.zipf_frequency(word, "en")
+    out = {
+        word: round(math.log10(freq) + 9, 2)
+        for word, freq in wordfreq.get_frequency_dict("en").items()
+        if freq > 0 and len(word) <= SHORT_PART_LEN
+    }
+    _release_wordfreq()
+    return out
 
 
 def _modifier_forms(text: str) -> list[tuple[str, float]]:
