@@ -8,6 +8,7 @@ tests compare them), so the parts that only read stored fields, never an index s
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -174,3 +175,12 @@ def duplicate_json(stored: dict) -> dict[str, Any]:
 def sorted_duplicates(copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Copies in a stable order on every engine: by site, then id."""
     return sorted(copies, key=lambda c: (c["source"] or "", c["id"]))
+
+
+def coordination_weight(live: int, matching: int) -> float:
+    """How much matching one content word counts in the "some words" coordination: its inverse document
+    frequency, log(1 + live / matching). A question's rare words tell its paragraph apart from its siblings
+    more than its common ones ("Wie viele Bälle fing Josh Norman ab?": "Norman" more than "Bälle"); plain
+    counting of matched words gave MRR@10 0.964 on XQuAD-de part 1, weighting them 0.967 (the same for
+    coordination 0.7-0.95)."""
+    return math.log(1 + live / max(1, matching))

@@ -114,7 +114,9 @@ def _english_zipf(word: str) -> float:
 @lru_cache(maxsize=1)
 def _english_short() -> dict[str, float]:
     """Zipf frequencies of the English words of at most ``SHORT_PART_LEN`` letters (the only ones asked
-    for), as ``wordfreq.zipf_frequency`` gives them (rounded to two decimals)."""
+    for), as ``wordfreq.zipf_frequency`` gives them (rounded to two decimals) — except that a German part
+    is looked up as written: wordfreq case-folds ``maß`` to the English ``mass``, which kept ``Maßstab`` and
+    ``Augenmaß`` from being split."""
     import wordfreq
 
     out = {

@@ -32,6 +32,7 @@ from search.engine.opensearch.spelling import respelled, suggestion_for, surface
 from search.engine.shared import (
     MAX_DUPLICATES_LISTED,
     content_words,
+    coordination_weight,
     duplicate_json,
     hit_json,
     sorted_duplicates,
@@ -375,7 +376,8 @@ def _total(ctx: Context, m: _Match, query: Query) -> int:
 
 def _some_words(ctx: Context, m: _Match) -> Query | None:
     """A plain keyword query that found nothing with AND: any of its content words, documents matching more
-    of them first (Whoosh's coordination: score x (0.1 + 0.9 x matched/all)); a single word found nowhere:
+    of them first (Whoosh's coordination: score x (0.1 + 0.9 x matched weight / all weight), each word weighted
+    by :func:`search.engine.shared.coordination_weight`); a single word found nowhere:
     the words of the index that share its beginning."""
     words = content_words(m.parsed.words)
     if not words:
@@ -385,12 +387,17 @@ def _some_words(ctx: Context, m: _Match) -> Query | None:
     subqueries = [q for q in (word(QWord(w), loose=True) for w in words) if q is not None]
     if not subqueries:
         return None
-    share = COORDINATION / len(subqueries)
+    live = max(1, ctx.count({"match_all": {}}))
+    weights = [coordination_weight(live, ctx.count(q)) for q in subqueries]
+    total = sum(weights)
     return {
         "function_score": {
             "query": {"bool": {"should": subqueries, "minimum_should_match": 1}},
             "functions": [{"filter": {"match_all": {}}, "weight": 1 - COORDINATION}]
-            + [{"filter": q, "weight": share} for q in subqueries],
+            + [
+                {"filter": q, "weight": COORDINATION * w / total}
+                for q, w in zip(subqueries, weights, strict=True)
+            ],
             "score_mode": "sum",
             "boost_mode": "multiply",
         }

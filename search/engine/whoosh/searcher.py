@@ -28,7 +28,7 @@ from search.core.labels import locale_or_default
 from search.core.models import Hit, HitStream, SearchRequest, SearchResponse
 from search.core.periods import bounds
 from search.engine.cache import ResponseCache, through_cache
-from search.engine.shared import content_words, hit_json
+from search.engine.shared import content_words, coordination_weight, hit_json
 from search.engine.typos import SPELLING_TEXTS, Candidate, Respelling, respell, spelling
 from search.engine.whoosh.collapse import attach_duplicates, fold_duplicates
 from search.engine.whoosh.columns import (
@@ -307,13 +307,19 @@ def _some_words(
         return None
     sc, searcher = scorer(gen), gen.searcher()
     hits = np.zeros(cols.ndocs, dtype=np.int32)
+    weighted = np.zeros(cols.ndocs, dtype=np.float32)
     score = np.zeros(cols.ndocs, dtype=np.float32)
+    live, total = max(1, int(np.count_nonzero(cols.live))), 0.0
     for q in subqueries:
         limits.check("matching some of the words")
         m, sub = sc.evaluate(q, searcher)
         hits += m
+        weight = coordination_weight(live, int(np.count_nonzero(m)))
+        weighted += m * np.float32(weight)
+        total += weight
         score += sub
-    score *= 1 - COORDINATION + COORDINATION * hits / len(subqueries)  # documents matching more words first
+    # documents matching more of the words (the rarer ones counting more) first
+    score *= 1 - COORDINATION + COORDINATION * weighted / np.float32(total)
     for need in (max(1, math.ceil(len(subqueries) * SOME_MIN_SHARE)), 1):
         base = hits >= need
         matched = combine(base, masks)
