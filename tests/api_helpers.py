@@ -3,7 +3,27 @@ API, name and engine-contract tests share."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from .openapi_check import check
+
+
+def engine_app(engine: str, index_dir: Path, articles_dir: Path, url: str = "", alias: str = ""):
+    """The app on ``engine`` (``whoosh`` over ``index_dir``; ``opensearch`` at ``url``, index alias ``alias``),
+    response cache off, so every request is answered by the engine."""
+    from search import create_app
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SEARCH_ENGINE", engine)
+        mp.setenv("SEARCH_CACHE_SIZE", "0")
+        if url:
+            mp.setenv("SEARCH_OPENSEARCH_URL", url)
+            mp.setenv("SEARCH_OPENSEARCH_INDEX", alias)
+        return create_app(
+            {"TESTING": True, "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_ARTICLES_DIR": str(articles_dir)}
+        )
 
 
 def get(client, path: str, status: int = 200, **params) -> dict:

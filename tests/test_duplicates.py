@@ -13,7 +13,7 @@ from search.engine.whoosh.grouping import GROUPS, SIGNATURES
 from search.engine.whoosh.indexer import reindex
 from search.enrich.duplicates import group, signature, similarity
 
-from .api_helpers import facet, ids, search
+from .api_helpers import engine_app, facet, ids, search
 
 # Our own text (about 170 words), the kind of agency story mirror sites copy.
 STORY = """Die Stadtwerke von Oberhausen haben am Montag angekündigt, das alte Kohlekraftwerk am Rhein-Herne-Kanal
@@ -87,23 +87,14 @@ def dup_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module", params=("whoosh", "opensearch"))
 def dup_client(request: pytest.FixtureRequest, dup_index: tuple[Path, Path]):
     """The app over the articles above, on each engine (OpenSearch: a real node, alias ``pytest-dups``)."""
-    from search import create_app
-
     articles, index = dup_index
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SEARCH_ENGINE", request.param)
-        mp.setenv("SEARCH_CACHE_SIZE", "0")
-        if request.param == "opensearch":
-            from search.engine.opensearch.engine import OpenSearchEngine
+    if request.param == "whoosh":
+        return engine_app("whoosh", index, articles).test_client()
+    from search.engine.opensearch.engine import OpenSearchEngine
 
-            url = request.getfixturevalue("opensearch_url")
-            OpenSearchEngine(url, "pytest-dups").reindex(articles, full=True)
-            mp.setenv("SEARCH_OPENSEARCH_URL", url)
-            mp.setenv("SEARCH_OPENSEARCH_INDEX", "pytest-dups")
-        app = create_app(
-            {"TESTING": True, "SEARCH_INDEX_DIR": str(index), "SEARCH_ARTICLES_DIR": str(articles)}
-        )
-    return app.test_client()
+    url = request.getfixturevalue("opensearch_url")
+    OpenSearchEngine(url, "pytest-dups").reindex(articles, full=True)
+    return engine_app("opensearch", index, articles, url, "pytest-dups").test_client()
 
 
 def test_signatures_tell_copies_from_related_texts() -> None:

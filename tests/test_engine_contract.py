@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .api_helpers import facet, get, ids, search
+from .api_helpers import engine_app, facet, get, ids, search
 from .conftest import SEEDS
 from .openapi_check import check
 
@@ -24,28 +24,14 @@ ENGINES = ("whoosh", "opensearch")
 LAWROW = "002_96c8ceafc6e47d4f"
 
 
-def _app(engine: str, seed_index: Path, url: str = ""):
-    from search import create_app
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SEARCH_ENGINE", engine)
-        mp.setenv("SEARCH_CACHE_SIZE", "0")
-        if url:
-            mp.setenv("SEARCH_OPENSEARCH_URL", url)
-            mp.setenv("SEARCH_OPENSEARCH_INDEX", "pytest-seeds")
-        return create_app(
-            {"TESTING": True, "SEARCH_INDEX_DIR": str(seed_index), "SEARCH_ARTICLES_DIR": str(SEEDS)}
-        )
-
-
 @pytest.fixture(scope="module")
 def whoosh_client(seed_index: Path):
-    return _app("whoosh", seed_index).test_client()
+    return engine_app("whoosh", seed_index, SEEDS).test_client()
 
 
 @pytest.fixture(scope="module")
 def opensearch_client(seed_index: Path, opensearch_seeds, opensearch_url: str):
-    return _app("opensearch", seed_index, opensearch_url).test_client()
+    return engine_app("opensearch", seed_index, SEEDS, opensearch_url, "pytest-seeds").test_client()
 
 
 @pytest.fixture(params=ENGINES)

@@ -17,7 +17,7 @@ import pytest
 
 from search.engine.typos import Candidate, choose, spelling
 
-from .api_helpers import get, ids, search
+from .api_helpers import engine_app, get, ids, search
 
 #: Impfstoff in 3 articles, BioNTech in 5 (once "Biontech"), the typo BioNTec in one, "impfen" as a verb
 #: (capitalised only at a sentence's start), Maske and Masse in 2 each, Wahlkampf in one.
@@ -46,7 +46,7 @@ def whoosh_client(corpus: Path, tmp_path_factory: pytest.TempPathFactory):
 
     index_dir = tmp_path_factory.mktemp("typo-index")
     reindex(corpus, index_dir)
-    return _app("whoosh", corpus, index_dir).test_client()
+    return engine_app("whoosh", index_dir, corpus).test_client()
 
 
 @pytest.fixture(scope="module")
@@ -54,21 +54,9 @@ def opensearch_client(corpus: Path, opensearch_url: str, tmp_path_factory: pytes
     from search.engine.opensearch.engine import OpenSearchEngine
 
     OpenSearchEngine(opensearch_url, "pytest-typos").reindex(corpus, full=True, ner=False)
-    return _app("opensearch", corpus, tmp_path_factory.mktemp("unused"), opensearch_url).test_client()
-
-
-def _app(engine: str, corpus: Path, index_dir: Path, url: str = ""):
-    from search import create_app
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SEARCH_ENGINE", engine)
-        mp.setenv("SEARCH_CACHE_SIZE", "0")
-        if url:
-            mp.setenv("SEARCH_OPENSEARCH_URL", url)
-            mp.setenv("SEARCH_OPENSEARCH_INDEX", "pytest-typos")
-        return create_app(
-            {"TESTING": True, "SEARCH_INDEX_DIR": str(index_dir), "SEARCH_ARTICLES_DIR": str(corpus)}
-        )
+    return engine_app(
+        "opensearch", tmp_path_factory.mktemp("unused"), corpus, opensearch_url, "pytest-typos"
+    ).test_client()
 
 
 @pytest.fixture(params=["whoosh", "opensearch"])

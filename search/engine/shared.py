@@ -16,8 +16,8 @@ from typing import Any
 from search.core.labels import country_label, label
 from search.core.models import Hit, article_path
 from search.core.settings import DATA_DIR
-from search.text.analysis import fold, stopwords, words
-from search.text.highlight import Terms, mark, match_spans, snippets, term_pattern
+from search.text.analysis import fold, stopwords
+from search.text.highlight import Terms, mark, match_spans, snippets
 from search.text.spans import clean_entity_spans
 
 
@@ -96,19 +96,6 @@ def content_words(query_words: tuple[str, ...]) -> list[str]:
             seen.add(w.lower())
             out.append(w)
     return out
-
-
-def spelling_in(body: str, folded: str) -> str | None:
-    """How the folded index word ``folded`` (``pjongjang``) is written in ``body`` (``pjöngjang``), lowercase;
-    None when the text does not contain it. Only the places a spelling can be are tokenised (a whole body
-    costs ~20 ms)."""
-    lower = body.lower()
-    for m in re.finditer(term_pattern(folded), lower) if len(lower) == len(body) else [None]:
-        s, e = (max(0, m.start() - 60), m.end() + 60) if m else (0, len(body))
-        for w in words(body[s:e]):
-            if fold(w.text) == folded:
-                return w.text.lower()
-    return None
 
 
 def entity_forms(stored: dict, facet: str, value: str) -> set[str]:

@@ -218,16 +218,7 @@ def search(ctx: Context, request: SearchRequest, started: float | None = None) -
         body = {
             "query": m.query(loose if m.match == "some" else None),  # type: ignore[arg-type]
             "size": 0,
-            "aggs": agg.facet_aggs(
-                m.facet_filters,
-                request.ops(),
-                m.filters,
-                request.facet_size,
-                request.facet_prefix,
-                more,
-                more,
-                groups=ctx.facts.grouped(),
-            ),
+            "aggs": _facet_aggs(ctx, m, request, more),
         }
         aggregations.update(ctx.search(body)["aggregations"])
     facet_values, totals = agg.facet_values(
@@ -271,29 +262,31 @@ def search(ctx: Context, request: SearchRequest, started: float | None = None) -
 
 
 def _request(ctx: Context, m: _Match, request: SearchRequest, query: Query) -> dict[str, Any]:
-    grouped = ctx.facts.grouped()
     body: dict[str, Any] = {
         "query": query,
         "post_filter": m.post_filter,
-        "aggs": agg.facet_aggs(
-            m.facet_filters,
-            request.ops(),
-            m.filters,
-            request.facet_size,
-            request.facet_prefix,
-            groups=grouped,
-        ),
+        "aggs": _facet_aggs(ctx, m, request),
         "sort": _order(request, m),
         "from": (request.page - 1) * request.per_page,
         "size": request.per_page,
         "track_total_hits": True,
         "_source": SOURCE,
     }
-    if grouped:  # near-duplicates: one hit per group, its other matching copies listed with it
+    if ctx.facts.grouped():  # near-duplicates: one hit per group, its other matching copies listed with it
         inner = {"name": COPIES, "size": MAX_DUPLICATES_LISTED + 1, "_source": SOURCE, "sort": body["sort"]}
         body["collapse"] = {"field": "dup_group", "inner_hits": inner}
         body["aggs"][GROUPS] = {"filter": m.post_filter, "aggs": {"n": agg.group_count()}}
     return ctx.search(body)
+
+
+def _facet_aggs(
+    ctx: Context, m: _Match, request: SearchRequest, full: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The request's facet aggregations (``full``: only these facets, every value counted)."""
+    args = (m.facet_filters, request.ops(), m.filters, request.facet_size, request.facet_prefix)
+    if full is None:
+        return agg.facet_aggs(*args, groups=ctx.facts.grouped())
+    return agg.facet_aggs(*args, full, full, groups=ctx.facts.grouped())
 
 
 #: The inner hits of a collapsed hit and the aggregation counting the matching groups.
@@ -387,8 +380,12 @@ def _some_words(ctx: Context, m: _Match) -> Query | None:
     subqueries = [q for q in (word(QWord(w), loose=True) for w in words) if q is not None]
     if not subqueries:
         return None
-    live = max(1, ctx.count({"match_all": {}}))
-    weights = [coordination_weight(live, ctx.count(q)) for q in subqueries]
+    # every word's number of articles in one request (a filters aggregation), not one count request per word
+    body = {"size": 0, "track_total_hits": True, "aggs": {"words": {"filters": {"filters": subqueries}}}}
+    answer = ctx.search(body)
+    live = max(1, int(answer["hits"]["total"]["value"]))
+    counts = [int(b["doc_count"]) for b in answer["aggregations"]["words"]["buckets"]]
+    weights = [coordination_weight(live, n) for n in counts]
     total = sum(weights)
     return {
         "function_score": {
