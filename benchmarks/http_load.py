@@ -18,7 +18,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,7 +26,6 @@ from urllib.parse import urlencode
 
 HOST = "127.0.0.1"
 LUA = Path(__file__).with_name("wrk_mix.lua")
-MAX_REQUESTS = 200_000  # the Python generator's hard cap
 STARTUP_TIMEOUT = 300.0  # opening a large index and its facet columns on first request
 
 
@@ -123,50 +121,13 @@ def run_wrk(port: int, paths: list[str], seconds: int, connections: int, threads
 
 
 def run_python(port: int, paths: list[str], seconds: int, connections: int) -> dict:
-    """A bounded thread-pool load generator (keep-alive off): fallback when wrk is missing."""
-    import http.client
+    """A bounded thread-pool load generator (:func:`benchmarks.http_measure.load`, one kept-alive connection
+    per thread): the fallback when wrk is missing."""
+    from benchmarks.http_measure import load
 
-    lock = threading.Lock()
     latencies: list[float] = []
-    counts = {"requests": 0, "non_2xx": 0, "socket_errors": 0}
-    deadline = time.perf_counter() + seconds
-
-    def worker(offset: int) -> None:
-        i = offset
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        while time.perf_counter() < deadline:
-            with lock:
-                if counts["requests"] >= MAX_REQUESTS:
-                    return
-                counts["requests"] += 1
-            path = paths[i % len(paths)]
-            i += connections
-            t = time.perf_counter()
-            try:
-                conn.request("GET", path)
-                resp = conn.getresponse()
-                resp.read()
-                ok = 200 <= resp.status < 400
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection(HOST, port, timeout=30)
-                with lock:
-                    counts["socket_errors"] += 1
-                continue
-            ms = (time.perf_counter() - t) * 1000
-            with lock:
-                latencies.append(ms)
-                if not ok:
-                    counts["non_2xx"] += 1
-        conn.close()
-
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker, args=(k,), daemon=True) for k in range(connections)]
-    for th in pool:
-        th.start()
-    for th in pool:
-        th.join(seconds + 60)
-    duration = time.perf_counter() - started
+    result = load(port, [("GET", p, None, {}) for p in paths], seconds, connections, latencies)
+    duration = result["duration_s"]
     lat = sorted(latencies) or [0.0]
 
     def pct(p: float) -> float:
@@ -174,10 +135,10 @@ def run_python(port: int, paths: list[str], seconds: int, connections: int) -> d
 
     return {
         "requests": len(latencies),
-        "duration_s": round(duration, 2),
+        "duration_s": duration,
         "requests_per_s": round(len(latencies) / duration, 2) if duration else 0.0,
-        "non_2xx": counts["non_2xx"],
-        "socket_errors": counts["socket_errors"],
+        "non_2xx": result["non_2xx"],
+        "socket_errors": result["socket_errors"],
         "latency_ms": {
             "p50": pct(50),
             "p90": pct(90),

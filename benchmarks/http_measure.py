@@ -14,7 +14,7 @@ import statistics
 import threading
 import time
 
-from benchmarks.run import _children_map, percentile, tree_rss
+from benchmarks.run import percentile, process_tree, tree_rss
 
 HOST = "127.0.0.1"
 MAX_REQUESTS = 500_000  # the load generator's hard cap per engine
@@ -29,11 +29,8 @@ Request = tuple[str, str, bytes | None, dict[str, str]]
 
 def tree_cpu(root: int) -> float:
     """CPU seconds (user + system, reaped children included) of ``root`` and all its descendants."""
-    children = _children_map()
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        todo.extend(children.get(pid, ()))
+    total = 0
+    for pid in process_tree(root):
         try:
             with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
                 stat = fh.read()
@@ -106,10 +103,13 @@ class Client:
             self.conn = None
 
 
-def load(port: int, reqs: list[Request], seconds: float, clients: int) -> dict:
-    """``clients`` threads, each with its own kept-alive connection, cycling ``reqs`` for ``seconds``."""
+def load(
+    port: int, reqs: list[Request], seconds: float, clients: int, latencies: list[float] | None = None
+) -> dict:
+    """``clients`` threads, each with its own kept-alive connection, cycling ``reqs`` for ``seconds``
+    (``latencies``: a list that receives every request's milliseconds)."""
     lock = threading.Lock()
-    latencies: list[float] = []
+    latencies = [] if latencies is None else latencies
     counts = {"requests": 0, "non_2xx": 0, "socket_errors": 0}
     deadline = time.perf_counter() + seconds
 

@@ -78,13 +78,21 @@ def _children_map() -> dict[int, list[int]]:
     return out
 
 
-def tree_rss(root: int) -> int:
-    """Summed VmRSS in bytes of ``root`` and all its descendants (0 when it is gone)."""
+def process_tree(root: int) -> list[int]:
+    """``root`` and all its descendants (from one snapshot of /proc)."""
     children = _children_map()
-    total, todo = 0, [root]
+    out, todo = [], [root]
     while todo:
         pid = todo.pop()
+        out.append(pid)
         todo.extend(children.get(pid, ()))
+    return out
+
+
+def tree_rss(root: int) -> int:
+    """Summed VmRSS in bytes of ``root`` and all its descendants (0 when it is gone)."""
+    total = 0
+    for pid in process_tree(root):
         try:
             with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
                 for line in fh:
