@@ -62,6 +62,7 @@ def test_words_not_and_phrases(engine_client) -> None:
         ('"Kim Jong Il"', {"001"}),
         ("Lawr*", {"002"}),
         ("Lawrov~", {"002"}),
+        ("jongu*", {"000", "002"}),  # only the joined form "jongun" of "Jong-un" begins so
         ("quelle:dpa", {"003"}),
     ],
 )
@@ -271,3 +272,27 @@ def test_same_entity_pages_lists_and_statistics(whoosh_client, opensearch_client
     assert stats == {k: v for k, v in whoosh.statistics().items() if k not in skip}
     for q in ("Pomp", "Nordk", "Gipf", "Trump Sing"):
         assert opensearch.suggest(q) == whoosh.suggest(q), q
+
+
+EXPLAINED = [
+    "Gipfeltreffens",  # stem, and the exact form in one seed
+    "Sprengkopf",  # a compound part (only inside "Atomsprengkopf")
+    "Nordkorea*",  # expansions
+    "Lawrov~",  # fuzzy: the index words found
+    '"Kim Jong Un" Singapur',  # phrase and a word
+    "Kim-Jong-Un",  # hyphenated
+    "person:Pompeo OR land:Vietnam OR quelle:dpa",  # scopes
+    "title:Singapur OR title:Gipfel",
+    "Wann wurde das Treffen in Singapur abgesagt?",  # a "some words" result: unmatched words too
+]
+
+
+@pytest.mark.parametrize("q", EXPLAINED)
+def test_same_explanations_on_both_engines(q: str, whoosh_client, opensearch_client) -> None:
+    """explain=1 says the same on both engines: per hit, which part matched, where and through which form."""
+    ours = search(whoosh_client, q=q, explain=1, per_page=50)
+    theirs = search(opensearch_client, q=q, explain=1, per_page=50)
+    assert ours["total"], q
+    explained = {h["id"]: h["explain"] for h in ours["results"]}
+    assert {h["id"]: h["explain"] for h in theirs["results"]} == explained
+    assert any(e["matched"] for entries in explained.values() for e in entries)

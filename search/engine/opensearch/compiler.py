@@ -57,7 +57,7 @@ def compile_tree(node: object | None, resolvers: Resolvers | None = None) -> Que
     resolvers = resolvers or Resolvers()
     expanding = _expanding(node)
     if expanding:
-        resolvers = dataclasses.replace(resolvers, share=max(1, MAX_CLAUSES // expanding))
+        resolvers = dataclasses.replace(resolvers, share=_share(expanding))
     token = _current.set(resolvers)
     try:
         q = _node(node, keep_stopwords=False)
@@ -66,6 +66,29 @@ def compile_tree(node: object | None, resolvers: Resolvers | None = None) -> Que
     finally:
         _current.reset(token)
     return q if q is not None else NOTHING
+
+
+def compile_part(
+    node: object, tree: object, resolvers: Resolvers | None = None, loose: bool = False
+) -> Query | None:
+    """One part of ``tree`` compiled as :func:`compile_tree` compiles it (with its share of the expansions;
+    ``loose``: as the "some words" search), stop words left out as in the Whoosh engine's explanations: what
+    ``explain=1`` looks up."""
+    resolvers = resolvers or Resolvers()
+    expanding = _expanding(tree)
+    if expanding:
+        resolvers = dataclasses.replace(resolvers, share=_share(expanding))
+    token = _current.set(resolvers)
+    try:
+        return word(node, loose=loose) if isinstance(node, Word) else _node(node, keep_stopwords=False)
+    finally:
+        _current.reset(token)
+
+
+def _share(expanding: int) -> int:
+    """Expansions each of ``expanding`` ``*`` words may use: the clause budget shared, one clause of each word
+    kept for its joined forms (see :func:`word`)."""
+    return max(1, MAX_CLAUSES // expanding - 1)
 
 
 def _term(field: str, value: str) -> Query:
@@ -127,7 +150,12 @@ def word(
                 [{"prefix": {f: {"value": prefix, "boost": 1.0}}} for f in ("t_exact", "t_exact_alt")]
             )
         terms = resolvers.expand(prefix, resolvers.share)  # scored like Whoosh's: each word a term
-        return _any([_term("t_exact", t) for t in terms]) if terms else NOTHING
+        if not terms:
+            return NOTHING
+        # a word that is only ever a joined form (``jongun`` of ``Jong-un``) is in the alt field alone: one
+        # ``terms`` clause finds those there (a scored term per word and field would double the clauses)
+        alt = {"terms": {"t_exact_alt": terms, "boost": WEIGHTS["t_exact_alt"]}}
+        return _any([*(_term("t_exact", t) for t in terms), alt])
     if node.fuzzy:
         text = fold(node.text)
         if len(text) < 3:

@@ -27,6 +27,7 @@ from search.engine.opensearch import facets as agg
 from search.engine.opensearch.client import Client, ShardsUnavailable
 from search.engine.opensearch.compiler import Resolvers, compile_tree, word
 from search.engine.opensearch.documents import mention_key
+from search.engine.opensearch.explain import explain_hits
 from search.engine.opensearch.overview import Facts
 from search.engine.opensearch.spelling import respelled, suggestion_for, surface_forms
 from search.engine.shared import (
@@ -235,6 +236,11 @@ def search(ctx: Context, request: SearchRequest, started: float | None = None) -
         )
         for h in answer["hits"]["hits"]
     ]
+    if request.explain and results:  # only the page's hits, never all matches
+        stored = [_stored(h["_source"]) for h in answer["hits"]["hits"]]
+        explained = explain_hits(m.parsed.tree, m.resolvers, m.match == "some", stored)
+        for hit, entries in zip(results, explained, strict=True):
+            hit["explain"] = entries
     for hit, h in zip(results, answer["hits"]["hits"], strict=True):
         copies = [c for c in h.get("inner_hits", {}).get(COPIES, {}).get("hits", {}).get("hits", ())]
         listed = [duplicate_json(_stored(c["_source"])) for c in copies if c["_source"]["id"] != hit["id"]]
