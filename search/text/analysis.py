@@ -238,7 +238,9 @@ def query_word(text: str) -> QueryWord:
     return QueryWord(
         text=text,
         stop=len(pieces) == 1 and lower in stopwords(),
-        stems=tuple(stem(p) for p in pieces),
+        # a genitive is looked up by its name (``Warschaus`` -> ``warschau``): the index gives every genitive
+        # the stem of its name too, but not every name the stem of its genitive
+        stems=tuple(stem(genitive_base(p) or p) for p in pieces),
         exact=tuple(fold(p) for p in pieces),
         joined_stem=stem(joined) if joined else None,
         joined_exact=fold(joined) if joined else None,
