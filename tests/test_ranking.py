@@ -49,3 +49,25 @@ def test_every_command_has_help(runner) -> None:
         assert result.exit_code == 0, name
         assert command.help, f"{name} has no help text"
     assert (ROOT / "README.md").read_text(encoding="utf-8").count("search reindex") >= 1
+
+
+def test_some_words_weigh_rare_words_and_whole_compounds(tmp_path: Path) -> None:
+    """A question that no article answers with all its words ranks by its content words, each weighted by its
+    rarity, a compound matched only through its parts counting less than one matched as typed: the article
+    with "Gerichtsverfahren" comes before one with "Gericht", "Verfahren" and the common "ging"."""
+    from .helpers import build_index, ids
+
+    filler = {
+        f"f{i}": f"Bericht {i}\n\nDas Wetter am Tag {i} war gut. Der Regen zog vorbei." for i in range(4)
+    }
+    filler["f0"] += " Es ging schnell."
+    store = build_index(
+        tmp_path,
+        {
+            "whole": "Der Konzern\n\nDie Gerichtsverfahren gegen den Konzern dauerten Jahre.",
+            "parts": "Ein Tag in Berlin\n\nDas Gericht prüfte das Verfahren. Es ging um viel Geld.",
+            **filler,
+        },
+    )
+    ranked = ids(store, "Worum ging es in den Gerichtsverfahren?")
+    assert ranked[:2] == ["whole", "parts"], ranked

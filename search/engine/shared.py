@@ -164,6 +164,14 @@ def sorted_duplicates(copies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(copies, key=lambda c: (c["source"] or "", c["id"]))
 
 
+#: A content word a document matches only through a compound part (``Gerichtsverfahren`` by ``Verfahren``)
+#: counts this share of the word's weight in the "some words" coordination (the compound-part field's weight),
+#: and the word's weight comes from the documents that match it as typed: a rare compound with common parts
+#: is rare ("Worum ging es in den Gerichtsverfahren?" ranked a paragraph with "ging" above the one with
+#: "Gerichtsverfahren"). XQuAD-de part 1 MRR@10 0.9685 -> 0.9694.
+PART_MATCH_SHARE = 0.35
+
+
 def coordination_weight(live: int, matching: int) -> float:
     """How much matching one content word counts in the "some words" coordination: its inverse document
     frequency, log(1 + live / matching). A question's rare words tell its paragraph apart from its siblings

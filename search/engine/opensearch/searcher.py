@@ -32,6 +32,7 @@ from search.engine.opensearch.overview import Facts
 from search.engine.opensearch.spelling import respelled, suggestion_for, surface_forms
 from search.engine.shared import (
     MAX_DUPLICATES_LISTED,
+    PART_MATCH_SHARE,
     content_words,
     coordination_weight,
     duplicate_json,
@@ -383,24 +384,29 @@ def _some_words(ctx: Context, m: _Match) -> Query | None:
         return None
     if len(words) == 1:
         return _similar_words(ctx, words[0])
-    subqueries = [q for q in (word(QWord(w), loose=True) for w in words) if q is not None]
-    if not subqueries:
+    pairs = [(word(QWord(w)), word(QWord(w), loose=True)) for w in words]
+    pairs = [(whole, loose) for whole, loose in pairs if whole is not None and loose is not None]
+    if not pairs:
         return None
-    # every word's number of articles in one request (a filters aggregation), not one count request per word
-    body = {"size": 0, "track_total_hits": True, "aggs": {"words": {"filters": {"filters": subqueries}}}}
+    subqueries = [loose for _, loose in pairs]
+    # every word's number of articles matching it as typed in one request (a filters aggregation), not one
+    # count request per word
+    wholes = [whole for whole, _ in pairs]
+    body = {"size": 0, "track_total_hits": True, "aggs": {"words": {"filters": {"filters": wholes}}}}
     answer = ctx.search(body)
     live = max(1, int(answer["hits"]["total"]["value"]))
     counts = [int(b["doc_count"]) for b in answer["aggregations"]["words"]["buckets"]]
     weights = [coordination_weight(live, n) for n in counts]
     total = sum(weights)
+    # a word matched as typed counts its whole weight, one matched only through a compound part a share of it
+    functions = [{"filter": {"match_all": {}}, "weight": 1 - COORDINATION}]
+    for (whole, loose), w in zip(pairs, weights, strict=True):
+        functions.append({"filter": whole, "weight": COORDINATION * w * (1 - PART_MATCH_SHARE) / total})
+        functions.append({"filter": loose, "weight": COORDINATION * w * PART_MATCH_SHARE / total})
     return {
         "function_score": {
             "query": {"bool": {"should": subqueries, "minimum_should_match": 1}},
-            "functions": [{"filter": {"match_all": {}}, "weight": 1 - COORDINATION}]
-            + [
-                {"filter": q, "weight": COORDINATION * w / total}
-                for q, w in zip(subqueries, weights, strict=True)
-            ],
+            "functions": functions,
             "score_mode": "sum",
             "boost_mode": "multiply",
         }

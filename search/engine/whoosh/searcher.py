@@ -28,7 +28,7 @@ from search.core.labels import locale_or_default
 from search.core.models import Hit, HitStream, SearchRequest, SearchResponse
 from search.core.periods import bounds
 from search.engine.cache import ResponseCache, through_cache
-from search.engine.shared import content_words, coordination_weight, hit_json
+from search.engine.shared import PART_MATCH_SHARE, content_words, coordination_weight, hit_json
 from search.engine.typos import SPELLING_TEXTS, Candidate, Respelling, respell, spelling
 from search.engine.whoosh.collapse import attach_duplicates, fold_duplicates
 from search.engine.whoosh.columns import (
@@ -298,29 +298,35 @@ def _some_words(
         return None
     if len(words) == 1:
         return _similar_words(gen, compiler, words[0], cols, masks)
-    compiler.loose = True
-    try:
-        subqueries = [q for q in (compiler.word(QWord(w)) for w in words) if q is not None]
-    finally:
-        compiler.loose = False
-    if not subqueries:
+    pairs = []  # per content word: its query as typed, and with its compound parts ("some words" mode)
+    for w in words:
+        whole = compiler.word(QWord(w))
+        compiler.loose = True
+        try:
+            loose = compiler.word(QWord(w))
+        finally:
+            compiler.loose = False
+        if whole is not None and loose is not None:
+            pairs.append((whole, loose))
+    if not pairs:
         return None
     sc, searcher = scorer(gen), gen.searcher()
     hits = np.zeros(cols.ndocs, dtype=np.int32)
     weighted = np.zeros(cols.ndocs, dtype=np.float32)
     score = np.zeros(cols.ndocs, dtype=np.float32)
     live, total = max(1, int(np.count_nonzero(cols.live))), 0.0
-    for q in subqueries:
+    for whole, loose in pairs:
         limits.check("matching some of the words")
-        m, sub = sc.evaluate(q, searcher)
+        m, sub = sc.evaluate(loose, searcher)
+        full = sc.evaluate(whole, searcher)[0]  # matched as typed (postings cached: cheap)
         hits += m
-        weight = coordination_weight(live, int(np.count_nonzero(m)))
-        weighted += m * np.float32(weight)
+        weight = coordination_weight(live, int(np.count_nonzero(full)))
+        weighted += full * np.float32(weight) + (m & ~full) * np.float32(weight * PART_MATCH_SHARE)
         total += weight
         score += sub
     # documents matching more of the words (the rarer ones counting more) first
     score *= 1 - COORDINATION + COORDINATION * weighted / np.float32(total)
-    for need in (max(1, math.ceil(len(subqueries) * SOME_MIN_SHARE)), 1):
+    for need in (max(1, math.ceil(len(pairs) * SOME_MIN_SHARE)), 1):
         base = hits >= need
         matched = combine(base, masks)
         if matched.any():
