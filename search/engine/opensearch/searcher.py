@@ -389,20 +389,28 @@ def _some_words(ctx: Context, m: _Match) -> Query | None:
     if not pairs:
         return None
     subqueries = [loose for _, loose in pairs]
-    # every word's number of articles matching it as typed in one request (a filters aggregation), not one
-    # count request per word
+    # every word's number of articles, as typed and with its parts, in one request (a filters aggregation), not
+    # two count requests per word
     wholes = [whole for whole, _ in pairs]
-    body = {"size": 0, "track_total_hits": True, "aggs": {"words": {"filters": {"filters": wholes}}}}
+    body = {
+        "size": 0,
+        "track_total_hits": True,
+        "aggs": {"words": {"filters": {"filters": wholes + subqueries}}},
+    }
     answer = ctx.search(body)
     live = max(1, int(answer["hits"]["total"]["value"]))
     counts = [int(b["doc_count"]) for b in answer["aggregations"]["words"]["buckets"]]
-    weights = [coordination_weight(live, n) for n in counts]
+    as_typed, loosely = counts[: len(pairs)], counts[len(pairs) :]
+    weights = [coordination_weight(live, n or n_loose) for n, n_loose in zip(as_typed, loosely, strict=True)]
     total = sum(weights)
     # a word matched as typed counts its whole weight, one matched only through a compound part a share of it
+    # (all of it when the word is found nowhere as typed: its parts are the best there is)
     functions = [{"filter": {"match_all": {}}, "weight": 1 - COORDINATION}]
-    for (whole, loose), w in zip(pairs, weights, strict=True):
-        functions.append({"filter": whole, "weight": COORDINATION * w * (1 - PART_MATCH_SHARE) / total})
-        functions.append({"filter": loose, "weight": COORDINATION * w * PART_MATCH_SHARE / total})
+    for (whole, loose), w, n in zip(pairs, weights, as_typed, strict=True):
+        share = PART_MATCH_SHARE if n else 1.0
+        if n:
+            functions.append({"filter": whole, "weight": COORDINATION * w * (1 - share) / total})
+        functions.append({"filter": loose, "weight": COORDINATION * w * share / total})
     return {
         "function_score": {
             "query": {"bool": {"should": subqueries, "minimum_should_match": 1}},

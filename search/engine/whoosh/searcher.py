@@ -320,8 +320,13 @@ def _some_words(
         m, sub = sc.evaluate(loose, searcher)
         full = sc.evaluate(whole, searcher)[0]  # matched as typed (postings cached: cheap)
         hits += m
-        weight = coordination_weight(live, int(np.count_nonzero(full)))
-        weighted += full * np.float32(weight) + (m & ~full) * np.float32(weight * PART_MATCH_SHARE)
+        as_typed = int(np.count_nonzero(full))
+        if as_typed:  # matched as typed counts in full, only through a compound part a share
+            weight = coordination_weight(live, as_typed)
+            weighted += full * np.float32(weight) + (m & ~full) * np.float32(weight * PART_MATCH_SHARE)
+        else:  # found nowhere as typed: its parts are the best there is
+            weight = coordination_weight(live, int(np.count_nonzero(m)))
+            weighted += m * np.float32(weight)
         total += weight
         score += sub
     # documents matching more of the words (the rarer ones counting more) first
