@@ -71,3 +71,13 @@ def test_some_words_weigh_rare_words_and_whole_compounds(tmp_path: Path) -> None
     )
     ranked = ids(store, "Worum ging es in den Gerichtsverfahren?")
     assert ranked[:2] == ["whole", "parts"], ranked
+
+
+def test_content_words_of_a_question() -> None:
+    """Question words, stop words and single letters are not content; digits and hyphen pieces are."""
+    from search.engine.shared import content_words
+    from search.text.query import parse
+
+    words = parse("Wie viele Artikel hat das V&A-Museum von Apollo 1?").words
+    assert content_words(words) == ["Artikel", "Museum", "Apollo", "1"]
+    assert content_words(parse("Wer ist Q?").words) == ["Q"]  # a letter alone is all there is

@@ -95,7 +95,8 @@ def content_words(query_words: tuple[str, ...]) -> list[str]:
         if w.lower() not in skip and w.lower() not in seen:
             seen.add(w.lower())
             out.append(w)
-    return out
+    # a single letter ("V" of "V&A-Museum") tells no paragraph apart, unless it is all there is
+    return [w for w in out if len(w) > 1 or not w.isalpha()] or out
 
 
 def entity_forms(stored: dict, facet: str, value: str) -> set[str]:
