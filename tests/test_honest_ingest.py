@@ -349,3 +349,21 @@ def test_the_page_shows_a_month_as_a_month(honest) -> None:
             browser.close()
     finally:
         stop_server(proc)
+
+
+def test_the_csv_export_writes_a_month_as_a_month(honest) -> None:
+    """A spreadsheet gets "2024-03" for "im März 2024" and "2023" for a year, never an invented first day."""
+    import csv
+    import io
+
+    _, index, _ = honest
+    resp = api(index).get("/api/export", query_string={"format": "csv", "q": "", "sort": "oldest"})
+    assert resp.status_code == 200
+    rows = {
+        r["id"]: r["date"] for r in csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff")))
+    }
+    assert (rows["klima_maerz"], rows["verein_jubilaeum"], rows["haushalt"]) == (
+        "2024-03",
+        "2023",
+        "2021-03-15",
+    )

@@ -10,7 +10,7 @@ import click
 
 from search.cli.common import common_options, engine, fail_cleanly, lang_option, main, run_reindex
 from search.core.export import FORMATS as EXPORT_FORMATS
-from search.core.export import MAX_EXPORT_ROWS
+from search.core.export import MAX_EXPORT_ROWS, precise_date
 from search.core.export import pieces as export_pieces
 from search.core.facets import FACET_NAMES
 from search.core.params import search_request
@@ -127,10 +127,7 @@ def query_cmd(
 
 def shown_date(hit: dict) -> str:
     """A hit's date as precise as it is known: ``2024-03-15``, ``2024-03`` (a month), ``2024`` (a year)."""
-    date, precision = hit.get("date") or "", hit.get("date_precision")
-    if not date:
-        return "----------"
-    return date[:7] if precision == "month" else date[:4] if precision == "year" else date
+    return precise_date(hit) or "----------"
 
 
 @main.command("entities")

@@ -58,10 +58,17 @@ def link(hit: Hit, base_url: str = "") -> str:
     return base_url.rstrip("/") + hit["url"]
 
 
+def precise_date(hit: Hit) -> str:
+    """A hit's date as precisely as it is known, in ISO 8601: ``2024-03-15``, ``2024-03`` (a month), ``2024``
+    (a year); a month is never written as its first day."""
+    date, precision = hit.get("date") or "", hit.get("date_precision")
+    return date[:7] if precision == "month" else date[:4] if precision == "year" else date
+
+
 def _csv_row(hit: Hit, base_url: str) -> list[str]:
     cells = [
         hit["id"],
-        hit.get("date") or "",
+        precise_date(hit),
         hit.get("title") or "",
         hit.get("source") or "",
         link(hit, base_url),
