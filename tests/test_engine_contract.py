@@ -70,6 +70,18 @@ def test_query_language(engine_client, q: str, expected: set[str]) -> None:
     assert {i[:3] for i in ids(search(engine_client, q=q, per_page=100))} == expected
 
 
+def test_cut_expansions_are_said(engine_client) -> None:
+    """Forty ``*`` words share the expansion budget: each engine says which were cut (its own budget)."""
+    prefixes = "ge be ve ab an au ei er ha ko st un vo zu wa da de di in ma mi na ni re sa se si so ta te"
+    prefixes += " ti tr fr gr kr pr sp sc al el"
+    data = search(engine_client, q=" OR ".join(f"{p}*" for p in prefixes.split()))
+    assert data["total"] == 5
+    assert any(
+        w.startswith("ge*: only the ") and w.endswith(" matching words are used") for w in data["warnings"]
+    )
+    assert not any(w.startswith("Lawr*") for w in search(engine_client, q="Lawr*")["warnings"])
+
+
 def test_country_facet_and_labels(engine_client) -> None:
     data = search(engine_client, q="")
     assert facet(data, "country")["KP"] == 5

@@ -44,6 +44,8 @@ class Resolvers:
     # (prefix, n) -> the n most frequent index words with that prefix (ties: in word order), as Whoosh expands
     expand: Callable[[str, int], list[str]] | None = None
     share: int = MAX_CLAUSES  # expansions each * word of the query may use
+    # the * words whose expansions were cut: (word as typed, used, found), for the response's warnings
+    cuts: list[tuple[str, int, str]] = dataclasses.field(default_factory=list)
 
 
 #: The resolvers of the query being compiled (a context variable: server threads compile at the same time).
@@ -149,9 +151,14 @@ def word(
             return _any(
                 [{"prefix": {f: {"value": prefix, "boost": 1.0}}} for f in ("t_exact", "t_exact_alt")]
             )
-        terms = resolvers.expand(prefix, resolvers.share)  # scored like Whoosh's: each word a term
+        terms = resolvers.expand(prefix, resolvers.share + 1)  # scored like Whoosh's: each word a term
         if not terms:
             return NOTHING
+        if len(terms) > resolvers.share:  # more words than the query's budget: say so, as Whoosh does
+            terms = terms[: resolvers.share]
+            cut = (f"{node.text}*", resolvers.share, f"{resolvers.share + 1}+")
+            if cut not in resolvers.cuts:
+                resolvers.cuts.append(cut)
         # a word that is only ever a joined form (``jongun`` of ``Jong-un``) is in the alt field alone: one
         # ``terms`` clause finds those there (a scored term per word and field would double the clauses)
         alt = {"terms": {"t_exact_alt": terms, "boost": WEIGHTS["t_exact_alt"]}}

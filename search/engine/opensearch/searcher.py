@@ -20,7 +20,14 @@ from typing import Any
 from search.core.errors import QuerySyntaxError
 from search.core.facets import MENTION_FIELDS
 from search.core.labels import country_label, locale_or_default
-from search.core.models import Hit, HitStream, SearchRequest, SearchResponse, article_path
+from search.core.models import (
+    Hit,
+    HitStream,
+    SearchRequest,
+    SearchResponse,
+    article_path,
+    expansion_cut_warning,
+)
 from search.core.periods import bounds
 from search.engine.names import NameResolver
 from search.engine.opensearch import facets as agg
@@ -156,6 +163,7 @@ def _match(ctx: Context, request: SearchRequest) -> _Match:
         expand=lambda prefix, n: prefix_words(ctx, prefix, n, ties_ascending=True),
     )
     text = compile_tree(parsed.tree, resolvers)
+    cut = tuple(expansion_cut_warning(*c) for c in resolvers.cuts)  # the hit total is then a lower bound
     restrict: list[Query] = []
     span = bounds(request.date_from, request.date_to)
     if span is not None:
@@ -171,7 +179,7 @@ def _match(ctx: Context, request: SearchRequest) -> _Match:
         agg.facet_filters(filters, request.ops()),
         resolvers,
         names,
-        parsed.warnings,
+        parsed.warnings + cut,
     )
     m.empty = m.empty_text and not m.mention_ranked
     m.resolved = names.resolved
