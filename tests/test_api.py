@@ -25,7 +25,7 @@ def test_lawrow_finds_exactly_one(client) -> None:
 
 
 def test_a_genitive_finds_the_name(client) -> None:
-    """"Lawrows" (a genitive the seeds never write) finds the article that names Lawrow, and marks him."""
+    """A genitive the seeds never write ("Lawrows") finds the article that names Lawrow, and marks him."""
     data = search(client, q="Lawrows")
     assert ids(data) == ["002_96c8ceafc6e47d4f"] and data["match"] == "all"
     assert any("<mark>Lawrow</mark>" in s for s in data["results"][0]["snippets"])
