@@ -98,8 +98,8 @@ def _words(text: str) -> list[Word]:
     for m in _WORD.finditer(flat):
         raw = m.group()
         start = m.start()
-        if "-" not in raw:
-            append(Word(text[start : start + len(raw)], pos, start, start + len(raw)))
+        if "-" not in raw:  # then ``raw`` is the text's own spelling (only hyphens were translated)
+            append(Word(raw, pos, start, start + len(raw)))
             pos += 1
             continue
         trailing = raw.endswith("-")

@@ -7,7 +7,9 @@ Article text is HTML-escaped before any markup is added, so nothing in an articl
 
 Work is bounded: at most about :data:`MAX_MARK_KEYS` query terms are marked (the prefilter regex costs time
 per term and character: 400 terms took ~2 s per MB of text), long texts are scanned in chunks that check
-the request's time budget (:mod:`search.core.limits`), and a text is never tokenised whole.
+the request's time budget (:mod:`search.core.limits`), and a text is never tokenised whole. The prefilter
+searches a text once (its regions reuse those matches), and only the stretches between the spaces around
+its hits are tokenised unless a phrase or a truncated conjunct needs a whole window around them.
 """
 
 from __future__ import annotations
@@ -94,11 +96,47 @@ def match_spans(text: str, terms: Terms) -> list[tuple[int, int]]:
     hits = _hit_starts(text, terms)
     if hits is None:
         return _spans_in(text, terms, None)
+    return _spans_at(text, terms, hits)
+
+
+def _spans_at(text: str, terms: Terms, hits: list[int]) -> list[tuple[int, int]]:
+    """:func:`match_spans` given the prefilter's hits in ``text``."""
+    if not terms.phrases and not _TRUNCATION.search(text):  # then every window takes the short way
+        return _merge(_hit_word_spans(text, terms, hits))
     out: list[tuple[int, int]] = []
     for ws, we in _windows(text, hits):
-        inside = [h - ws for h in hits if ws <= h < we]
-        out.extend((a + ws, b + ws) for a, b in _spans_in(text[ws:we], terms, inside))
+        inside = [h for h in hits if ws <= h < we]
+        if terms.phrases or _TRUNCATION.search(text, ws, we):  # words far from a hit may count
+            out.extend((a + ws, b + ws) for a, b in _spans_in(text[ws:we], terms, [h - ws for h in inside]))
+        else:
+            out.extend(_hit_word_spans(text, terms, inside))
     return _merge(out)
+
+
+#: A truncated conjunct (``Atomwaffen-``): a word completed by the compound after it, a few words away.
+#: Begins with the hyphen so that the regex engine skips to hyphens (a letter class first is 4x slower).
+_TRUNCATION = re.compile(r"[-\u2010\u2011](?<=[^\W_][-\u2010\u2011])(?![^\W_])")
+
+
+def _hit_word_spans(text: str, terms: Terms, hits: list[int]) -> list[tuple[int, int]]:
+    """The matching words that contain a hit, tokenising only the space-delimited stretch around each hit.
+
+    Without phrases and truncated conjuncts a word's tokens depend only on the characters between the
+    spaces around it, so this marks what tokenising the whole window would, at a fraction of the cost.
+    """
+    spans: list[tuple[int, int]] = []
+    done = -1  # the end of the last stretch tokenised
+    for h in hits:
+        if h < done:
+            continue
+        a = max(text.rfind(" ", 0, h), text.rfind("\n", 0, h)) + 1
+        ends = [i for i in (text.find(" ", h), text.find("\n", h)) if i != -1]
+        done = min(ends) if ends else len(text)
+        for w in words(text[a:done]):
+            s, e = w.start + a, w.end + a
+            if w.kind != "joined" and _has_hit(hits, s, e) and _word_matches(w, terms):
+                spans.append((s, e))
+    return spans
 
 
 HIT_CONTEXT = 100  # characters tokenised on either side of a prefilter hit
@@ -124,7 +162,8 @@ def _windows(text: str, hits: list[int]) -> list[tuple[int, int]]:
 def _spans_in(text: str, terms: Terms, hits: list[int] | None) -> list[tuple[int, int]]:
     all_words = words(text)
     spans: list[tuple[int, int]] = []
-    for w in all_words:
+    single = terms.stems or terms.exact or terms.prefixes  # else (only phrases) no single word matches
+    for w in all_words if single else ():
         if w.kind == "joined" or (hits is not None and not _has_hit(hits, w.start, w.end)):
             continue
         if not _word_matches(w, terms):
@@ -163,7 +202,15 @@ def _scan(rx: re.Pattern, lower: str, keys: frozenset[str]) -> Iterator[re.Match
     """``rx.finditer(lower)`` in chunks of :data:`SCAN_CHUNK` characters, checking the time budget between
     chunks (one search over a long text would run to its end without a check). The same matches: a chunk
     is searched a little beyond its end (the longest match a key can have), and the next chunk starts
-    where the last match ended."""
+    where the last match ended. A text of one chunk (most articles) is searched directly, without a
+    Python generator step per match."""
+    if 0 < len(lower) <= SCAN_CHUNK:
+        limits.check(PHASE)
+        return rx.finditer(lower)
+    return _scan_chunks(rx, lower, keys)
+
+
+def _scan_chunks(rx: re.Pattern, lower: str, keys: frozenset[str]) -> Iterator[re.Match]:
     reach = 2 * max(map(len, keys), default=0) + 2  # a folded letter matches at most two (ä -> ae)
     pos, n = 0, len(lower)
     while pos < n:
@@ -208,11 +255,14 @@ def _word_matches(w: Word, terms: Terms) -> bool:
 
 def _phrase_spans(text: str, phrases: list[tuple[str, ...]]) -> list[tuple[int, int]]:
     by_pos: dict[int, list[tuple[str, Word]]] = {}  # each word folded once, not once per phrase and offset
+    at: dict[str, dict[int, None]] = {}  # the positions of each folded form, in text order
     for w in words(text):
-        by_pos.setdefault(w.pos, []).append((fold(w.text), w))
+        folded = fold(w.text)
+        by_pos.setdefault(w.pos, []).append((folded, w))
+        at.setdefault(folded, {})[w.pos] = None
     out = []
     for phrase in phrases:
-        for pos in by_pos:
+        for pos in at.get(phrase[0], ()):  # only where the phrase's first word stands
             chosen = []
             for i, form in enumerate(phrase):
                 hit = next((w for folded, w in by_pos.get(pos + i, ()) if folded == form), None)
@@ -293,34 +343,76 @@ def _keys(terms: Terms) -> frozenset[str]:
 
 def _candidate_regions(text: str, terms: Terms) -> list[tuple[int, int]] | None:
     """Merged windows of ``text`` around prefilter hits (None: analyse everything)."""
+    found = _regions_and_matches(text, terms)
+    return None if found is None else found[0]
+
+
+def _regions_and_matches(
+    text: str, terms: Terms
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """:func:`_candidate_regions`, and the spans of every prefilter match in ``text`` (None: no prefilter)."""
     keys = _keys(terms)
     rx = _prefilter(keys)
     if rx is None:
         return None
     lower = _lower(text)
+    matches: list[tuple[int, int]] = []
     regions: list[tuple[int, int]] = []
     found: list[set[str]] = []
+    n, find, rfind = len(text), text.find, text.rfind
+    cur: set[str] | None = None  # the distinct matches of the last region, which runs cur_s .. cur_e
+    cur_s = cur_e = 0
     for m in _scan(rx, lower, keys):
-        s, e = max(0, m.start() - WINDOW), min(len(text), m.end() + WINDOW)
-        if s:  # start and end on whitespace so no word is cut
-            cut = text.find(" ", s, m.start())
-            s = cut + 1 if cut != -1 else m.start()
-        if e < len(text):
-            cut = text.rfind(" ", m.end(), e)
-            e = cut if cut != -1 else m.end()
-        if regions and s <= regions[-1][1] and e - regions[-1][0] <= MAX_REGION:
-            regions[-1] = (regions[-1][0], max(e, regions[-1][1]))
-            found[-1].add(m.group())
-        elif regions and m.start() < regions[-1][1]:  # inside a full region: counted there
-            found[-1].add(m.group())
+        ms, me = m.span()
+        matches.append((ms, me))
+        s, e = ms - WINDOW, me + WINDOW
+        if s > 0:  # start and end on whitespace so no word is cut
+            cut = find(" ", s, ms)
+            s = cut + 1 if cut != -1 else ms
         else:
-            s = max(s, regions[-1][1] + 1) if regions else s
+            s = 0
+        if e < n:
+            cut = rfind(" ", me, e)
+            e = cut if cut != -1 else me
+        else:
+            e = n
+        if cur is not None and s <= cur_e and e - cur_s <= MAX_REGION:
+            if e > cur_e:
+                cur_e = e
+                regions[-1] = (cur_s, cur_e)
+            cur.add(m.group())
+        elif cur is not None and ms < cur_e:  # inside a full region: counted there
+            cur.add(m.group())
+        else:
+            if cur is not None:
+                s = max(s, cur_e + 1)
+            cur_s, cur_e, cur = s, e, {m.group()}
             regions.append((s, e))
-            found.append({m.group()})
+            found.append(cur)
     if len(regions) > MAX_REGIONS:  # keep the richest regions, in text order
         best = sorted(range(len(regions)), key=lambda i: (-len(found[i]), i))[:MAX_REGIONS]
         regions = [regions[i] for i in sorted(best)]
-    return regions
+    return regions, matches
+
+
+def _region_hits(text: str, matches: list[tuple[int, int]], rs: int, re_: int) -> list[int] | None:
+    """The prefilter's hits in ``text[rs:re_]`` (offsets into it) taken from the whole text's ``matches``,
+    or None when they might differ from a search of the region itself: a match across one of its edges
+    (searched alone, the region could match differently there), or a capital sigma in the text (the only
+    letter whose lower case depends on its neighbours)."""
+    if "\u03a3" in text:
+        return None
+    i = bisect_left(matches, (rs, -1))
+    if i and matches[i - 1][1] > rs:
+        return None
+    hits = []
+    for ms, me in matches[i:]:
+        if ms >= re_:
+            break
+        if me > re_:
+            return None
+        hits.append(ms - rs)
+    return hits
 
 
 def snippets(
@@ -331,18 +423,22 @@ def snippets(
     Only the regions around places a cheap regex finds are tokenised and matched, so long articles
     cost little; sentences cut by a region's edge become fragments marked with an ellipsis.
     """
-    regions = _candidate_regions(text, terms) if terms else []
-    if regions is None:
-        regions = [(0, len(text))]
+    found = _regions_and_matches(text, terms) if terms else ([], [])
+    regions, matches = found if found is not None else ([(0, len(text))], None)
     scored = []
     for rs, re_ in regions:
         limits.check(PHASE)
         part = text[rs:re_]
-        spans = [(a + rs, b + rs) for a, b in match_spans(part, terms)]
+        hits = None if matches is None else _region_hits(text, matches, rs, re_)
+        found_in = match_spans(part, terms) if hits is None else _spans_at(part, terms, hits)
+        spans = [(a + rs, b + rs) for a, b in found_in]
         if not spans:
             continue
-        for s, e in sentence_spans(part):
+        last = spans[-1][1]
+        for s, e in sentence_spans(part, spans[0][0] - rs):  # sentences before the first match: no use
             s, e = s + rs, e + rs
+            if s >= last:  # no match in this sentence or after it: its boundaries are not needed
+                break
             inside = [sp for sp in spans if sp[0] >= s and sp[1] <= e]
             if inside:
                 distinct = {fold(text[a:b]) for a, b in inside}

@@ -37,6 +37,7 @@ class Column:
     docs: np.ndarray  # int32, document number of each pair (sorted by document, see __post_init__)
     ords: np.ndarray  # int32, value ordinal of each pair
     _ranks: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _years: tuple | None = field(default=None, repr=False)  # see year_parts
     # The pairs of document d are [offsets[d], offsets[d + 1]): counting over few matching documents then
     # reads only their pairs instead of every pair.
     offsets: np.ndarray = field(init=False, repr=False)
@@ -47,6 +48,20 @@ class Column:
         ndocs = int(self.docs[-1]) + 1 if len(self.docs) else 0
         self.offsets = np.zeros(ndocs + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.docs, minlength=ndocs), out=self.offsets[1:])
+
+    def year_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+        """For date values, once per generation (each search used to walk every value in Python): which
+        values are years, each value's year (its first four characters) as a number, each value's rank in
+        value order, and the number of each year."""
+        if self._years is None:
+            prefixes = [v[:4] for v in self.values]
+            number = {p: i for i, p in enumerate(dict.fromkeys(prefixes))}
+            is_year = np.array([len(v) == 4 for v in self.values], dtype=bool)
+            group = np.array([number[p] for p in prefixes], dtype=np.int64)
+            rank = np.empty(len(self.values), dtype=np.int64)
+            rank[sorted(range(len(self.values)), key=self.values.__getitem__)] = np.arange(len(self.values))
+            self._years = (is_year, group, rank, number)
+        return self._years
 
     def label_rank(self, facet: str, lang: str) -> np.ndarray:
         """Each value's position in label order (case-insensitive), computed once per generation and language."""
@@ -309,10 +324,10 @@ def _shown_dates(
 ) -> list[int]:
     """Ordinals of the years to show and of their months (only these are labelled): all years when there
     are at most ``size``, else the ``size`` years with most articles, plus the years of selected values."""
-    idx = nonzero.tolist()
-    years = [i for i in idx if len(col.values[i]) == 4]
+    is_year, year, rank, year_number = col.year_parts()
+    years = nonzero[is_year[nonzero]]
     if len(years) <= size:
-        return idx
-    kept = {col.values[i] for i in sorted(years, key=lambda i: (-int(counts[i]), col.values[i]))[:size]}
-    kept |= {v[:4] for v in selected}
-    return [i for i in idx if col.values[i][:4] in kept]
+        return nonzero.tolist()
+    top = years[np.lexsort((rank[years], -counts[years]))[:size]]  # most articles first, then by value
+    kept = set(year[top].tolist()) | {year_number[v[:4]] for v in selected if v[:4] in year_number}
+    return nonzero[np.isin(year[nonzero], list(kept))].tolist()

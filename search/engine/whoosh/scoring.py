@@ -37,7 +37,7 @@ from search.engine.whoosh.schema import TEXT_FIELDS
 K1 = 1.2
 B = 0.75
 COORDINATION = 0.9  # an Or with scale: documents matching fewer of its clauses lose up to this share
-TERM_CACHE = 4096  # postings arrays kept per generation
+TERM_CACHE = 4096  # postings arrays kept per generation (and as many BM25 score arrays)
 PHRASE_CACHE = 512  # phrase results kept per generation
 _POS_BITS = 24  # (document, position) pairs are packed as doc << _POS_BITS | position
 _POS_MASK = (1 << _POS_BITS) - 1
@@ -73,6 +73,7 @@ class Scorer:
         self.n_live = int(live.sum()) or 1
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._scores: OrderedDict[tuple[str, str, float], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._phrases: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self.lengths: dict[str, np.ndarray] = {}
         self.avg: dict[str, float] = {}
@@ -122,14 +123,31 @@ class Scorer:
         return result
 
     def term_scores(self, field: str, term: str, boost: float) -> tuple[np.ndarray, np.ndarray]:
-        """Documents containing the term and their BM25 score for it (weighted by the field boost)."""
+        """Documents containing the term and their BM25 score for it (weighted by the field boost).
+
+        Cached per generation like the postings (the same numbers for every request; a common word's
+        scores over thousands of documents cost more than the look-up). The arrays are shared: read only.
+        """
+        key = (field, term, boost)
+        with self._lock:
+            hit = self._scores.get(key)
+            if hit is not None:
+                self._scores.move_to_end(key)
+                return hit
         p = self.postings(field, term)
         df = len(p.ids)
         if not df:
             return p.ids, p.tf
         idf = math.log(1.0 + (self.n_live - df + 0.5) / (df + 0.5))
         norm = K1 * (1 - B + B * self.lengths[field][p.ids] / self.avg[field])
-        return p.ids, (boost * idf * p.tf * (K1 + 1) / (p.tf + norm)).astype(np.float32)
+        scores = (boost * idf * p.tf * (K1 + 1) / (p.tf + norm)).astype(np.float32)
+        scores.flags.writeable = False  # shared by every request that asks for this term
+        result = p.ids, scores
+        with self._lock:
+            self._scores[key] = result
+            if len(self._scores) > TERM_CACHE:
+                self._scores.popitem(last=False)
+        return result
 
     def mentions(self, field: str, values: tuple[str, ...] | list[str]) -> np.ndarray:
         """How often each document mentions any of ``values`` (the term frequencies of a mention field)."""
