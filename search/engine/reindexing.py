@@ -1,5 +1,6 @@
 """What a reindex does the same way for every engine, after the workers have prepared the documents: one
-spelling per person across worker processes, which stored articles a changed correction concerns, and
+spelling per person across worker processes, the one-word person mentions resolved at the end of the run
+against all its persons (:class:`LatePersons`), which stored articles a changed correction concerns, and
 whether a run's articles folder is the one the index was built from.
 
 Why here: the Whoosh and OpenSearch writers both take prepared documents from
@@ -9,13 +10,23 @@ or the two engines would answer differently over the same folder.
 
 from __future__ import annotations
 
+import logging
+import os
+import pickle
+import tempfile
 import time
+import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary
+from search.enrich.entities.late import PENDING, RunPersons
 from search.enrich.entities.names import person_key
+from search.text.analysis import PreAnalyzed, pre_analyzed
+
+log = logging.getLogger(__name__)
 
 
 class PersonNames:
@@ -59,6 +70,136 @@ class PersonNames:
             [s, e, kind, self.name(v) if kind == "PER" else v] for s, e, kind, v in ents.get("spans", [])
         ]
         doc["person"] = ",".join(sorted(persons))
+
+
+class LatePersons:
+    """What the workers' resolution of persons left open, resolved when the run has seen every article.
+
+    Why: a one-word mention ("Merkel", "Kanzlerin Merkel", "Merkel-Regierung") can only name a person the
+    worker knew when it read the article (:mod:`search.enrich.entities.late`), so the result depended on the
+    order of the files and on the worker. The writer learns the persons of every document it writes
+    (:meth:`keep`); a document whose resolution left something open is also kept in a temporary file (on
+    disk, so memory does not grow with the archive); at the end, :meth:`changed` resolves those against all
+    the run's persons and gives back the documents that change, which the writer writes again.
+    """
+
+    def __init__(self, enrich: Any, spill_dir: Path | None = None):
+        self.enrich = enrich
+        self.registry: dict[str, list[str]] | None = getattr(enrich, "registry", None)
+        self.articles: dict[str, int] | None = getattr(enrich, "articles", None)
+        active = bool(getattr(enrich, "ner", False))
+        primed = dict(self.registry or {})
+        self.persons = RunPersons(primed, getattr(enrich, "corrections", None)) if active else None
+        self.primed = set(primed)
+        self.count: dict[str, int] = {}  # documents of this run naming each person (as written)
+        self.spill_dir = spill_dir
+        self._fd: int | None = None  # the temporary file (unlinked) of the kept documents
+        self._kept: list[tuple[int, int]] = []  # (offset, length) of each kept document in it
+        self._size = 0
+        self._close: Any = None
+        self.kept = 0  # documents in the temporary file
+        self.seconds = 0.0  # CPU time of the late resolution (learning and keeping included), for the log
+
+    def keep(self, doc: dict) -> None:
+        """Learn the persons of a document about to be written (with the run's spellings), and keep it when
+        its resolution left something open. Takes the open part out of the document."""
+        pending = doc.pop(PENDING, None)
+        ents = doc.get("entities")
+        if self.persons is None or not ents:
+            return
+        started = time.process_time()
+        self.persons.learn(ents.get("aliases") or {})
+        for name in ents.get("persons") or ():
+            self.count[name] = self.count.get(name, 0) + 1
+        if pending:
+            if self._fd is None:
+                fd, path = tempfile.mkstemp(prefix="late-persons-", dir=self.spill_dir)
+                os.unlink(path)  # nothing stays behind, also when the run fails before changed()
+                self._fd, self._close = fd, weakref.finalize(self, os.close, fd)
+            data = memoryview(pickle.dumps((pending, _slim(doc)), pickle.HIGHEST_PROTOCOL))
+            self._kept.append((self._size, len(data)))
+            self._size += len(data)
+            while data:
+                data = data[os.write(self._fd, data) :]
+            self.kept += 1
+        self.seconds += time.process_time() - started
+
+    def changed(self) -> Iterator[dict]:
+        """The kept documents whose persons change now that the run's persons are known, re-resolved."""
+        if self._fd is None:
+            return
+        started = time.process_time()
+        changed = 0
+        try:
+            for offset, length in self._kept:
+                pending, doc = pickle.loads(os.pread(self._fd, length, offset))
+                ents = self.persons.resolve(doc["entities"], doc.get("_stored_body") or "", pending)
+                if ents is None:
+                    continue
+                _analysed(doc)
+                self._register(doc["entities"], ents)
+                doc["entities"] = ents
+                doc["person"] = ",".join(sorted(ents["persons"]))
+                changed += 1
+                self.seconds += time.process_time() - started
+                yield doc
+                started = time.process_time()
+        finally:
+            self._kept, self._fd = [], None
+            self._close()
+            self.seconds += time.process_time() - started
+            log.info(
+                "late person resolution: %d articles kept, %d changed, %.1f s of CPU time",
+                self.kept,
+                changed,
+                self.seconds,
+            )
+
+    def _register(self, old: dict, new: dict) -> None:
+        """The run's registry and article counts after an article's persons changed from ``old`` to ``new``."""
+        before, after = set(old.get("persons", ())), set(new.get("persons", ()))
+        if self.registry is not None:
+            for name in after:
+                merged = set(self.registry.get(name, ())) | set(new["aliases"].get(name, ())) | {name}
+                self.registry[name] = sorted(merged)
+        for name in after - before:
+            self.count[name] = self.count.get(name, 0) + 1
+            if self.articles is not None and name in self.articles:
+                self.articles[name] += 1
+        for name in before - after:  # a person of its own that turned out to be a known one
+            self.count[name] = self.count.get(name, 1) - 1
+            if self.count[name] <= 0 and name not in self.primed:
+                for table in (self.registry, self.articles):
+                    if table is not None:
+                        table.pop(name, None)
+
+
+#: How a kept document holds a pre-analysed field value: its text and flavours, not its tokens.
+_TEXT = "\x00pre-analysed"
+
+
+def _slim(doc: dict) -> dict:
+    """``doc`` without the tokens of its pre-analysed values, most of a kept document's bytes (a FANG-COVID
+    article: 76 KB pickled, 23 KB without them; nearly every document is kept, so a 41,242-article run kept
+    about 3 GB on disk): only the few documents that change are analysed again (:func:`_analysed`). A value
+    shared by several fields (body, exact, parts) stays one."""
+    seen: dict[int, tuple] = {}
+    out = {}
+    for key, value in doc.items():
+        if isinstance(value, PreAnalyzed):
+            value = seen.setdefault(id(value), (_TEXT, str(value), tuple(value.tokens)))
+        out[key] = value
+    return out
+
+
+def _analysed(doc: dict) -> None:
+    """The pre-analysed values of a :func:`_slim` document, analysed again (the same tokens)."""
+    done: dict[int, PreAnalyzed] = {}
+    for key, value in doc.items():
+        if isinstance(value, tuple) and len(value) == 3 and value[0] == _TEXT:
+            if id(value) not in done:
+                done[id(value)] = pre_analyzed(value[1], value[2])
+            doc[key] = done[id(value)]
 
 
 def _values(value: str | list | None) -> set[str]:

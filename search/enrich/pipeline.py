@@ -256,6 +256,10 @@ def enrich_articles(
             }
             if ent.corrected:
                 fields["entities"]["corrected"] = ent.corrected
+            if ent.pending:
+                from search.enrich.entities.late import PENDING
+
+                fields[PENDING] = ent.pending  # for the writer's late resolution (search.engine.reindexing)
         out.append(fields)
     return out
 
@@ -269,7 +273,7 @@ def _with_titles(extractor: EntityExtractor, articles: list[Article]) -> list:
     ents = found[: len(articles)]
     for i, title in zip(titled, found[len(articles) :], strict=True):
         if title.persons or title.countries:
-            ents[i] = _merge_pieces([(0, ents[i]), (0, dataclasses.replace(title, spans=[]))])
+            ents[i] = _merge_pieces([(0, ents[i]), (0, dataclasses.replace(title, spans=[], pending={}))])
     return ents
 
 
@@ -318,6 +322,7 @@ def _arrange(lengths: list[int], budget: int, most: int) -> tuple[list[int], int
 def _merge_pieces(parts: list[tuple[int, object]]) -> ArticleEntities:
     """One article's entities from those of its pieces (counts summed, aliases joined, spans shifted)."""
     from search.enrich.entities.extractor import ArticleEntities
+    from search.enrich.entities.late import merged, shifted
 
     persons: dict[str, int] = {}
     aliases: dict[str, set[str]] = {}
@@ -336,6 +341,7 @@ def _merge_pieces(parts: list[tuple[int, object]]) -> ArticleEntities:
         person_aliases={name: sorted(v) for name, v in aliases.items()},
         countries=countries,
         spans=spans,
+        pending=merged([shifted(ent.pending, offset) for offset, ent in parts]),
     )
 
 

@@ -33,7 +33,7 @@ from search.engine.base import Progress
 from search.engine.opensearch.client import Client
 from search.engine.opensearch.documents import document, index_body
 from search.engine.opensearch.grouping import ensure_mapping, update_groups
-from search.engine.reindexing import PersonNames, concerned_by, replaces_folder, summary
+from search.engine.reindexing import LatePersons, PersonNames, concerned_by, replaces_folder, summary
 from search.engine.whoosh.documents import READ_STAT
 from search.engine.whoosh.planning import scan
 from search.engine.whoosh.workers import Enrich, in_parallel, prepared
@@ -214,6 +214,7 @@ def _write(client: Client, target: str, plan, enrich: Enrich | None, progress: P
     lines: list[bytes] = []
     written: set[str] = set()
     canon = PersonNames(enrich) if in_parallel(len(plan.add), workers) else None
+    late = LatePersons(enrich)
 
     def flush() -> None:
         if lines:
@@ -243,6 +244,7 @@ def _write(client: Client, target: str, plan, enrich: Enrich | None, progress: P
         else:
             if canon is not None:
                 canon.apply(doc)
+            late.keep(doc)
             action("index", doc["id"], document(doc))
             written.add(doc["id"])
             entry = plan.manifest.get(rel)
@@ -253,5 +255,9 @@ def _write(client: Client, target: str, plan, enrich: Enrich | None, progress: P
             flush()
         if progress is not None:
             progress("indexing", done, total)
+    for doc in late.changed():  # the same id again: replaces the document written before
+        action("index", doc["id"], document(doc))
+        if len(lines) >= 2 * BULK_DOCS:
+            flush()
     flush()
     return written

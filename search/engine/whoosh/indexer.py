@@ -8,9 +8,10 @@ pointer, and returns a :class:`ReindexSummary`. The live generation is never mod
 
 Many changed articles (``PARALLEL_MIN``) are prepared by worker processes
 (:mod:`search.engine.whoosh.workers`: reading, entities and dates with spaCy, text analysis). The reindex
-process itself is the only writer: it gives every person one spelling across workers (:class:`_PersonNames`)
-and adds the documents to one plain Whoosh writer, which commits a segment every ``SEGMENT_DOCS``
-documents, so that writing postings overlaps with the workers' extraction instead of following it. No
+process itself is the only writer: it gives every person one spelling across workers (:class:`_PersonNames`),
+resolves at the end what the workers' person resolution left open (``LatePersons``: the documents that
+change are written again), and adds the documents to one plain Whoosh writer, which commits a segment
+every ``SEGMENT_DOCS`` documents, so that writing postings overlaps with the workers' extraction instead of following it. No
 Whoosh ``MpWriter``: its sub-writers were a second set of forked processes with posting buffers of their
 own (and copies of this process's memory), and one writer keeps up: with NER it needs about a sixth of the
 CPU time, without about half. The writer's posting buffer is spilled to disk beyond ``WRITER_MB``, so its
@@ -36,7 +37,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary, Skipped
-from search.engine.reindexing import PersonNames, concerned_by, replaces_folder, summary
+from search.engine.reindexing import LatePersons, PersonNames, concerned_by, replaces_folder, summary
 from search.engine.whoosh.documents import MINHASH, READ_STAT, add_mentions
 from search.engine.whoosh.generations import (
     CORRECTIONS,
@@ -253,6 +254,7 @@ def _build(
     writer = _writer(ix, WRITER_MB if parallel else 256)
     written: set[str] = set()
     canon = _PersonNames(enrich) if parallel else None
+    late = LatePersons(enrich, new_gen)
     report = _Throughput(len(plan.add), progress)
     try:
         for doc_id in plan.remove:
@@ -270,6 +272,7 @@ def _build(
             else:
                 if canon is not None:
                     canon.apply(doc)
+                late.keep(doc)
                 add_mentions(doc)
                 if doc["id"] in plan.old_ids:
                     writer.delete_by_term("id", doc["id"])
@@ -286,6 +289,16 @@ def _build(
                 writer.commit(merge=False)
                 writer = _writer(ix, WRITER_MB)
                 in_segment = 0
+        changed = late.changed()
+        doc = next(changed, None)
+        if doc is not None:  # written again: the segment must be committed for the old one to be deleted
+            writer.commit(merge=False)
+            writer = _writer(ix, WRITER_MB if parallel else 256)
+            while doc is not None:
+                add_mentions(doc)
+                writer.delete_by_term("id", doc["id"])
+                writer.add_document(**doc)
+                doc = next(changed, None)
         writer.commit()
     except BaseException:
         writer.cancel()

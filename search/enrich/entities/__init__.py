@@ -6,6 +6,7 @@ module that defines a name (this file re-exports nothing):
 
 * :mod:`.extractor` — :class:`~.extractor.EntityExtractor` (the entry point: ``extract``, ``extract_many``,
   ``learn``) and its result :class:`~.extractor.ArticleEntities`;
+* :mod:`.late` — what an article's resolution left open, resolved at the end of a reindex run;
 * :mod:`.ner` — the spaCy pipeline: model choice, country/alias EntityRuler (``load_pipeline``);
 * :mod:`.registry` — pass 2: persons resolved across the batch (bare names, repairs, further mentions);
 * :mod:`.mentions` — pass 1: candidate person mentions and country spans of one Doc;

@@ -52,3 +52,14 @@ def part_of_another_name(text: str, s: int, e: int, mine: set[str]) -> bool:
         return False
     after = _NAME_AFTER.match(text, e)
     return bool(after and after.group(1) not in mine and not is_cue(after.group(1)))
+
+
+def named_otherwise(text: str, s: int, word: str, mine: set[str]) -> bool:
+    """Does the article use the one name word ``word`` (the mention at ``s``) for someone else than the person
+    of the name words ``mine``: after a given name that is not one of ``mine`` anywhere in the text (the
+    article's own "Peter Michael Huber" beside "so Huber"), or after the English article "The" ("The
+    Lancet": a title, no person)?"""
+    if text[max(0, s - 4) : s] == "The ":
+        return True
+    pattern = re.compile(r"(?<![\w\-])" + re.escape(word) + r"(?!\w)")
+    return any(part_of_another_name(text, o.start(), o.end(), mine) for o in pattern.finditer(text))

@@ -200,6 +200,7 @@ class Corrections:
             countries=dict(sorted(countries.items())),
             spans=spans,
             corrected={k: v for k, v in corrected.items() if v},
+            pending=ents.pending,
         )
 
     # which articles a change of rules touches ---------------------------------------------------------

@@ -20,15 +20,9 @@ from typing import TYPE_CHECKING
 
 from search.core.settings import settings
 from search.enrich import countries as _countries
+from search.enrich.entities.late import learn_article, left_open
 from search.enrich.entities.mentions import Draft, SpanIndex, draft_article
-from search.enrich.entities.names import (
-    ALIASES_TSV,
-    is_full,
-    load_alias_table,
-    person_key_cached,
-    strip_genitive,
-    strip_genitive_s,
-)
+from search.enrich.entities.names import ALIASES_TSV, load_alias_table
 from search.enrich.entities.ner import load_pipeline
 from search.enrich.entities.registry import Registry
 
@@ -47,6 +41,8 @@ class ArticleEntities:
     # what the user's corrections took away or renamed: {"persons": [keys], "countries": [codes]}, so a
     # reindex knows which articles to enrich again when a correction is withdrawn
     corrected: dict[str, list[str]] = field(default_factory=dict)
+    # what the resolution left open for the end of a reindex run (:func:`.late.left_open`)
+    pending: dict = field(default_factory=dict)
 
 
 class EntityExtractor:
@@ -82,15 +78,7 @@ class EntityExtractor:
         full one would.
         """
         for ents in entities:
-            for canonical, surfaces in ents.person_aliases.items():
-                person = person_key_cached(canonical)
-                for surface in {canonical, *surfaces}:
-                    if is_full(surface):
-                        self._known.setdefault(person_key_cached(surface), Counter())[
-                            strip_genitive(surface)
-                        ] += 1
-                    else:
-                        self._known_support[(strip_genitive_s(strip_genitive(surface)), person)] += 1
+            learn_article(self._known, self._known_support, ents.person_aliases)
 
     def extract_many(self, texts: Iterable[str], batch_size: int = 32) -> Iterator[ArticleEntities]:
         """Entities of many texts, with person names resolved across the whole batch (see module docstring).
@@ -118,7 +106,8 @@ class EntityExtractor:
 
     def _finish(self, draft: Draft, registry: Registry) -> ArticleEntities:
         """Pass 2: the draft's persons resolved by ``registry``, counted and merged with its countries."""
-        resolved = registry.resolve(draft)
+        left: list = []
+        resolved = registry.resolve(draft, left)
         persons: Counter = Counter()
         aliases: dict[str, list[str]] = {}
         spans: list[tuple[int, int, str, str]] = []
@@ -146,4 +135,7 @@ class EntityExtractor:
             person_aliases={k: aliases[k] for k in sorted(aliases)},
             countries=dict(sorted(country_counts.items())),
             spans=clean,
+            pending=left_open(
+                draft.text, left, [(s, e) for s, e, kind, _ in clean if kind == "PER"], registry
+            ),
         )

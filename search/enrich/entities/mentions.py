@@ -46,7 +46,7 @@ from search.enrich.entities.lexicon import (
     particles,
     speech_verbs,
 )
-from search.enrich.entities.names import person_key_cached
+from search.enrich.entities.names import fold, key_tokens, person_key_cached
 from search.enrich.entities.tokens import (
     F_CUE,
     F_FIRST,
@@ -147,8 +147,15 @@ def _person_candidates(
             j = _label_cut(texts, i, j)  # "Mark Zuckerberg von Facebook" -> "Mark Zuckerberg"
             while j - i > 1 and _leading_noun(texts[i]):
                 i += 1  # "Gaststättenverbands Dehoga", "BioNTech-Finanzvorstand Sierk Poetting"
-            while j - i > 2 and texts[j - 2].lower() not in particles() and _trailing_noun(texts[j - 1]):
-                j -= 1  # "Donald Trump Briefwählerinnen": a noun glued on at the end
+            while (
+                j - i > 2
+                and texts[j - 2].lower() not in particles()
+                and _trailing_noun(texts[j - 1])
+                and not all(t in first or is_initial(t) for t in texts[i : j - 1])
+            ):
+                # "Donald Trump Briefwählerinnen": a noun glued on at the end; but "Peter Michael Huber"
+                # keeps its family name (given names alone are no name)
+                j -= 1
             if j - i == 1 and source != "model":
                 return
             if everyday_phrase(texts[i:j]) or _organisation_around(tv, i, j):
@@ -350,6 +357,22 @@ def _merge_mentions(found: list[Mention]) -> list[Mention]:
             kept.append(m)
             insort(spans, (m.start, m.end))
     return sorted(kept, key=lambda m: m.start)
+
+
+def trim_glue(m: Mention, target: str) -> Mention:
+    """Shorten a glued mention ("Kim Jong Unwerden") to the characters that spell ``target``."""
+    if person_key_cached(m.surface) == target or not person_key_cached(m.surface).startswith(
+        target.split()[0]
+    ):
+        return m
+    words = m.surface.split()
+    last_target = key_tokens(target)[-1]
+    last = words[-1]
+    if fold(last).startswith(last_target) and len(last) > len(last_target):
+        new_last = last[: len(last_target)]
+        surface = " ".join([*words[:-1], new_last])
+        return Mention(m.start, m.start + len(surface), surface, m.source, m.canonical)
+    return m
 
 
 # --------------------------------------------------------------------------------------------------------

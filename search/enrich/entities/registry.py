@@ -26,7 +26,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from search.enrich.entities.context import english_phrase_after, in_organisation, part_of_another_name
+from search.enrich.entities.context import (
+    english_phrase_after,
+    in_organisation,
+    named_otherwise,
+    part_of_another_name,
+)
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
     everyday_english,
@@ -39,10 +44,9 @@ from search.enrich.entities.lexicon import (
     speech_marked,
     stop_words,
 )
-from search.enrich.entities.mentions import Draft, Mention, SpanIndex
+from search.enrich.entities.mentions import Draft, Mention, SpanIndex, trim_glue
 from search.enrich.entities.names import (
     best_display,
-    fold,
     is_full,
     key_tokens,
     person_key_cached,
@@ -272,8 +276,9 @@ class Registry:
 
     # per-article resolution -------------------------------------------------------------------------------
 
-    def resolve(self, draft: Draft) -> list[tuple[Mention, str]]:
-        """(mention, canonical display) for every person mention the article supports."""
+    def resolve(self, draft: Draft, left: list | None = None) -> list[tuple[Mention, str]]:
+        """(mention, canonical display) for every person mention the article supports; ``left`` gets the
+        one-word mentions a person learned later may name, ``(mention, marked, own)`` (:mod:`.late`)."""
         if self._known_index is None:
             weights = {k: sum(c.values()) for k, c in self.variants.items()}
             self._known_index = _KeyIndex(set(self.variants) | set(self.canonical_key), weights)
@@ -295,7 +300,7 @@ class Registry:
             target = self._repair(m.key, index, extra)
             if target is None:
                 continue
-            m = _trim_glue(m, target)
+            m = trim_glue(m, target)
             person = self.person_of(target)
             fixed.append((m, person))
             spellings = local_full.setdefault(person, Counter())
@@ -318,18 +323,14 @@ class Registry:
                 unresolved.append(m)
         # a bare name no full name in this article explains: the one known person with that name, if any
         for m in unresolved:
-            # an author line with an initial ("von L. Berndt") names its own person, nobody known elsewhere
-            cands = [] if m.source == "cue" and INITIAL_WORD.search(m.surface) else self._known_by_word(m.key)
-            if len(cands) > 1:  # "Trump": the one of Donald, Melania, Ivanka whom articles call so alone
-                cands = self._dominant(strip_genitive_s(strip_genitive(m.surface)), cands)
-            if (
-                len(cands) == 1
-                and self._may_complete(m, cands[0], draft.text)
-                and self._established(m, cands[0])
-            ):
-                out.append((m, cands[0]))
-                local_full.setdefault(cands[0], Counter())
+            marked = m.source == "cue" or speech_marked(draft.text, m.start, m.end)
+            person, cands = self.known_person(m, marked, draft.text)
+            if person is not None:
+                out.append((m, person))
+                local_full.setdefault(person, Counter())
             elif not cands and m.source == "cue" and m.surface not in first_names():
+                if left is not None and not INITIAL_WORD.search(m.surface):
+                    left.append((m, marked, True))
                 bare = strip_genitive(m.surface)
                 if bare.endswith("s") and re.search(
                     r"(?<!\w)" + re.escape(bare[:-1]) + r"(?!\w)", draft.text
@@ -338,6 +339,8 @@ class Registry:
                 person = person_key_cached(bare)
                 out.append((m, person))
                 local_full.setdefault(person, Counter())[bare] += 1
+            elif left is not None and self._may_name_someone(m, marked):
+                left.append((m, marked, False))
 
         out.extend(self._propagate(draft, out, local_full))
         out.sort(key=lambda x: x[0].start)
@@ -347,7 +350,33 @@ class Registry:
             result.append((m, displays[person]))
         return result
 
-    def _may_complete(self, m: Mention, person: str, text: str) -> bool:
+    def known_person(self, m: Mention, marked: bool, text: str) -> tuple[str | None, list[str]]:
+        """The known person a one-word mention that no full name of its own article ``text`` explains names,
+        if any (``marked``: a title, role or verb of saying marks it; :meth:`_may_complete`; the article does
+        not use the word for another: :func:`named_otherwise`), and the candidates."""
+        # an author line with an initial ("von L. Berndt") names its own person, nobody known elsewhere
+        cands = [] if m.source == "cue" and INITIAL_WORD.search(m.surface) else self._known_by_word(m.key)
+        if len(cands) > 1:  # "Trump": the one of Donald, Melania, Ivanka whom articles call so alone
+            cands = self._dominant(strip_genitive_s(strip_genitive(m.surface)), cands)
+        word = strip_genitive_s(strip_genitive(m.surface))
+        if (
+            len(cands) == 1
+            and self._may_complete(m, cands[0], marked)
+            and self._established(m, cands[0])
+            and not named_otherwise(text, m.start, word, self._name_words(cands[0]))
+        ):
+            return cands[0], cands
+        return None, cands
+
+    def _may_name_someone(self, m: Mention, marked: bool) -> bool:
+        """Could a person learned later be named by this one-word mention (:meth:`_may_complete` without the
+        alias table: the alias table is known from the start)?"""
+        if m.source == "cue" and INITIAL_WORD.search(m.surface):
+            return False
+        word = strip_genitive_s(strip_genitive(m.surface))
+        return marked or not (everyday_word(word) or word in first_names())
+
+    def _may_complete(self, m: Mention, person: str, marked: bool) -> bool:
         """May a one-word mention that no full name of its own article explains name ``person``, a person
         known from the alias table or other articles?
 
@@ -357,7 +386,7 @@ class Registry:
         "Corona", "Bayern" are, even where the model reads a name) nor a given name alone ("Amy" is no Amy
         Coney Barrett): another article's "Steve Alter" says nothing about this one.
         """
-        if person in self._curated() or m.source == "cue" or speech_marked(text, m.start, m.end):
+        if person in self._curated() or marked:
             return True
         word = strip_genitive_s(strip_genitive(m.surface))
         # "Corona" (even where the model reads a name) or "Amy" alone: nobody known from elsewhere
@@ -384,6 +413,11 @@ class Registry:
         """See :func:`context.part_of_another_name`, with this person's name words."""
         mine = {w for spelling in self.variants.get(person, ()) for w in spelling_words(spelling)}
         return part_of_another_name(text, s, e, mine)
+
+    def _named_otherwise(self, text: str, s: int, person: str) -> bool:
+        """:func:`named_otherwise` for the word at ``s`` and a person known from elsewhere."""
+        word = strip_genitive_s(HYPHEN_SPLIT.split(WORD_TOKEN.match(text, s).group())[0])
+        return named_otherwise(text, s, word, self._name_words(person))
 
     def _refs_of(self, person: str) -> set[str]:
         """Name words and full spellings of a known person's variants (see :func:`spelling_refs`)."""
@@ -489,6 +523,7 @@ class Registry:
                     and not in_organisation(text, s, e)
                     and not (n == 1 and english_phrase_after(text, e))
                     and not (n == 1 and self._part_of_another_name(text, s, e, person))
+                    and not (n == 1 and person not in local and self._named_otherwise(text, s, person))
                 ):
                     extra.append((Mention(s, e, text[s:e], "text"), person))
                     last_end = e
@@ -550,19 +585,3 @@ class Registry:
             self._corpus_firsts = frozenset(w.split(" ")[0] for w in self._corpus_refs if " " in w)
             self._corpus_starts = reference_starts(self._corpus_refs)
         return self._corpus_refs
-
-
-def _trim_glue(m: Mention, target: str) -> Mention:
-    """Shorten a glued mention ("Kim Jong Unwerden") to the characters that spell ``target``."""
-    if person_key_cached(m.surface) == target or not person_key_cached(m.surface).startswith(
-        target.split()[0]
-    ):
-        return m
-    words = m.surface.split()
-    last_target = key_tokens(target)[-1]
-    last = words[-1]
-    if fold(last).startswith(last_target) and len(last) > len(last_target):
-        new_last = last[: len(last_target)]
-        surface = " ".join([*words[:-1], new_last])
-        return Mention(m.start, m.start + len(surface), surface, m.source, m.canonical)
-    return m

@@ -1,0 +1,232 @@
+"""One-word person mentions resolved at the end of a run, against every person the run found.
+
+Why: a worker resolves "Merkel", "Merkels", "Kanzlerin Merkel" or "Merkel-Regierung" in an article without
+the full name only against the persons it knows when it reaches that article (the alias table, the persons
+established before it started, those of its own batches). An article read before the run has seen Angela
+Merkel named and called "Merkel" alone elsewhere keeps the bare name unresolved, so the result depended on
+the order of the files and on which worker read them. So each article carries what its resolution left
+open (:func:`left_open`: the unresolved one-word mentions with their evidence, and the name-like words of
+its text no known person explained), and the writer resolves those at the end of the run
+(:class:`RunPersons`, fed with every article's persons) with the same rules of :mod:`.registry`: a
+one-word mention names a person from elsewhere only with evidence in its own article, and only the person
+other articles call so alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from search.core.settings import settings
+from search.enrich.entities.lexicon import (
+    HYPHEN_SPLIT,
+    WORD_CACHE,
+    everyday_word,
+    german_common_word,
+    non_person_head,
+)
+from search.enrich.entities.mentions import Draft, Mention, SpanIndex
+from search.enrich.entities.names import (
+    ALIASES_TSV,
+    is_full,
+    load_alias_table,
+    person_key_cached,
+    strip_genitive,
+    strip_genitive_s,
+)
+from search.enrich.entities.references import good_reference
+from search.enrich.entities.registry import Registry
+
+if TYPE_CHECKING:
+    from search.enrich.entities.corrections import Corrections
+
+#: The key under which a prepared document carries what its resolution left open; the writer takes it out.
+PENDING = "_pending"
+#: The capitalised tokens of :data:`WORD_TOKEN` (a name word starts with a capital letter; Latin letters).
+CAPITALISED = re.compile(r"(?<![\w'’\-\u2010\u2011])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*(?:[-\u2010\u2011][^\W_][\w'’]*)*")
+
+
+def learn_article(known: dict[str, Counter], support: Counter, person_aliases: dict[str, list[str]]) -> None:
+    """Count one article's persons as the registry learns them: full spellings per person key, and the
+    (word, person) pairs of the one-word forms it calls them by (see :meth:`Registry.build`)."""
+    for canonical, surfaces in person_aliases.items():
+        person = person_key_cached(canonical)
+        for surface in {canonical, *surfaces}:
+            if is_full(surface):
+                known.setdefault(person_key_cached(surface), Counter())[strip_genitive(surface)] += 1
+            else:
+                support[(strip_genitive_s(strip_genitive(surface)), person)] += 1
+
+
+def left_open(
+    text: str, left: list[tuple[Mention, bool, bool]], persons: list[tuple[int, int]], registry: Registry
+) -> dict:
+    """What the resolution of one article left open, compact: ``mentions`` ``[start, end, surface, source,
+    marked, own]`` (see :meth:`Registry.resolve`) and ``words``, the capitalised words (or compound heads:
+    "Merkel-Regierung") outside its persons that could be a known person's name but name nobody known yet.
+    Empty when nothing is open."""
+    taken = SpanIndex(persons)
+    known = registry._corpus_references()
+    words: set[str] = set()
+    name_like: dict[str, bool] = {}  # per distinct word: the tests below, once
+    for match in CAPITALISED.finditer(text):
+        token = match.group()
+        head = HYPHEN_SPLIT.split(token)[0] if not token.isalpha() else token
+        ok = name_like.get(head)
+        if ok is None:  # (a genitive is stripped when the words are looked up)
+            ok = name_like[head] = (
+                _name_like(head) and head not in known and strip_genitive_s(head) not in known
+            )
+        if not ok or head in words or taken.overlaps(*match.span()):
+            continue
+        if head != token and non_person_head(token):
+            continue  # "Gates-Stiftung": the organisation
+        words.add(head)
+    mentions = [[m.start, m.end, m.surface, m.source, marked, own] for m, marked, own in left]
+    out: dict = {}
+    if mentions:
+        out["mentions"] = mentions
+    if words:
+        out["words"] = sorted(words)
+    return out
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def _name_like(word: str) -> bool:
+    """Could ``word`` be the family name of a person (an acronym or an everyday word is none: "CSU",
+    "Lockdown"; nor a word :func:`good_reference` rules out)?"""
+    return (
+        not word.isupper()
+        and not everyday_word(word)
+        and good_reference(word)
+        and not german_common_word(word)
+    )
+
+
+def shifted(pending: dict, offset: int) -> dict:
+    """``pending`` of a piece of a long text, in the characters of the whole text."""
+    out = dict(pending)
+    if offset and pending.get("mentions"):
+        out["mentions"] = [[s + offset, e + offset, *rest] for s, e, *rest in pending["mentions"]]
+    return out
+
+
+def merged(parts: list[dict]) -> dict:
+    """One article's ``pending`` from those of its pieces (already :func:`shifted`)."""
+    mentions = [m for p in parts for m in p.get("mentions", ())]
+    words = sorted({w for p in parts for w in p.get("words", ())})
+    return {k: v for k, v in (("mentions", mentions), ("words", words)) if v}
+
+
+def alias_table() -> dict[str, str]:
+    """The alias table the extractor uses (the bundled one plus ``SEARCH_PERSON_ALIASES``)."""
+    extra = settings().person_aliases
+    return load_alias_table([ALIASES_TSV, *([Path(extra)] if extra else [])])[0]
+
+
+class RunPersons:
+    """The persons of a whole run (and of the index it starts from), and the late resolution of what the
+    workers left open against them (:meth:`resolve`)."""
+
+    def __init__(self, primed: dict[str, list[str]] | None = None, corrections: Corrections | None = None):
+        self.known: dict[str, Counter] = {}
+        self.support: Counter = Counter()
+        self.spelling: dict[str, str] = {}  # person key -> the run's spelling (the first written)
+        self.corrections = corrections
+        self._registry: Registry | None = None
+        if primed:  # the index's persons, taught as a worker is taught them (Enricher.prime)
+            self.learn(primed)
+
+    def learn(self, person_aliases: dict[str, list[str]]) -> None:
+        """One written article's persons (``entities.aliases``: the run's spelling -> surface forms)."""
+        learn_article(self.known, self.support, person_aliases)
+        for name in person_aliases:
+            self.spelling.setdefault(person_key_cached(name), name)
+
+    def registry(self) -> Registry:
+        """The registry of every person learned (built once, at the first late resolution)."""
+        if self._registry is None:
+            self._registry = Registry.build([], alias_table(), self.known, self.support)
+        return self._registry
+
+    def resolve(self, ents: dict, text: str, pending: dict) -> dict | None:
+        """The entity detail of an article (``entities`` of its document) with what it left open resolved
+        against the run's persons; None when that changes nothing.
+
+        One-word mentions take the known person :meth:`Registry.known_person` gives them ("Kanzlerin
+        Merkel" that was a person "Merkel" of its own becomes Angela Merkel); then the article is searched
+        for further mentions of its persons and of the run's (:meth:`Registry._propagate`), as the
+        worker would have done had it known them. The user's corrections apply to what is added.
+        """
+        reg = self.registry()
+        refs = reg._corpus_references()
+        per = {(s, e): v for s, e, kind, v in ents.get("spans", ()) if kind == "PER"}
+        added: list[tuple[Mention, str]] = []
+        renamed: dict[str, str] = {}  # a person of its own -> the known person it is
+        for s, e, surface, source, marked, own in pending.get("mentions", ()):
+            person, _ = reg.known_person(Mention(s, e, surface, source), marked, text)
+            if person is None:
+                continue
+            if not own:
+                added.append((Mention(s, e, surface, source), person))
+            elif (s, e) in per and person_key_cached(per[s, e]) != person:
+                renamed[per[s, e]] = person
+        hit = any(w in refs or strip_genitive_s(w) in refs for w in pending.get("words", ()))
+        if not added and not renamed and not hit:
+            return None
+        kept = [(s, e, v) for (s, e), v in per.items() if v not in renamed]
+        added += [(Mention(s, e, text[s:e], "text"), renamed[v]) for (s, e), v in per.items() if v in renamed]
+        found = [(Mention(s, e, text[s:e], "model"), reg.person_of(person_key_cached(v))) for s, e, v in kept]
+        found += added
+        local: dict[str, Counter] = {person: Counter() for _, person in found}
+        countries = SpanIndex((s, e) for s, e, kind, _ in ents.get("spans", ()) if kind != "PER")
+        # further one-word mentions only: a full spelling found in the text is the workers' (they know every
+        # full name established in the run), and a one-off name of another article ("Milliarden Euro") is none
+        more = [(m, p) for m, p in reg._propagate(Draft(text), found, local) if " " not in m.surface]
+        added = [(m, p) for m, p in added + more if not countries.overlaps(m.start, m.end)]
+        if not added:
+            return None
+        return self._merge(ents, text, renamed, added)
+
+    def _merge(
+        self, ents: dict, text: str, renamed: dict[str, str], added: list[tuple[Mention, str]]
+    ) -> dict:
+        """``ents`` without the ``renamed`` persons and with the ``added`` mentions (after the corrections)."""
+        from search.enrich.entities.extractor import ArticleEntities
+
+        reg = self.registry()
+        found: Counter = Counter()
+        aliases: dict[str, list[str]] = {}
+        spans = []
+        for m, person in sorted(added, key=lambda x: x[0].start):
+            name = self.spelling.get(person) or reg.display(person)
+            found[name] += 1
+            seen = aliases.setdefault(name, [])
+            if m.surface not in seen:
+                seen.append(m.surface)
+            spans.append((m.start, m.end, "PER", name))
+        late = ArticleEntities(persons=dict(found), person_aliases=aliases, countries={}, spans=spans)
+        if self.corrections is not None:
+            late = self.corrections.apply(late, text)
+        persons = {k: v for k, v in ents.get("persons", {}).items() if k not in renamed}
+        aliases = {k: list(v) for k, v in ents.get("aliases", {}).items() if k not in renamed}
+        spans = [list(sp) for sp in ents.get("spans", ()) if not (sp[2] == "PER" and sp[3] in renamed)]
+        for name, count in late.persons.items():
+            persons[name] = persons.get(name, 0) + count
+            seen = aliases.setdefault(name, [])
+            seen.extend(s for s in late.person_aliases.get(name, ()) if s not in seen)
+        spans += [list(sp) for sp in late.spans]
+        spans.sort(key=lambda sp: (sp[0], -sp[1]))
+        out = dict(ents)
+        out["persons"] = dict(sorted(persons.items()))
+        out["aliases"] = {k: aliases[k] for k in sorted(aliases)}
+        out["spans"] = spans
+        corrected = {k: set(v) for k, v in (ents.get("corrected") or {}).items()}
+        for k, v in late.corrected.items():
+            corrected.setdefault(k, set()).update(v)
+        if corrected:
+            out["corrected"] = {k: sorted(v) for k, v in corrected.items()}
+        return out

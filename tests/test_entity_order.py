@@ -1,0 +1,90 @@
+"""A one-word person mention is resolved the same wherever its article stands in the run (issue 13).
+
+The first article of the folder writes only "Kanzlerin Merkel", the second only "Merkel-Regierung"; the
+articles after them name Angela Merkel in full and call her "Merkel" alone. With batches of one article, the
+worker (or the reindex process) that prepares the first articles knows nobody yet; the writer's late
+resolution (:class:`search.engine.reindexing.LatePersons`) must still tag them Angela Merkel, on the worker
+path and in-process, on both engines. And it must not turn another person into her or a known person: the
+article's own "Peter Michael Huber" is the "Huber" of "so Huber", not the Berthold Huber of other articles.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from search.core.settings import settings
+from search.engine import open_engine
+from search.engine.whoosh import workers
+from search.enrich import pipeline as enrich_module
+
+TEXTS = {
+    "00": "Kanzlerin Merkel sagte am Montag in Berlin, die Lage in den Krankenhäusern sei ernst. "
+    "Die Maßnahmen würden bis zum Ende des Monats verlängert.",
+    "01": "Die Opposition kritisiert die Merkel-Regierung scharf. Die Pläne für den Herbst seien unklar, "
+    "hieß es am Mittwoch im Bundestag.",
+    "02": "Verfassungsrichter Peter Michael Huber hat das Urteil verteidigt. Die Notenbank müsse ihre "
+    "Entscheidungen besser begründen, so Huber gegenüber der Zeitung.",
+    "03": "Bundeskanzlerin Angela Merkel (CDU) hat die Länder zu strengeren Regeln aufgerufen. Merkel sagte, "
+    "der Winter werde schwer.",
+    "04": "Angela Merkel traf am Dienstag die Ministerpräsidenten. Danach erklärte Merkel, man habe sich "
+    "geeinigt.",
+    "05": "Nach dem Treffen mit Angela Merkel sprach Markus Söder von einem guten Ergebnis. Merkel selbst "
+    "äußerte sich nicht.",
+    "06": "Der frühere IG-Metall-Chef Berthold Huber warnte vor Entlassungen. Huber sagte, die Industrie "
+    "brauche Hilfe.",
+    "07": "Gewerkschafter Berthold Huber forderte ein Konjunkturprogramm. Huber erklärte, es gehe um "
+    "Millionen Arbeitsplätze.",
+}
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for name, text in TEXTS.items():
+        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
+    return articles
+
+
+@pytest.fixture(params=["workers", "in-process"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Batches of one article, prepared by worker processes or in the reindex process."""
+    if request.param == "workers":
+        if (os.cpu_count() or 1) < 2:
+            pytest.skip("one core: the reindex has no worker processes")
+        monkeypatch.setattr(workers, "PARALLEL_MIN", 2)
+    else:  # a fresh extractor: one that learned Angela Merkel in an earlier test of this process knows her
+        enrich_module._extractor.cache_clear()
+    monkeypatch.setattr(workers, "BATCH", 1)
+    return request.param
+
+
+def check(engine) -> None:
+    persons = {aid: engine.article(aid).data["persons"] for aid in TEXTS}
+    assert "Angela Merkel" in persons["03"], persons  # the full name, as the run spells it
+    assert persons["00"] == ["Angela Merkel"], persons  # "Kanzlerin Merkel", read before anyone knew her
+    assert persons["01"] == ["Angela Merkel"], persons  # "Merkel-Regierung"
+    assert "Berthold Huber" in persons["06"], persons
+    assert "Berthold Huber" not in persons["02"], persons  # its own Peter Michael Huber
+
+
+def test_whoosh(folder: Path, tmp_path: Path, path: str) -> None:
+    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
+    engine.reindex(folder, full=True, ner=True)
+    check(engine)
+    # an incremental run starts from the index's persons (Enricher.prime)
+    (folder / "08.txt").write_text("Kanzlerin Merkel äußerte sich am Freitag zur Lage.", encoding="utf-8")
+    engine.reindex(folder, ner=True)
+    assert engine.article("08").data["persons"] == ["Angela Merkel"]
+    check(engine)
+
+
+def test_opensearch(folder: Path, path: str, opensearch_url: str) -> None:
+    from search.engine.opensearch.engine import OpenSearchEngine
+
+    engine = OpenSearchEngine(opensearch_url, f"pytest-order-{path}")
+    engine.reindex(folder, full=True, ner=True)
+    check(engine)
