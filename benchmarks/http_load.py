@@ -49,8 +49,10 @@ def start_server(
     ner: bool = True,
     workers: int = 1,
     cache: bool = True,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
-    """``python -m search.cli serve`` on 127.0.0.1:port; output goes to a log file beside the index."""
+    """``python -m search.cli serve`` on 127.0.0.1:port; output goes to a log file beside the index
+    (``extra_env``: more variables, e.g. ``SEARCH_ENGINE=opensearch`` and its cluster)."""
     log = open(Path(index).parent / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     cmd = [sys.executable, "-m", "search.cli", "serve", "--host", HOST, "--port", str(port)]
     cmd += [
@@ -68,6 +70,7 @@ def start_server(
     # SEARCH_NER as in the benchmarked index, should serve's startup reindex find anything to do.
     env = {**os.environ, "SEARCH_RATE_LIMIT": "off", "SEARCH_NER": "1" if ner else "0"}
     env["SEARCH_CACHE_SIZE"] = "512" if cache else "0"
+    env.update(extra_env or {})
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     proc.log = log  # type: ignore[attr-defined]
     return proc

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -32,6 +33,32 @@ from benchmarks.run import load_queries, resolve, top_values
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).with_name("results")
 NODE = "bench-parity"
+
+
+def node_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``scripts/opensearch.sh ARGS --name NAME``, its output captured."""
+    cmd = ["bash", str(ROOT / "scripts/opensearch.sh"), *args, "--name", name]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def start_node(name: str, port: int, heap: str = "512m") -> str:
+    """One node of the instance ``name`` on 127.0.0.1:``port`` with ``heap``; its URL (RuntimeError with the
+    script's output when it does not start). The benchmarks stop it with :func:`stop_node` in ``finally``."""
+    out = node_script(name, "start", "--http-port", str(port), "--heap", heap)
+    if out.returncode:
+        raise RuntimeError(out.stdout + out.stderr)
+    return f"http://127.0.0.1:{port}"
+
+
+def stop_node(name: str, purge: bool = False) -> None:
+    """Stop every node of the instance ``name`` (``purge``: remove its data too)."""
+    node_script(name, "stop", *(["--purge"] if purge else []))
+
+
+def node_pid(name: str) -> int | None:
+    """The pid of the (first) running node of the instance ``name``, from ``opensearch.sh status``."""
+    found = re.search(r"pid (\d+), http 127\.0\.0\.1:\d+", node_script(name, "status").stdout)
+    return int(found.group(1)) if found else None
 
 
 def _flat(facets: dict[str, list[dict]]) -> dict[str, dict[str, int]]:
@@ -109,17 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a terminated run still stops its node
     url, started = args.url, False
     if not url:
-        port = 9290
-        out = subprocess.run(
-            ["bash", str(ROOT / "scripts/opensearch.sh"), "start", "--name", NODE, "--http-port", str(port)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode:
-            print(out.stdout + out.stderr, file=sys.stderr)
+        try:
+            url, started = start_node(NODE, 9290), True
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
             return 1
-        url, started = f"http://127.0.0.1:{port}", True
     try:
         ner = False if args.no_ner else None
         index = args.workdir / f"whoosh-{args.size}"
@@ -143,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     finally:
         if started:
-            subprocess.run(["bash", str(ROOT / "scripts/opensearch.sh"), "stop", "--name", NODE], check=False)
+            stop_node(NODE)
     summary = {
         "articles": info.articles,
         "ner": not args.no_ner,

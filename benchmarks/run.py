@@ -141,18 +141,23 @@ def reindex_cmd(articles: Path, index: Path, full: bool, ner: bool) -> list[str]
     return cmd + (["--full"] if full else []) + ["--ner" if ner else "--no-ner", "--json"]
 
 
-def measure_reindex(articles: Path, index: Path, ner: bool, articles_count: int) -> dict:
-    """A full reindex from nothing, then a no-op reindex; wall time, peak tree RSS, live generation size."""
+def measure_reindex(
+    articles: Path, index: Path, ner: bool, articles_count: int, env: dict[str, str] | None = None
+) -> dict:
+    """A full reindex from nothing, then a no-op reindex; wall time, peak tree RSS, live generation size
+    (``env``: more variables for the reindex, e.g. ``SEARCH_ENGINE=opensearch``: no generation on disk then).
+    """
     import shutil
 
     from search.engine.whoosh.generations import current_generation
 
     if index.exists():
         shutil.rmtree(index)
-    full = run_sampled(reindex_cmd(articles, index, full=True, ner=ner))
+    full_env = {**os.environ, **env} if env else None
+    full = run_sampled(reindex_cmd(articles, index, full=True, ner=ner), full_env)
     summary = json.loads(full["stdout"].strip().splitlines()[-1])
     live = current_generation(index)
-    noop = run_sampled(reindex_cmd(articles, index, full=False, ner=ner))
+    noop = run_sampled(reindex_cmd(articles, index, full=False, ner=ner), full_env)
     noop_summary = json.loads(noop["stdout"].strip().splitlines()[-1])
     indexed = summary.get("added", 0) + summary.get("updated", 0)
     return {
@@ -838,12 +843,12 @@ def render_md(main: dict | None, scaling: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_md(section: str, path: Path = MD_PATH) -> None:
-    """Replace only the text between the perf markers (append the section when they are missing)."""
+def update_md(section: str, path: Path = MD_PATH, markers: tuple[str, str] = (MD_START, MD_END)) -> None:
+    """Replace only the text between the ``markers`` (default: perf; append the section when missing)."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start, end = text.find(MD_START), text.find(MD_END)
+    start, end = text.find(markers[0]), text.find(markers[1])
     if start != -1 and end > start:
-        text = text[:start] + section.rstrip("\n") + text[end + len(MD_END) :]
+        text = text[:start] + section.rstrip("\n") + text[end + len(markers[1]) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")

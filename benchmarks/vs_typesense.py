@@ -29,11 +29,19 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 from benchmarks import typesense_ref as ts
 from benchmarks.corpora import CorpusUnavailable, build_corpus
-from benchmarks.http_measure import Request, RssSampler, interleaved, load, tree_cpu, warm_up
+from benchmarks.http_measure import (
+    Request,
+    RssSampler,
+    api_request,
+    api_summary,
+    interleaved,
+    load,
+    tree_cpu,
+    warm_up,
+)
 from benchmarks.run import (
     DEFAULT_RESULTS,
     MD_PATH,
@@ -46,14 +54,11 @@ from benchmarks.run import (
     resolve,
     top_values,
 )
+from benchmarks.run import update_md as run_update_md
 
 DEFAULT_WORKDIR = Path("/tmp/nachrichtensuche-bench")
 MD_START = "<!-- typesense:start -->"
 MD_END = "<!-- typesense:end -->"
-
-
-def ours_request(params: dict) -> Request:
-    return "GET", "/api/search?" + urlencode(params, doseq=True), None, {}
 
 
 def typesense_request(
@@ -61,11 +66,6 @@ def typesense_request(
 ) -> Request:
     method, path, body = ts.http_request(ts.search_requests(params, facets, notes))
     return method, path, body, server.headers
-
-
-def _ours_summary(data: bytes) -> dict:
-    answer = json.loads(data)
-    return {"total": answer["total"], "ids": [r["id"] for r in answer["results"]], "bytes": len(data)}
 
 
 def _ts_summary(data: bytes) -> dict:
@@ -79,14 +79,10 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 def tantivy_build(gen, path: Path) -> dict | None:  # a search.engine.whoosh.store.Generation
     """Tantivy's in-process index build of the same documents (import figure only; None when not installed)."""
-    from benchmarks import tantivy_ref
+    from benchmarks.tantivy_ref import build_from_generation
 
-    version = tantivy_ref.available()
-    if version is None:
-        return None
-    built = tantivy_ref.TantivyRef(path).build(tantivy_ref.documents_from_index(gen.searcher()))
-    print(f"tantivy {version}: index {built['seconds']} s", flush=True)
-    return built | {"version": version}
+    built = build_from_generation(gen, path)
+    return built[1] if built else None
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -142,9 +138,9 @@ def run(args: argparse.Namespace) -> dict:
             )
             rss.pids["ours"] = ours_proc.pid
             plist = [q["resolved"] for q in queries]
-            ours_ready = http_load.wait_ready(ours_proc, port, ours_request(plist[0])[1])
+            ours_ready = http_load.wait_ready(ours_proc, port, api_request(plist[0])[1])
             engines = {
-                "ours": (port, ours_proc.pid, [ours_request(p) for p in plist]),
+                "ours": (port, ours_proc.pid, [api_request(p) for p in plist]),
                 "typesense": (
                     server.port,
                     server.pid,
@@ -152,7 +148,7 @@ def run(args: argparse.Namespace) -> dict:
                 ),
             }
             rss.phase = "serving"
-            answers = warm_up(engines, {"ours": _ours_summary, "typesense": _ts_summary})
+            answers = warm_up(engines, {"ours": api_summary, "typesense": _ts_summary})
             passes = interleaved(engines, args.repeat)
             print(
                 f"[{key}] interleaved: ours {passes['ours']['latency']} CPU/request "
@@ -388,13 +384,7 @@ def render_md(r: dict) -> str:
 
 def update_md(section: str, path: Path = MD_PATH) -> None:
     """Replace the text between the typesense markers (append the section when they are missing)."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start, end = text.find(MD_START), text.find(MD_END)
-    if start != -1 and end > start:
-        text = text[:start] + section.rstrip("\n") + text[end + len(MD_END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    run_update_md(section, path, (MD_START, MD_END))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
