@@ -14,6 +14,7 @@ is counted again in full (:func:`needs_all`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from search.core.facets import AND, BY_NAME, FACETS, FIELDS, PUBLICATION, UNDATED
@@ -63,11 +64,11 @@ def facet_aggs(
     prefix: dict[str, str],
     full: frozenset[str] = frozenset(),
     only: frozenset[str] | None = None,
-    groups: bool = False,
+    groups: Groups | None = None,
 ) -> dict[str, Any]:
     """The aggregations of one search: per facet its counts, and the timeline (every filter applies).
-    With ``groups`` (the index has near-duplicates) every count is of groups (:func:`group_count`), so a
-    text on three sites counts once, as its hit does."""
+    With ``groups`` (the index's near-duplicate groups) every count is of groups (:meth:`Groups.copies`),
+    so a text on three sites counts once, as its hit does."""
     aggs: dict[str, Any] = {}
     for name, field in FIELDS.items():
         if only is not None and name not in only:
@@ -79,7 +80,7 @@ def facet_aggs(
                 "terms": {
                     "field": field,
                     "size": ALL if every else size + MARGIN,
-                    "order": [{GROUP_COUNT if groups else "_count": "desc"}, {"_key": "asc"}],
+                    "order": [{"_count": "desc"}, {"_key": "asc"}],
                 }
             },
             "distinct": {"cardinality": {"field": field, "precision_threshold": 40_000}},
@@ -96,29 +97,57 @@ def facet_aggs(
         if groups:
             for key in ("values", "selected", "undated"):
                 if key in inner:
-                    inner[key]["aggs"] = {GROUP_COUNT: group_count()}
+                    inner[key]["aggs"] = {COPIES: groups.copies()}
             if "estimated" in inner:
-                inner["estimated"]["aggs"]["values"]["aggs"] = {GROUP_COUNT: group_count()}
+                inner["estimated"]["aggs"]["values"]["aggs"] = {COPIES: groups.copies()}
         aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
     if only is None:
         values: dict[str, Any] = {"terms": {"field": FIELDS[PUBLICATION], "size": ALL}}
         if groups:
-            values["aggs"] = {GROUP_COUNT: group_count()}
+            values["aggs"] = {COPIES: groups.copies()}
         aggs[TIMELINE] = {"filter": {"bool": {"filter": list(filters.values())}}, "aggs": {"values": values}}
     return aggs
 
 
 #: The sub-aggregation that counts a bucket's near-duplicate groups instead of its articles.
 GROUP_COUNT = "groups"
+#: The sub-aggregation of a facet bucket over its articles that have copies (see :class:`Groups`).
+COPIES = "copies"
 
 
 def group_count() -> dict[str, Any]:
-    """Distinct near-duplicate groups (an article without copies is its own group); exact to 40,000."""
+    """Distinct near-duplicate groups of one set (an article without copies is its own group); exact to
+    40,000. For one set only: per facet bucket it cost 0.45 s a search (:class:`Groups`)."""
     return {"cardinality": {"field": "dup_group", "precision_threshold": 40_000}}
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The index's near-duplicate groups that have copies: their keys and how many articles they hold.
+
+    Why: a facet bucket counts groups, not articles. A distinct count of ``dup_group`` over each bucket's
+    articles (exact only with the largest precision threshold) took 449 of 458 ms per search on 41,242
+    FANG-COVID articles (about 800 ``mentioned`` buckets, each with its own counting sketch). Only articles
+    with copies can make a bucket's groups fewer than its articles, so each bucket counts those apart: groups
+    = articles - articles with copies + their distinct groups (:func:`_count`), a distinct count over a few
+    articles, exact below a threshold set to how many there are (10,000 articles: 14 instead of 660 ms)."""
+
+    keys: tuple[str, ...]
+    articles: int
+
+    def copies(self) -> dict[str, Any]:
+        threshold = min(40_000, max(100, self.articles))
+        return {
+            "filter": {"terms": {"dup_group": list(self.keys)}},
+            "aggs": {GROUP_COUNT: {"cardinality": {"field": "dup_group", "precision_threshold": threshold}}},
+        }
 
 
 def _count(bucket: dict[str, Any]) -> int:
     """A bucket's count: its groups when they were counted, else its articles."""
+    if COPIES in bucket:
+        copies = bucket[COPIES]
+        return int(bucket["doc_count"]) - int(copies["doc_count"]) + int(copies[GROUP_COUNT]["value"])
     return int(bucket[GROUP_COUNT]["value"]) if GROUP_COUNT in bucket else int(bucket["doc_count"])
 
 

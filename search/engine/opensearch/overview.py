@@ -9,6 +9,7 @@ anew. A small LRU bounds the memory of a long-running server.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -89,13 +90,18 @@ class Facts:
 
     def grouped(self) -> bool:
         """Whether the index has near-duplicate groups (only then are hits collapsed and groups counted)."""
-        return self._once(
-            "grouped",
-            lambda: (
-                read_record(self.client, self.alias, self.index, ("duplicates",)).get("duplicates", "{}")
-                not in ("", "{}")
-            ),
-        )
+        return bool(self.groups()[0])
+
+    def groups(self) -> tuple[tuple[str, ...], int]:
+        """The keys of the index's near-duplicate groups, and how many articles are in them (the manifest's
+        ``{id: group}``, read once per index state)."""
+
+        def read() -> tuple[tuple[str, ...], int]:
+            record = read_record(self.client, self.alias, self.index, ("duplicates",))
+            members = json.loads(record.get("duplicates") or "{}")
+            return tuple(sorted(set(members.values()))), len(members)
+
+        return self._once("groups", read)
 
     def corrections(self) -> Corrections:
         """The user's corrections this index was built with."""
@@ -103,8 +109,6 @@ class Facts:
 
     def registry(self) -> dict[str, list[str]]:
         """Canonical persons with their aliases (as the Whoosh engine's ``persons.json``)."""
-        import json
-
         return self._once("registry", lambda: json.loads(self.record().get("persons") or "{}"))
 
     def spelled(self, words: tuple[str, ...]) -> set[str]:

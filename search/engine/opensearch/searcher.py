@@ -300,8 +300,14 @@ def _facet_aggs(
     """The request's facet aggregations (``full``: only these facets, every value counted)."""
     args = (m.facet_filters, request.ops(), m.filters, request.facet_size, request.facet_prefix)
     if full is None:
-        return agg.facet_aggs(*args, groups=ctx.facts.grouped())
-    return agg.facet_aggs(*args, full, full, groups=ctx.facts.grouped())
+        return agg.facet_aggs(*args, groups=_groups(ctx))
+    return agg.facet_aggs(*args, full, full, groups=_groups(ctx))
+
+
+def _groups(ctx: Context) -> agg.Groups | None:
+    """The index's near-duplicate groups, for facet counts of groups (None: it has none)."""
+    keys, articles = ctx.facts.groups()
+    return agg.Groups(keys, articles) if keys else None
 
 
 #: The inner hits of a collapsed hit and the aggregation counting the matching groups.
