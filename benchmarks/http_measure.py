@@ -16,7 +16,7 @@ import threading
 import time
 
 from benchmarks.http_load import api_path
-from benchmarks.run import percentile, process_tree, tree_rss
+from benchmarks.run import percentile, process_tree, tree_rss_each
 
 HOST = "127.0.0.1"
 MAX_REQUESTS = 500_000  # the load generator's hard cap per engine
@@ -58,6 +58,7 @@ class RssSampler:
     def __init__(self, pids: dict[str, int]):
         self.pids = pids
         self.peaks: dict[str, dict[str, int]] = {}
+        self.process_peaks: dict[str, dict[str, int]] = {}  # the largest single process of each tree
         self.phase = "start"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -69,8 +70,11 @@ class RssSampler:
 
     def sample(self) -> None:
         for name, pid in list(self.pids.items()):
+            each = tree_rss_each(pid)
             peaks = self.peaks.setdefault(self.phase, {})
-            peaks[name] = max(peaks.get(name, 0), tree_rss(pid))
+            peaks[name] = max(peaks.get(name, 0), sum(each))
+            largest = self.process_peaks.setdefault(self.phase, {})
+            largest[name] = max(largest.get(name, 0), max(each, default=0))
 
     def __enter__(self) -> RssSampler:
         self._thread.start()
@@ -81,8 +85,10 @@ class RssSampler:
         self._thread.join(5)
         self.sample()
 
-    def mb(self, phase: str) -> dict[str, float]:
-        return {k: round(v / 2**20, 1) for k, v in self.peaks.get(phase, {}).items()}
+    def mb(self, phase: str, per_process: bool = False) -> dict[str, float]:
+        """Peak RSS in MB per tree in ``phase`` (``per_process``: of its largest single process)."""
+        peaks = (self.process_peaks if per_process else self.peaks).get(phase, {})
+        return {k: round(v / 2**20, 1) for k, v in peaks.items()}
 
 
 # ------------------------------------------------------------------------------------------ HTTP client

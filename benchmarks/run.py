@@ -91,17 +91,22 @@ def process_tree(root: int) -> list[int]:
 
 def tree_rss(root: int) -> int:
     """Summed VmRSS in bytes of ``root`` and all its descendants (0 when it is gone)."""
-    total = 0
+    return sum(tree_rss_each(root))
+
+
+def tree_rss_each(root: int) -> list[int]:
+    """VmRSS in bytes of ``root`` and of each of its descendants (a server's worker processes apart)."""
+    out = []
     for pid in process_tree(root):
         try:
             with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
                 for line in fh:
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                        out.append(int(line.split()[1]) * 1024)
                         break
         except OSError:
             continue
-    return total
+    return out
 
 
 def run_sampled(cmd: list[str], env: dict | None = None) -> dict:
