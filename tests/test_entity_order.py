@@ -88,3 +88,36 @@ def test_opensearch(folder: Path, path: str, opensearch_url: str) -> None:
     engine = OpenSearchEngine(opensearch_url, f"pytest-order-{path}")
     engine.reindex(folder, full=True, ner=True)
     check(engine)
+
+
+# A family, an organisation or a relative named after a person known from other articles is not that person
+# (issue 16): "die Brunnfelds", "Brunnfeld-Clan", "Haskell sen." never become Walter Brunnfeld / George W.
+# Haskell through knowledge from elsewhere, whatever the order of the articles.
+KIN = {
+    "10": "Die Kritiker sehen die Brunnfelds hinter der Krise. Auch der Einfluss der Nazis und Brunnfelds "
+    "auf die Musik wird erwähnt.",
+    "11": "Kritiker werfen dem Brunnfeld-Clan Einfluss vor. Die Zeitung zitiert eine Brunnfeld-Studie aus "
+    "dem Mai.",
+    "12": "In einem Video beschuldigt er Haskell sen. der Lüge. Die Familie schweigt dazu.",
+    "13": "Der Unternehmer Walter Brunnfeld hat am Montag eine Spende angekündigt. Brunnfeld sagte, er wolle "
+    "helfen.",
+    "14": "Walter Brunnfeld traf den Bürgermeister. Danach erklärte Brunnfeld, man habe sich geeinigt.",
+    "15": "Der frühere Präsident George W. Haskell sprach in Texas. Haskell sagte, die Lage sei ernst.",
+    "16": "George W. Haskell reiste nach Berlin. Haskell traf dort den Minister.",
+}
+
+
+def test_a_family_a_clan_or_a_father_is_not_the_person_known_from_elsewhere(
+    tmp_path: Path, path: str
+) -> None:
+    articles = tmp_path / "kin"
+    articles.mkdir()
+    for name, text in KIN.items():
+        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
+    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
+    engine.reindex(articles, full=True, ner=True)
+    persons = {aid: engine.article(aid).data["persons"] for aid in KIN}
+    assert "Walter Brunnfeld" in persons["13"] and "George W. Haskell" in persons["15"], persons
+    assert persons["10"] == [], persons  # the family in the plural
+    assert persons["11"] == [], persons  # "-Clan", "-Studie"
+    assert persons["12"] == [], persons  # his father

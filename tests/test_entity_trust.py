@@ -178,3 +178,36 @@ def test_a_name_word_inside_another_persons_name_or_an_organisation_is_not_the_p
     assert "Alexander" not in spans and "Gates" not in spans
     assert persons(ex, text) >= {"Alexander Lukaschenko", "Winfried Kretschmann", "Bill Gates"}
     assert "Kretschmann" not in spans  # "Schirin Kretschmann" is hers, not his
+
+
+def test_a_name_with_a_generational_suffix_is_not_the_person_named_in_full(ex) -> None:
+    text = (
+        "Der frühere Präsident George W. Haskell warnte. Sein Vater, Haskell sen., war ebenfalls Präsident. "
+        "Haskell sagte, er habe viel gelernt."
+    )
+    spans = [(s, e) for s, e, kind, name in ex.extract(text).spans if name == "George W. Haskell"]
+    assert len(spans) == 2 and not any(text[e:].startswith(" sen.") for _, e in spans), spans
+
+
+def test_a_family_name_ending_in_s_is_not_shown_as_the_genitive_of_a_typo() -> None:
+    ex = EntityExtractor()
+    texts = [
+        "Der Unternehmer Paul Rendals hat gespendet. Rendals sagte, er wolle helfen.",
+        "Paul Rendals traf den Minister. Danach erklärte Rendals, man sei sich einig.",
+        "Der Milliardär Paul Rendals warnt vor der Krise.",
+        "Stifter Paul Rendal (sic) lud ein; Paul Rendals kam nicht.",
+    ]
+    found = [set(e.persons) for e in ex.extract_many(texts)]
+    assert found[0] == found[2] == {"Paul Rendals"}, found
+
+
+def test_a_generational_suffix_is_part_of_the_name(ex) -> None:
+    text = "Präsident Donald Trump lobte seinen Sohn. Von Robert F. Kennedy Jr. Es folgt Donald Trump Jr. mit Kritik."
+    assert persons(ex, text) == {"Donald Trump", "Robert F. Kennedy Jr.", "Donald Trump Jr."}
+
+
+def test_a_family_name_alone_names_the_person_with_a_suffix_in_its_article() -> None:
+    ex = EntityExtractor()
+    text = "Von Robert F. Kennedy Jr. Es folgt Kritik an den Plänen. Das sei falsch, so Kennedy."
+    spans = [(text[s:e], name) for s, e, kind, name in ex.extract(text).spans if kind == "PER"]
+    assert spans == [("Robert F. Kennedy Jr.", "Robert F. Kennedy Jr."), ("Kennedy", "Robert F. Kennedy Jr.")]

@@ -9,9 +9,16 @@ Johnson", "Black Widow", "Schirin Kretschmann"), and these tests are the same fo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from search.enrich.entities.lexicon import english, everyday_word, first_names, is_cue, non_person_head
-from search.enrich.entities.names import strip_genitive_s
+from search.enrich.entities.lexicon import (
+    english,
+    everyday_word,
+    first_names,
+    is_cue,
+    non_person_head,
+)
+from search.enrich.entities.names import GENERATIONS, strip_genitive_s
 
 _AMPERSAND_AFTER = re.compile(r"\s*[&+]")
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
@@ -63,3 +70,66 @@ def named_otherwise(text: str, s: int, word: str, mine: set[str]) -> bool:
         return True
     pattern = re.compile(r"(?<![\w\-])" + re.escape(word) + r"(?!\w)")
     return any(part_of_another_name(text, o.start(), o.end(), mine) for o in pattern.finditer(text))
+
+
+_COMPOUND_AT = re.compile(r"[^\W\d_][\w'’]*(?:[-\u2010\u2011][^\W_][\w'’]*)+")
+_LIST_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]*s)(?:,[ \t]*|[ \t]+(?:und|oder|sowie|&)[ \t]+)$")
+_LIST_AFTER = re.compile(r"(?:,[ \t]*|[ \t]+(?:und|oder|sowie|&)[ \t]+)([A-ZÄÖÜ][^\W\d_]*s)\b")
+_CAPITAL_AFTER = re.compile(r"[ \t]+[A-ZÄÖÜ]")
+_DETERMINER_BEFORE = re.compile(r"(?<!\w)(?:[Dd]ie|[Dd]er|[Dd]en|[Tt]he)[ \t]+$")
+_SUFFIX_AFTER = re.compile(r",?[ \t]+([A-Za-z]+)\.?(?![\w\-])")
+
+
+def organisation_compound(text: str, s: int) -> bool:
+    """The name word at ``s`` starts a hyphenated compound with an organisation, family or document head
+    ("Rockefeller-Clan", "Gates-Stiftung", "Rockefeller-Studie"; not "Merkel-Regierung")."""
+    m = _COMPOUND_AT.match(text, s)
+    return bool(m and non_person_head(m.group()))
+
+
+def family_plural(text: str, s: int, e: int, listed: bool = True) -> bool:
+    """The -s form at [s, e) is a family in the plural, not one person's genitive: after a determiner ("die
+    Rockefellers", "der Bushs") or in a coordination with another capitalised -s plural ("Rothschilds, Bushs,
+    Rockefellers und Jesuiten", "der Nazis und Rockefellers"), with no noun after it that a genitive would go
+    with ("Merkels und Macrons Pläne"). ``listed=False``: after a determiner only (a list of genitives,
+    "die Politik Merkels und Macrons", looks the same)."""
+    word = text[s:e]
+    if not word.endswith("s") or word.endswith(("'s", "’s")):
+        return False
+    end = e
+    while listed and (nxt := _LIST_AFTER.match(text, end)):  # to the end of a list of -s forms
+        end = nxt.end()
+    if _CAPITAL_AFTER.match(text, end):
+        return False
+    if _DETERMINER_BEFORE.search(text, max(0, s - 12), s):
+        return True
+    return listed and (end > e or bool(_LIST_BEFORE.search(text, max(0, s - 40), s)))
+
+
+def generation_after(text: str, e: int) -> str | None:
+    """The generational suffix right after a name ("Bush Sr.", "Bush Junior", "Trump Jr."), lower case."""
+    m = _SUFFIX_AFTER.match(text, e)
+    word = m.group(1).lower() if m else ""
+    dotted = bool(m) and text[m.end(1) : m.end(1) + 1] == "."
+    return word if word in GENERATIONS or (dotted and word in GENERATION_ABBREVIATIONS) else None
+
+
+#: German abbreviations of the same, only with their dot ("Bush sen.", "Schmidt jun.").
+GENERATION_ABBREVIATIONS = frozenset({"sen", "jun"})
+
+
+def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool) -> bool:
+    """Does the mention at [s, e) name not the person of the known ``spellings`` but a family or a relative:
+    a family plural ("die Rockefellers"; in a list of plurals only when the article does not name the person
+    in full itself: ``own``), a compound with an organisation head ("Rockefeller-Clan"), or a generational
+    suffix the person's known names lack ("Bush Sr." is no George W. Bush; nor, conservatively, "Bush
+    Junior": "Trump Jr." beside Donald Trump is his son)? Other articles never turn these into the person."""
+    words = {w for v in spellings for w in v.split()}
+    if organisation_compound(text, s):
+        return True
+    if text[s:e] not in words and family_plural(text, s, e, listed=not own):  # not "Harris" of Kamala Harris
+        return True
+    suffix = generation_after(text, e)
+    if suffix is None:
+        return False
+    return suffix not in {w.lower().rstrip(".") for w in words}

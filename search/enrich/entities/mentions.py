@@ -160,6 +160,10 @@ def _person_candidates(
                 return
             if everyday_phrase(texts[i:j]) or _organisation_around(tv, i, j):
                 return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
+            if j - i >= 2 and j < n_tok and texts[j].rstrip(".").lower() in _SON_OR_FATHER:
+                j += 1  # "Donald Trump Jr.", "Robert F. Kennedy Jr.": another person than the name without
+                if j < n_tok and texts[j] == "." and not tv.space[j - 1]:
+                    j += 1
         found.append(Mention(*tv.char_span(i, j), source, canonical))
         if j - i >= 2:
             ranges.append((i, j))
@@ -244,6 +248,8 @@ def _person_candidates(
 
 
 _COORDINATORS = frozenset({"und", "sowie", "oder"})
+#: Generational suffixes written after a full name, part of it (see ``context.GENERATIONS``).
+_SON_OR_FATHER = frozenset({"jr", "sr"})
 # An author line: "Von Anna Muster", "_von L. Berndt", "Ein Kommentar von Max Erdinger" (the line ends there)
 _BYLINE = re.compile(
     r"(?m)^(?:[^\w\n]|_){0,3}(?:[^\W\d_][^\n]{0,40}?\s)?[Vv]on\s+"

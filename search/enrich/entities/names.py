@@ -98,9 +98,23 @@ def _display_rank(surface: str, count: int) -> tuple:
     return (*_display_shape(surface), -count, surface)
 
 
+#: How much more often than its base an -s form must be seen to be the name, not a genitive: "Bill Gates" in
+#: every article is not the genitive of one article's typo "Bill Gate"; "Angela Merkels" is rarer than the base.
+NAME_NOT_GENITIVE = 3
+
+
 def best_display(variants: Counter) -> str:
-    """The preferred spelling; a genitive ("Trumps") loses to its base form when both were seen."""
-    pool = [s for s in variants if not (s.endswith("s") and s[:-1] in variants)] or list(variants)
+    """The preferred spelling; a genitive ("Trumps") loses to its base form when both were seen, unless the -s
+    form is far more common (:data:`NAME_NOT_GENITIVE`: "Bill Gates", not a stray "Bill Gate")."""
+    pool = [
+        s
+        for s in variants
+        if not (
+            s.endswith("s")
+            and s[:-1] in variants
+            and variants[s] < NAME_NOT_GENITIVE * max(1, variants[s[:-1]])
+        )
+    ] or list(variants)
     return min(pool, key=lambda s: _display_rank(s, variants[s]))
 
 
@@ -136,13 +150,33 @@ def spelling_words(spelling: str) -> tuple[str, ...]:
     return word_tuple(strip_genitive(spelling))
 
 
+#: Generational suffixes: a name with one is another person than the name without ("Donald Trump Jr.").
+GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv", "junior", "senior"})
+
+
+def family_end(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` (of a spelling or a key) without a generational suffix: "Kennedy" is the family name of
+    "Robert F. Kennedy Jr.", not "Jr."."""
+    if len(words) > 2 and words[-1].rstrip(".").lower() in GENERATIONS:
+        return words[:-1]
+    return words
+
+
+@lru_cache(maxsize=NAME_CACHE)
+def name_ends(toks: tuple[str, ...]) -> dict[str, int]:
+    """The words a name may be called by alone, ranked: its first and last word 1, the family name before a
+    generational suffix 2 ("kennedy" of "robert kennedy jr": the son only when no other person is so called)."""
+    out = {w: 2 for w in family_end(toks)[-1:] if len(toks) > 2 and family_end(toks) != toks}
+    return out | {w: 1 for w in (toks[:1] + toks[-1:])}
+
+
 @lru_cache(maxsize=NAME_CACHE)
 def spelling_refs(spelling: str) -> frozenset[str]:
     """What may refer to the person of a spelling in other places: first word, last word, all words."""
     ws = spelling_words(spelling)
     if not ws:
         return frozenset()
-    refs = {ws[0], ws[-1]}
+    refs = {ws[0], family_end(ws)[-1]}
     if len(ws) >= 2:
         refs.add(" ".join(ws))
     return frozenset(refs)

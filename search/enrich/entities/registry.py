@@ -31,6 +31,7 @@ from search.enrich.entities.context import (
     in_organisation,
     named_otherwise,
     part_of_another_name,
+    someone_else,
 )
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
@@ -46,9 +47,12 @@ from search.enrich.entities.lexicon import (
 )
 from search.enrich.entities.mentions import Draft, Mention, SpanIndex, trim_glue
 from search.enrich.entities.names import (
+    GENERATIONS,
     best_display,
+    family_end,
     is_full,
     key_tokens,
+    name_ends,
     person_key_cached,
     spelling_refs,
     spelling_words,
@@ -58,13 +62,16 @@ from search.enrich.entities.names import (
 from search.enrich.entities.references import WORD_TOKEN, bare_uses, good_reference, reference_starts
 from search.enrich.entities.tokens import MAX_NAME_TOKENS
 
-#: Generational suffixes: a name with one is another person than the name without ("Donald Trump Jr.").
-GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv", "junior", "senior"})
 MIN_BARE_SUPPORT = 2
 DOMINANCE = 3  # how much more often than any other person a family name alone must name the one chosen
 INITIAL_WORD = re.compile(
     r"(?<!\w)[A-ZÄÖÜ]\."
 )  # articles that must use a last name alone before other articles may, too
+
+
+def _closest(ranks: dict[str, int]) -> list[str]:
+    """The persons of the best (lowest) rank, sorted."""
+    return sorted(p for p, r in ranks.items() if r == min(ranks.values()))
 
 
 class _KeyIndex:
@@ -189,7 +196,9 @@ class Registry:
         return reg
 
     def _last_words(self, person: str) -> set[str]:
-        return {ws[-1] for s in self.variants.get(person, ()) if len(ws := spelling_words(s)) >= 2}
+        return {
+            family_end(ws)[-1] for s in self.variants.get(person, ()) if len(ws := spelling_words(s)) >= 2
+        }
 
     def _name_words(self, person: str) -> set[str]:
         return {w for s in self.variants.get(person, ()) for w in spelling_words(s)}
@@ -254,24 +263,18 @@ class Registry:
         return best_display(counts) if counts else person
 
     def by_word(self, word: str, persons: Iterable[str]) -> list[str]:
-        """Persons (keys) whose first or last name word is ``word`` (a folded key word)."""
-        out = []
-        for p in persons:
-            toks = key_tokens(p)
-            if toks and word in {toks[0], toks[-1]}:
-                out.append(p)
-        return sorted(set(out))
+        """Persons (keys) whose first or last name word is ``word`` (a folded key word); the family name
+        before a generational suffix only when no person has it as first or last word (:func:`name_ends`)."""
+        return _closest({p: r for p in persons if (r := name_ends(key_tokens(p)).get(word))})
 
     def _known_by_word(self, word: str) -> list[str]:
         """:meth:`by_word` over all known persons, from an index built once."""
         if self._by_word is None:
-            table: dict[str, set[str]] = {}
+            table: dict[str, dict[str, int]] = {}
             for p in self.variants:
-                toks = key_tokens(p)
-                if toks:
-                    table.setdefault(toks[0], set()).add(p)
-                    table.setdefault(toks[-1], set()).add(p)
-            self._by_word = {w: sorted(ps) for w, ps in table.items()}
+                for w, rank in name_ends(key_tokens(p)).items():
+                    table.setdefault(w, {})[p] = rank
+            self._by_word = {w: _closest(ranks) for w, ranks in table.items()}
         return self._by_word.get(word, [])
 
     # per-article resolution -------------------------------------------------------------------------------
@@ -317,7 +320,9 @@ class Registry:
             word = m.key
             cands = self.by_word(word, local_full)
             if len(cands) == 1:
-                if not self._part_of_another_name(draft.text, m.start, m.end, cands[0]):
+                if not self._part_of_another_name(draft.text, m.start, m.end, cands[0]) and not (
+                    someone_else(draft.text, m.start, m.end, self.variants.get(cands[0], ()), True)
+                ):
                     out.append((m, cands[0]))
             elif not cands:
                 unresolved.append(m)
@@ -364,6 +369,8 @@ class Registry:
             and self._may_complete(m, cands[0], marked)
             and self._established(m, cands[0])
             and not named_otherwise(text, m.start, word, self._name_words(cands[0]))
+            and not in_organisation(text, m.start, m.end)
+            and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
         ):
             return cands[0], cands
         return None, cands
@@ -438,6 +445,7 @@ class Registry:
         all known persons and the article has no person of its own with that word.
         """
         taken = SpanIndex((m.start, m.end) for m, _ in found)
+        named = {p for m, p in found if is_full(m.surface)} | {p for p, c in local.items() if c}
         # hits come in text order, each after the last (a bisection for the found mentions, a comparison
         # with the last hit for the new ones: it was a scan of all of them, quadratic in the mentions)
         last_end = -1
@@ -524,6 +532,7 @@ class Registry:
                     and not (n == 1 and english_phrase_after(text, e))
                     and not (n == 1 and self._part_of_another_name(text, s, e, person))
                     and not (n == 1 and person not in local and self._named_otherwise(text, s, person))
+                    and not someone_else(text, s, e, self.variants.get(person, ()), person in named)
                 ):
                     extra.append((Mention(s, e, text[s:e], "text"), person))
                     last_end = e
