@@ -296,6 +296,7 @@ EXPLAINED = [
     "person:Pompeo OR land:Vietnam OR quelle:dpa",  # scopes
     "title:Singapur OR title:Gipfel",
     "Wann wurde das Treffen in Singapur abgesagt?",  # a "some words" result: unmatched words too
+    "Wann trafen sich Kim-Moon Xylophon?",  # some words: a hyphenated word explained by its pieces
 ]
 
 
@@ -308,3 +309,8 @@ def test_same_explanations_on_both_engines(q: str, whoosh_client, opensearch_cli
     explained = {h["id"]: h["explain"] for h in ours["results"]}
     assert {h["id"]: h["explain"] for h in theirs["results"]} == explained
     assert any(e["matched"] for entries in explained.values() for e in entries)
+    if "Kim-Moon" in q:  # the pieces the "some words" ranking used, each matched
+        assert [(e["query"], e["matched"]) for e in explained[ids(ours)[0]]][2:4] == [
+            ("Kim", True),
+            ("Moon", True),
+        ]

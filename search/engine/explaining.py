@@ -17,6 +17,7 @@ text), ``exact`` (folded words), ``parts`` (compound-part stems), and the facet 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,15 +25,21 @@ from typing import Protocol
 from search.text.analysis import analyze, query_word, query_words, stem
 from search.text.query import And, Not, Or, Phrase, Scoped, Word
 
+_HYPHENS = re.compile(r"[-\u2010\u2011]")
 #: the query parts a hit is explained by, as (kind, label, node); negated parts never match a hit
 Item = tuple[str, str, object]
 Terms = tuple[tuple[str, str], ...]
 
 
-def items(node: object | None) -> list[Item]:
-    """The query's positive words, phrases and scopes, in the order typed."""
+def items(node: object | None, loose: bool = False) -> list[Item]:
+    """The query's positive words, phrases and scopes, in the order typed; ``loose`` (a "some words"
+    result): a hyphenated word as its pieces, as that search ranked by them ("NTL-Dienste": NTL, Dienste)."""
     if node is None:
         return []
+    if isinstance(node, Word) and loose and not (node.prefix or node.fuzzy):
+        pieces = [p for p in _HYPHENS.split(node.text) if p]
+        if len(pieces) > 1:
+            return [("word", p, Word(p)) for p in pieces]
     if isinstance(node, Word):
         kind = "prefix" if node.prefix else "fuzzy" if node.fuzzy else "word"
         label = node.text + ("*" if node.prefix else f"~{node.fuzzy}" if node.fuzzy else "")
@@ -52,7 +59,7 @@ def items(node: object | None) -> list[Item]:
         )
         return [(node.field, f"{node.field}:{text}", node)]
     if isinstance(node, And | Or):
-        return [item for child in node.children for item in items(child)]
+        return [item for child in node.children for item in items(child, loose)]
     if isinstance(node, Not):
         return []
     return []

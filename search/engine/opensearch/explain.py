@@ -31,7 +31,7 @@ def explain_hits(
     part; ``loose``: the hits of a "some words" search."""
     probes = [TextProbe(h.get("title", ""), h.get("body", ""), _values(h)) for h in hits]
     parts: list[Part] = []
-    for kind, label, node in items(tree):
+    for kind, label, node in items(tree, loose):
         query = compile_part(node, tree, resolvers, loose)
         if query is None and isinstance(node, Word):  # a stop word the search left out
             continue

@@ -41,7 +41,7 @@ class Explainer:
         self._parts: list[Part] = []
         compiler.loose = loose  # "some words" results count compound parts of a word, as their search did
         try:
-            for kind, label, node in items(tree):
+            for kind, label, node in items(tree, loose):
                 query = compiler.part(node, tree)
                 if query is None and isinstance(node, Word):  # a stop word the search left out
                     continue
