@@ -271,7 +271,9 @@ wait_healthy() { # seconds dirs...
         answer=$(curl -s --max-time 3 \
             "http://127.0.0.1:$HTTP_PORT/_cluster/health?wait_for_nodes=$NODES&wait_for_status=yellow&timeout=2s" \
             2>/dev/null || true)
-        if echo "$answer" | grep -q '"timed_out":false' &&
+        # our cluster, not another one already answering on that port (a second test session's node)
+        if echo "$answer" | grep -q "\"cluster_name\":\"nachrichtensuche-$NAME\"" &&
+            echo "$answer" | grep -q '"timed_out":false' &&
             echo "$answer" | grep -Eq '"status":"(green|yellow)"'; then
             return 0
         fi

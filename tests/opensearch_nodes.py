@@ -73,12 +73,16 @@ def instance(kind: str) -> str:
 def running(name: str, nodes: int = 1, heap: str = "512m", first: int = 9500) -> Iterator[str]:
     """Nodes of the instance ``name`` on free ports; yields the first node's URL and stops every node (and
     removes the instance's data) after, whatever happened meanwhile."""
-    port = free_ports(nodes, first)
-    args = ["start", "--http-port", str(port), "--heap", heap]
-    if nodes > 1:
-        args += ["--nodes", str(nodes)]
     try:
-        started = script(name, *args)
+        for attempt in range(3):  # a port taken meanwhile (another test session's node): the next ones
+            port = free_ports(nodes, first + 10 * attempt)
+            args = ["start", "--http-port", str(port), "--heap", heap]
+            if nodes > 1:
+                args += ["--nodes", str(nodes)]
+            started = script(name, *args)
+            if started.returncode == 0:
+                break
+            script(name, "stop", "--purge")
         assert started.returncode == 0, started.stdout + started.stderr
         yield f"http://127.0.0.1:{port}"
     finally:
