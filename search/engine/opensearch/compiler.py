@@ -11,10 +11,11 @@ gazetteer), and ``quelle:``/``erwähnt:`` values are matched against the index's
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,17 +57,10 @@ def compile_tree(node: object | None, resolvers: Resolvers | None = None) -> Que
     """The query; stop words are dropped unless the query has nothing else (as in the Whoosh engine)."""
     if node is None:
         return {"match_all": {}}
-    resolvers = resolvers or Resolvers()
-    expanding = _expanding(node)
-    if expanding:
-        resolvers = dataclasses.replace(resolvers, share=_share(expanding))
-    token = _current.set(resolvers)
-    try:
+    with _compiling(node, resolvers):
         q = _node(node, keep_stopwords=False)
         if q is None:
             q = _node(node, keep_stopwords=True)
-    finally:
-        _current.reset(token)
     return q if q is not None else NOTHING
 
 
@@ -76,13 +70,20 @@ def compile_part(
     """One part of ``tree`` compiled as :func:`compile_tree` compiles it (with its share of the expansions;
     ``loose``: as the "some words" search), stop words left out as in the Whoosh engine's explanations: what
     ``explain=1`` looks up."""
+    with _compiling(tree, resolvers):
+        return word(node, loose=loose) if isinstance(node, Word) else _node(node, keep_stopwords=False)
+
+
+@contextlib.contextmanager
+def _compiling(tree: object, resolvers: Resolvers | None) -> Iterator[None]:
+    """The resolvers of ``tree``'s compilation, with each ``*`` word's share of the clause budget."""
     resolvers = resolvers or Resolvers()
     expanding = _expanding(tree)
     if expanding:
         resolvers = dataclasses.replace(resolvers, share=_share(expanding))
     token = _current.set(resolvers)
     try:
-        return word(node, loose=loose) if isinstance(node, Word) else _node(node, keep_stopwords=False)
+        yield
     finally:
         _current.reset(token)
 
