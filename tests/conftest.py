@@ -128,8 +128,19 @@ def start_server(
 
 @pytest.fixture(scope="session")
 def live_server(seed_index: Path):
-    """A real ``search serve`` process over the seed index."""
-    proc, base = start_server(seed_index, SEEDS)
+    """A real ``search serve`` process over the seed index, shared by every browser and HTTP test of the session.
+
+    The limits stay switched on (that path runs) but out of reach: one client address makes all the session's
+    requests, and a browser page loads scripts, styles and suggestions in parallel, so the per-client defaults
+    refused a request now and then (a 429 in a browser test). The limits themselves are tested in
+    tests/test_security.py and tests/test_export.py on servers of their own."""
+    unreachable = {
+        "SEARCH_RATE_LIMIT": "100000/minute",
+        "SEARCH_PAGE_RATE_LIMIT": "1000/second",
+        "SEARCH_SUGGEST_RATE_LIMIT": "1000/second",
+        "SEARCH_CLIENT_CONCURRENCY": "64",
+    }
+    proc, base = start_server(seed_index, SEEDS, unreachable)
     yield base
     stop_server(proc)
 
