@@ -51,8 +51,6 @@ from benchmarks.http_measure import (
 )
 from benchmarks.opensearch_parity import node_pid, node_script, start_node, stop_node
 from benchmarks.run import (
-    DEFAULT_RESULTS,
-    MD_PATH,
     code_version,
     load_queries,
     load_snapshot,
@@ -62,8 +60,8 @@ from benchmarks.run import (
     resolve,
     top_values,
 )
+from benchmarks.sections import add_output_options, run_or_render
 
-DEFAULT_WORKDIR = Path("/tmp/nachrichtensuche-bench")
 MD_START = "<!-- opensearch-scale:start -->"
 MD_END = "<!-- opensearch-scale:end -->"
 NODE = "bench-scale"
@@ -560,38 +558,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--url", default="", help="use this node instead of starting one (needs --jvm-pid)")
     ap.add_argument("--jvm-pid", type=int, default=0, help="pid of that node's JVM (CPU and RSS)")
     ap.add_argument("--tantivy", action=argparse.BooleanOptionalAction, default=True, help="Tantivy too")
-    ap.add_argument("--write-md", action="store_true", help="write the section into BENCHMARKS.md")
-    ap.add_argument("--md-only", type=Path, metavar="JSON", help="only render BENCHMARKS.md from a saved run")
-    ap.add_argument("--note", action="append", help="a remark for BENCHMARKS.md (repeatable)")
-    ap.add_argument("--md-path", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
-    ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="corpus, indexes, logs")
-    ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results as JSON")
+    add_output_options(ap, "corpus, indexes, logs")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict | None:
     """Run (or only render) the comparison; None when skipped (no corpus, no OpenSearch)."""
-    from benchmarks.run import update_md
-
-    args = parse_args(argv)
-    if args.md_only:
-        result = json.loads(args.md_only.read_text(encoding="utf-8"))
-        result["notes"] = list(args.note or result.get("notes") or [])
-    else:
-        args.workdir = args.workdir.resolve()
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        args.results = args.results.resolve()
-        try:
-            result = run(args)
-        except (CorpusUnavailable, OpenSearchUnavailable) as exc:
-            print(f"skipped: {exc}", flush=True)
-            return None
-    section = render_md(result)
-    print(section, flush=True)
-    if args.write_md or args.md_only:
-        update_md(section, args.md_path, (MD_START, MD_END))
-        print(f"updated {args.md_path}", flush=True)
-    return result
+    return run_or_render(
+        parse_args(argv), run, render_md, (MD_START, MD_END), (CorpusUnavailable, OpenSearchUnavailable)
+    )
 
 
 if __name__ == "__main__":

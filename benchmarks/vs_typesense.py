@@ -44,8 +44,6 @@ from benchmarks.http_measure import (
     warm_up,
 )
 from benchmarks.run import (
-    DEFAULT_RESULTS,
-    MD_PATH,
     code_version,
     dir_bytes,
     load_queries,
@@ -55,9 +53,8 @@ from benchmarks.run import (
     resolve,
     top_values,
 )
-from benchmarks.run import update_md as run_update_md
+from benchmarks.sections import add_output_options, run_or_render
 
-DEFAULT_WORKDIR = Path("/tmp/nachrichtensuche-bench")
 MD_START = "<!-- typesense:start -->"
 MD_END = "<!-- typesense:end -->"
 
@@ -400,11 +397,6 @@ def render_md(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_md(section: str, path: Path = MD_PATH) -> None:
-    """Replace the text between the typesense markers (append the section when they are missing)."""
-    run_update_md(section, path, (MD_START, MD_END))
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         prog="python -m benchmarks.vs_typesense", description=__doc__.splitlines()[0]
@@ -425,36 +417,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     ap.add_argument("--ts-threads", type=int, default=None, help="Typesense --thread-pool-size (default 4)")
     ap.add_argument("--reuse-index", action="store_true", help="keep our index from an earlier run (smoke)")
-    ap.add_argument("--write-md", action="store_true", help="write the section into BENCHMARKS.md")
-    ap.add_argument("--md-only", type=Path, metavar="JSON", help="only render BENCHMARKS.md from a saved run")
-    ap.add_argument("--note", action="append", help="a remark for BENCHMARKS.md (repeatable)")
-    ap.add_argument("--md-path", type=Path, default=MD_PATH, help=argparse.SUPPRESS)
-    ap.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="corpus, indexes, servers' data")
-    ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results as JSON")
+    add_output_options(ap, "corpus, indexes, servers' data")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict | None:
-    args = parse_args(argv)
-    if args.md_only:
-        result = json.loads(args.md_only.read_text(encoding="utf-8"))
-        if args.note:
-            result["notes"] = list(args.note)
-    else:
-        args.workdir = args.workdir.resolve()
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        args.results = args.results.resolve()
-        try:
-            result = run(args)
-        except (CorpusUnavailable, ts.TypesenseUnavailable) as exc:
-            print(f"skipped: {exc}", flush=True)
-            return None
-    section = render_md(result)
-    print(section, flush=True)
-    if args.write_md or args.md_only:
-        update_md(section, args.md_path)
-        print(f"updated {args.md_path}", flush=True)
-    return result
+    """Run (or only render) the comparison; None when skipped (no corpus, no Typesense binary)."""
+    return run_or_render(
+        parse_args(argv), run, render_md, (MD_START, MD_END), (CorpusUnavailable, ts.TypesenseUnavailable)
+    )
 
 
 if __name__ == "__main__":
