@@ -211,3 +211,21 @@ def test_a_family_name_alone_names_the_person_with_a_suffix_in_its_article() -> 
     text = "Von Robert F. Kennedy Jr. Es folgt Kritik an den Plänen. Das sei falsch, so Kennedy."
     spans = [(text[s:e], name) for s, e, kind, name in ex.extract(text).spans if kind == "PER"]
     assert spans == [("Robert F. Kennedy Jr.", "Robert F. Kennedy Jr."), ("Kennedy", "Robert F. Kennedy Jr.")]
+
+
+@pytest.mark.parametrize(("company", "other"), [("Bloomberg", "Blumenkamp"), ("Tönnies", "Wönnies")])
+def test_a_company_named_after_its_founder_is_not_the_founder_known_from_elsewhere(company, other) -> None:
+    """A company or news service named after its founder ("laut Bloomberg", "Herr Tönnies" of a meat company
+    article): other articles calling the founder so alone are no evidence (``eponymous_organisations.txt``);
+    a family name that is no company still is."""
+    texts = [
+        "Der Unternehmer Michael {0} sagte am Montag, er kandidiere. {0} lachte.",
+        "Der Milliardär Michael {0} warb in Texas. Dort sagte {0}, er gewinne.",
+        "Die Wirtschaft schrumpft, berichtete die Nachrichtenagentur {0} am Dienstag.",
+        "Laut {0} stieg der Ölpreis. Herr {0} zitierte Händler in London.",
+    ]
+    found = list(EntityExtractor().extract_many([t.format(company) for t in texts]))
+    assert f"Michael {company}" in found[0].persons
+    assert f"Michael {company}" not in found[2].persons and f"Michael {company}" not in found[3].persons
+    control = list(EntityExtractor().extract_many([t.format(other) for t in texts]))
+    assert f"Michael {other}" in control[3].persons  # the same sentences with a name that is no company

@@ -8,9 +8,9 @@ modules that use these answers.
 
 Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt``, ``determiners_de.txt``,
 ``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``, ``time_words_de.txt``,
-``non_person_heads.txt``, ``glue_verbs_de.txt``, ``speech_verbs_de.txt``, ``country_lookalikes_de.txt``, ``everyday_words_de.txt`` and
-``noun_endings_de.tsv``; their header comments say what
-each list is for. spaCy's German stop words and CLDR's month and weekday names (Babel) complete them.
+``non_person_heads.txt``, ``eponymous_organisations.txt``, ``glue_verbs_de.txt``, ``speech_verbs_de.txt``,
+``country_lookalikes_de.txt``, ``everyday_words_de.txt`` and ``noun_endings_de.tsv``; their header comments
+say what each list is for. spaCy's German stop words and CLDR's month and weekday names (Babel) complete them.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ NOUN_ENDINGS_TSV = DATA_DIR / "noun_endings_de.tsv"
 SPEECH_VERBS_TXT = DATA_DIR / "speech_verbs_de.txt"
 LOOKALIKES_TXT = DATA_DIR / "country_lookalikes_de.txt"
 EVERYDAY_WORDS_TXT = DATA_DIR / "everyday_words_de.txt"
+EPONYMOUS_TXT = DATA_DIR / "eponymous_organisations.txt"
 
 # Sizes of the per-string caches: the distinct words of a large archive, not of one article.
 WORD_CACHE = 1 << 16
@@ -249,6 +250,17 @@ def german_compound(word: str) -> bool:
             if zipf_frequency(h, "de") >= 3.5 and zipf_frequency(tail, "de") >= 3.5:
                 return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _eponymous() -> frozenset[str]:
+    return frozenset(read_lines(EPONYMOUS_TXT))
+
+
+def eponymous_organisation(word: str) -> bool:
+    """Is ``word`` alone mostly the name of a company or news service named after its founder ("Bloomberg",
+    "Tönnies")? Then another article's or the alias table's person is no evidence that it names them."""
+    return word in _eponymous()
 
 
 @lru_cache(maxsize=WORD_CACHE)

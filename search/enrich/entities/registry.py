@@ -35,6 +35,7 @@ from search.enrich.entities.context import (
 )
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
+    eponymous_organisation,
     everyday_english,
     everyday_word,
     first_names,
@@ -371,6 +372,7 @@ class Registry:
             and not named_otherwise(text, m.start, word, self._name_words(cands[0]))
             and not in_organisation(text, m.start, m.end)
             and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
+            and not eponymous_organisation(strip_genitive(m.surface))  # "laut Bloomberg", "bei Tönnies"
         ):
             return cands[0], cands
         return None, cands
@@ -559,7 +561,9 @@ class Registry:
                     table.setdefault(" ".join(ws), set()).add(person)
                     # a last name alone only when the alias table knows the person or two articles use it
                     # so; an everyday word ("Alter", "Winter") only where a verb of saying marks it
-                    # (see _may_complete)
+                    # (see _may_complete); never a company named after its founder ("Bloomberg", "Tönnies")
+                    if eponymous_organisation(ws[-1]):
+                        continue
                     if person in curated or self.bare_support[(ws[-1], person)] >= MIN_BARE_SUPPORT:
                         table.setdefault(ws[-1], set()).add(person)
                         if person not in curated and (everyday_word(ws[-1]) or everyday_english(ws[-1])):
