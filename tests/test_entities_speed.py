@@ -15,12 +15,13 @@ from collections import Counter
 
 import pytest
 
+from search.enrich.entities.keys import KeyIndex
 from search.enrich.entities.lexicon import _cues, glue_verbs, is_cue, stop_words
 from search.enrich.entities.mentions import Draft, Mention
 from search.enrich.entities.names import key_tokens
 from search.enrich.entities.ner import _OrthMatcher, load_pipeline
 from search.enrich.entities.references import _bare_pattern, _word_before
-from search.enrich.entities.registry import Registry, _KeyIndex
+from search.enrich.entities.registry import Registry
 
 ALPHABET = "ab AB-.'’\n\t_3äÖ"
 
@@ -177,7 +178,7 @@ def test_repair_with_index_is_the_scan() -> None:
     base = set(list(keys)[:250])
     extra = keys - base
     reg = Registry({})
-    index = _KeyIndex(base)
+    index = KeyIndex(base)
     for key in sorted(keys):
         assert reg._repair(key, index, extra) == _slow_repair(key, keys), key
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary
+from search.enrich.entities.keys import initials_key, middle_initials
 from search.enrich.entities.late import PENDING, RunPersons
 from search.enrich.entities.names import person_key
 from search.text.analysis import PreAnalyzed, pre_analyzed
@@ -33,7 +34,9 @@ class PersonNames:
     """One spelling per person across worker processes: the first spelling seen for a person key wins.
 
     Workers resolve names within their own batches; this pass in the writer makes the facet value of a
-    person the same in every document of the run, and records aliases in the enricher's registry.
+    person the same in every document of the run, and records aliases in the enricher's registry. Other
+    middle initials than the first seen for a key are another person ("George H. W. Bush" beside "George
+    W. Bush"), as in the workers (:mod:`search.enrich.entities.keys`).
     """
 
     def __init__(self, enrich: Any):
@@ -41,12 +44,17 @@ class PersonNames:
         self.registry: dict[str, list[str]] | None = getattr(enrich, "registry", None)
         self.articles: dict[str, int] | None = getattr(enrich, "articles", None)
         self.by_key: dict[str, str] = {}
+        self.initials: dict[str, tuple[str, ...]] = {}  # key -> the first middle initials seen with it
         for name in self.registry or {}:
-            self.by_key.setdefault(self.key(name), name)
+            self.name(name)
 
     def name(self, value: str) -> str:
         """The run's spelling of the person ``value`` names."""
-        return self.by_key.setdefault(self.key(value), value)
+        key = self.key(value)
+        initials = middle_initials(value)
+        if initials and self.initials.setdefault(key, initials) != initials:
+            key = initials_key(key, initials)
+        return self.by_key.setdefault(key, value)
 
     def apply(self, doc: dict) -> None:
         """Rename the persons of one prepared document to the run's spellings (entities, spans, facet)."""

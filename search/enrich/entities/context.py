@@ -9,33 +9,50 @@ Johnson", "Black Widow", "Schirin Kretschmann"), and these tests are the same fo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
+from search.enrich.entities.keys import middle_initials
 from search.enrich.entities.lexicon import (
     english,
+    english_titles,
+    everyday,
     everyday_word,
     first_names,
+    german_common_word,
+    german_compound,
+    head_after_name,
     is_cue,
     non_person_head,
+    noun_compound,
+    stop_words,
 )
 from search.enrich.entities.names import GENERATIONS, strip_genitive_s
 
 _AMPERSAND_AFTER = re.compile(r"\s*[&+]")
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
+# "Bush- und Clinton-Gruppen": a truncated compound part, and the full compound whose head it shares
+_TRUNCATED_AFTER = re.compile(
+    r"[\-\u2010\u2011][ \t]+(?:und|oder|sowie|bzw\.|&)[ \t]+([^\W\d_]\w*[\-\u2010\u2011][^\W\d_][\w\-]*)"
+)
 
 
 def in_organisation(text: str, s: int, e: int) -> bool:
-    """A name word of a company or institution: "&" beside it ("Johnson & Johnson"), or an organisation
-    word right after it ("Gates Foundation", "Hopkins University")."""
+    """A name word of a company or institution: "&" beside it ("Johnson & Johnson"), an organisation word
+    right after it ("Gates Foundation", "Hopkins University"), or a truncated compound part that shares the
+    organisation head of the compound coordinated with it ("Bush- und Clinton-Gruppen")."""
     if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 3) : s].rstrip().endswith(("&", "+")):
         return True
+    truncated = _TRUNCATED_AFTER.match(text, e)
+    if truncated and non_person_head(truncated.group(1)):
+        return True
     m = _WORD_AFTER.match(text, e)
-    return bool(m and m.group(1)[:1].isupper() and non_person_head(m.group(1)))
+    return bool(m and m.group(1)[:1].isupper() and head_after_name(m.group(1)))
 
 
 _NAME_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]$")
 _NAME_AFTER = re.compile(r"[ \t]([A-ZÄÖÜ][^\W\d_]+)")
 _NEXT_PART = re.compile(r"[ \-\u2010\u2011]([A-Z][a-z]+)")
+_COUPLE_AFTER = re.compile(r"[ \t]+(?:und|&|sowie|oder)[ \t]+([A-ZÄÖÜ][^\W\d_]+)[ \t]+([A-ZÄÖÜ][^\W\d_]+)")
 
 
 def english_phrase_after(text: str, e: int) -> bool:
@@ -48,20 +65,38 @@ def english_phrase_after(text: str, e: int) -> bool:
 EVERYDAY_ENGLISH_NEXT = 3.5  # "Widow" 3.6, "Lives" 4.9, "Tower" 4.2
 
 
-def part_of_another_name(text: str, s: int, e: int, mine: set[str]) -> bool:
+def part_of_another_name(
+    text: str, s: int, e: int, mine: set[str], names: Collection[str] = (), given: Collection[str] = ()
+) -> bool:
     """Is the one word at [s, e) part of someone else's name: after a given name that is not one of ``mine``
     (the person's name words: "Schirin Kretschmann", "Leif Erik Sander"), or, as a given name, before a
-    capitalised word that is not one of ``mine`` ("Alexander Lang" is no Alexander Lukaschenko)?"""
+    capitalised word that is not one of ``mine`` ("Alexander Lang" is no Alexander Lukaschenko) or
+    coordinated with another given name before a family name that is not ``mine`` (a couple or siblings:
+    "Alexander und Margarete Mitscherlich"; only for one of the person's ``given`` names: "Epstein, Clinton
+    und Bill Gates" is no couple)? Also after another name's first word that is none of the known
+    persons' ``names`` (:func:`_other_name_word`: "Pink Floyd", "Schirin Kretschmann")."""
     before = _NAME_BEFORE.search(text, max(0, s - 40), s)
-    if before and before.group(1) in first_names() and before.group(1) not in mine:
-        return True
+    if before and before.group(1) not in mine:
+        word = before.group(1)
+        if word in first_names() or _other_name_word(text, before.start(1), word, names):
+            return True
     if strip_genitive_s(text[s:e]) not in first_names():
         return False
     after = _NAME_AFTER.match(text, e)
-    return bool(after and after.group(1) not in mine and not is_cue(after.group(1)))
+    if after and after.group(1) not in mine and not is_cue(after.group(1)):
+        return True
+    couple = _COUPLE_AFTER.match(text, e)
+    return bool(
+        couple
+        and strip_genitive_s(text[s:e]) in given
+        and couple.group(1) in first_names()
+        and couple.group(2) not in mine
+    )
 
 
-def named_otherwise(text: str, s: int, word: str, mine: set[str]) -> bool:
+def named_otherwise(
+    text: str, s: int, word: str, mine: set[str], names: Collection[str] = (), given: Collection[str] = ()
+) -> bool:
     """Does the article use the one name word ``word`` (the mention at ``s``) for someone else than the person
     of the name words ``mine``: after a given name that is not one of ``mine`` anywhere in the text (the
     article's own "Peter Michael Huber" beside "so Huber"), or after the English article "The" ("The
@@ -69,7 +104,46 @@ def named_otherwise(text: str, s: int, word: str, mine: set[str]) -> bool:
     if text[max(0, s - 4) : s] == "The ":
         return True
     pattern = re.compile(r"(?<![\w\-])" + re.escape(word) + r"(?!\w)")
-    return any(part_of_another_name(text, o.start(), o.end(), mine) for o in pattern.finditer(text))
+    return any(
+        part_of_another_name(text, o.start(), o.end(), mine, names, given) for o in pattern.finditer(text)
+    )
+
+
+def _other_name_word(text: str, start: int, word: str, names: Collection[str]) -> bool:
+    """Is the capitalised ``word`` at ``start`` (right before a family name) the first word of another name, when
+    it is no title, German word or known person's name word: a common English word inside a sentence (after
+    a lower-case word, a number or a comma: "Pink Floyd", "Magic Johnson"), or a rare word that is no
+    compound at a sentence start (a given name the lists miss: "Schirin Kretschmann")?"""
+    if (
+        (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "-\u2010\u2011'’"))
+        or word.isupper()
+        or word in names
+        or word in english_titles()
+        or is_cue(word)
+        or everyday_word(word)
+        or word.lower() in stop_words()
+    ):
+        return False
+    i = start
+    while i > 0 and text[i - 1] in " \t":
+        i -= 1
+    if i == start:
+        return False
+    if i == 0 or text[i - 1] in _SENTENCE_ENDS:
+        return (
+            everyday(word) < RARE_WORD
+            and len(word) <= MAX_GIVEN_NAME
+            and not noun_compound(word)
+            and not german_compound(word)
+        )
+    if english(word) < EVERYDAY_ENGLISH_NEXT or german_common_word(word):
+        return False
+    return text[i - 1].islower() or text[i - 1].isdigit() or text[i - 1] == ","
+
+
+_SENTENCE_ENDS = frozenset('.!?:;\n\r"„“”«»')
+RARE_WORD = 2.5  # Zipf frequency in German and English below which a word is no everyday one ("Schirin" 2.05)
+MAX_GIVEN_NAME = 10  # letters; longer rare words are mostly German compounds ("Demonstrationsinitiator")
 
 
 _COMPOUND_AT = re.compile(r"[^\W\d_][\w'’]*(?:[-\u2010\u2011][^\W_][\w'’]*)+")
@@ -129,7 +203,28 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
         return True
     if text[s:e] not in words and family_plural(text, s, e, listed=not own):  # not "Harris" of Kamala Harris
         return True
+    if other_initials(text, s, spellings):
+        return True
     suffix = generation_after(text, e)
     if suffix is None:
         return False
     return suffix not in {w.lower().rstrip(".") for w in words}
+
+
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])((?:[A-ZÄÖÜ]\.[ \t]?)+)$")
+
+
+def other_initials(text: str, s: int, spellings: Iterable[str]) -> bool:
+    """Do initials right before the family name at ``s`` contradict the person of the known ``spellings``:
+    another first initial ("H. Bush" is no George W. Bush), or other middle initials than the person's one
+    set ("G.H.W. Bush": the father of George W. Bush)? Initials the spellings cannot check tell nothing."""
+    m = _INITIALS_BEFORE.search(text, max(0, s - 16), s)
+    if not m:
+        return False
+    before = [c for c in m.group(1) if c.isupper()]
+    full = [ws for v in spellings if len(ws := v.split()) >= 2 and ws[0][:1].isupper()]
+    firsts = {ws[0][0] for ws in full}
+    if firsts and before[0] not in firsts:
+        return True
+    middles = {middle_initials(" ".join(ws)) for ws in full} - {()}
+    return len(before) > 1 and len(middles) == 1 and tuple(before[1:]) not in middles

@@ -179,7 +179,7 @@ class RunPersons:
             return None
         kept = [(s, e, v) for (s, e), v in per.items() if v not in renamed]
         added += [(Mention(s, e, text[s:e], "text"), renamed[v]) for (s, e), v in per.items() if v in renamed]
-        found = [(Mention(s, e, text[s:e], "model"), reg.person_of(person_key_cached(v))) for s, e, v in kept]
+        found = [(Mention(s, e, text[s:e], "model"), reg.person_of(reg.splits.key(v))) for s, e, v in kept]
         found += added
         local: dict[str, Counter] = {person: Counter() for _, person in found}
         countries = SpanIndex((s, e) for s, e, kind, _ in ents.get("spans", ()) if kind != "PER")

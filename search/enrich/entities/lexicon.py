@@ -9,8 +9,9 @@ modules that use these answers.
 Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt``, ``determiners_de.txt``,
 ``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``, ``time_words_de.txt``,
 ``non_person_heads.txt``, ``eponymous_organisations.txt``, ``glue_verbs_de.txt``, ``speech_verbs_de.txt``,
-``country_lookalikes_de.txt``, ``everyday_words_de.txt`` and ``noun_endings_de.tsv``; their header comments
-say what each list is for. spaCy's German stop words and CLDR's month and weekday names (Babel) complete them.
+``country_lookalikes_de.txt``, ``everyday_words_de.txt``, ``english_titles.txt`` and ``noun_endings_de.tsv``;
+their header comments say what each list is for. spaCy's German stop words and CLDR's month and weekday names
+(Babel) complete them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ SPEECH_VERBS_TXT = DATA_DIR / "speech_verbs_de.txt"
 LOOKALIKES_TXT = DATA_DIR / "country_lookalikes_de.txt"
 EVERYDAY_WORDS_TXT = DATA_DIR / "everyday_words_de.txt"
 EPONYMOUS_TXT = DATA_DIR / "eponymous_organisations.txt"
+ENGLISH_TITLES_TXT = DATA_DIR / "english_titles.txt"
 
 # Sizes of the per-string caches: the distinct words of a large archive, not of one article.
 WORD_CACHE = 1 << 16
@@ -149,8 +151,19 @@ def time_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def english_titles() -> frozenset[str]:
+    """English titles and forms of address before a family name ("President", "Mr"), as written."""
+    return frozenset(read_lines(ENGLISH_TITLES_TXT))
+
+
+@lru_cache(maxsize=1)
 def _non_person_heads() -> frozenset[str]:
-    return frozenset(read_lines(NON_PERSON_HEADS_TXT))
+    return frozenset(w for w in read_lines(NON_PERSON_HEADS_TXT) if not w.startswith(">"))
+
+
+@lru_cache(maxsize=1)
+def _heads_after_names() -> frozenset[str]:
+    return frozenset(w[1:] for w in read_lines(NON_PERSON_HEADS_TXT) if w.startswith(">"))
 
 
 @lru_cache(maxsize=1)
@@ -265,10 +278,20 @@ def eponymous_organisation(word: str) -> bool:
 
 @lru_cache(maxsize=WORD_CACHE)
 def non_person_head(word: str) -> bool:
-    """Is ``word`` (or its last hyphenated part, or that without a plural -s) the head of a non-person name?"""
-    last = HYPHEN_SPLIT.split(word.lower())[-1]
+    """Is ``word`` (or its last hyphenated part, or that without a plural -s; a compound's part also without a
+    German plural -n/-en: "Clinton-Gruppen") the head of a non-person name?"""
+    parts = HYPHEN_SPLIT.split(word.lower())
+    last = parts[-1]
     heads = _non_person_heads()
-    return last in heads or (last.endswith("s") and last[:-1] in heads)
+    if last in heads or (last.endswith("s") and last[:-1] in heads):
+        return True
+    return len(parts) > 1 and last.endswith("n") and (last[:-1] in heads or last[:-2] in heads)
+
+
+def head_after_name(word: str) -> bool:
+    """Is ``word``, right after a name, the head of what is named after the person: a :func:`non_person_head`,
+    or a head that is a given name too and so counts only there ("Marx Halle"; "Halle Berry" is a person)?"""
+    return non_person_head(word) or HYPHEN_SPLIT.split(word.lower())[-1] in _heads_after_names()
 
 
 # --------------------------------------------------------------------------------------------------------

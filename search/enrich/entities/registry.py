@@ -16,7 +16,7 @@ against them:
   when the alias table knows the person or at least two articles of the batch use that last name alone for
   them ("Trump" yes; "Pravda" from a byline "Nikolas Pravda" no).
 
-Speed: known names are found through indexes (:class:`_KeyIndex`, words to persons) instead of comparing
+Speed: known names are found through indexes (:class:`KeyIndex`, words to persons) instead of comparing
 every name with every other, which grew quadratically with the batch.
 """
 
@@ -33,6 +33,7 @@ from search.enrich.entities.context import (
     part_of_another_name,
     someone_else,
 )
+from search.enrich.entities.keys import InitialSplits, KeyIndex, closest
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
     eponymous_organisation,
@@ -70,54 +71,6 @@ INITIAL_WORD = re.compile(
 )  # articles that must use a last name alone before other articles may, too
 
 
-def _closest(ranks: dict[str, int]) -> list[str]:
-    """The persons of the best (lowest) rank, sorted."""
-    return sorted(p for p, r in ranks.items() if r == min(ranks.values()))
-
-
-class _KeyIndex:
-    """Person keys with the two look-ups :meth:`Registry._repair` needs, instead of a scan of all keys.
-
-    ``fuller``: three-word keys by (first, last) word; ``longer``: keys by each proper prefix of two or more
-    words. Keys are :func:`person_key` values, so equal word tuples mean equal keys.
-    """
-
-    __slots__ = ("keys", "weights", "_ends", "_prefixes")
-
-    def __init__(self, keys: Iterable[str], weights: dict[str, int] | None = None) -> None:
-        self.keys: set[str] = set(keys)
-        self.weights = weights or {}  # key -> mentions seen (how established a spelling is)
-        self._ends: dict[tuple[str, str], list[str]] = {}
-        self._prefixes: dict[tuple[str, ...], list[str]] = {}
-        for k in self.keys:
-            toks = key_tokens(k)
-            if len(toks) == 3:
-                self._ends.setdefault((toks[0], toks[2]), []).append(k)
-            for n in range(2, len(toks)):
-                self._prefixes.setdefault(toks[:n], []).append(k)
-
-    def fuller(self, toks: tuple[str, ...], extra: Iterable[str] = ()) -> set[str]:
-        """Known three-word keys with the first and last word of the two-word ``toks``."""
-        out = set(self._ends.get((toks[0], toks[-1]), ()))
-        for k in extra:
-            kt = key_tokens(k)
-            if len(kt) == 3 and kt[0] == toks[0] and kt[-1] == toks[-1]:
-                out.add(k)
-        return out
-
-    def longer(self, toks: tuple[str, ...], extra: Iterable[str] = ()) -> set[str]:
-        """Known keys that continue ``toks`` (two words or more) by one or more words."""
-        if len(toks) < 2:
-            return set()
-        out = set(self._prefixes.get(toks, ()))
-        n = len(toks)
-        for k in extra:
-            kt = key_tokens(k)
-            if len(kt) > n and kt[:n] == toks:
-                out.add(k)
-        return out
-
-
 _MISSING = object()  # in Registry._propagate: "no word of this article", unlike None ("ambiguous")
 
 
@@ -132,7 +85,7 @@ class Registry:
         # (last name word, person) -> number of articles that use the word alone for that person
         self.bare_support: Counter = Counter()
         # look-up structures over the final variants, built on first use by resolve()
-        self._known_index: _KeyIndex | None = None
+        self._known_index: KeyIndex | None = None
         self._by_word: dict[str, list[str]] | None = None
         self._person_refs: dict[str, set[str]] = {}
         self._corpus_refs: dict[str, str] | None = None  # good corpus words -> their one person
@@ -143,6 +96,8 @@ class Registry:
         # which the enricher teaches only once they are named in several articles
         self.learned_support: Counter = Counter()
         self._marked_only: set[str] = set()  # corpus last names that are everyday words (see corpus_words)
+        self._names: frozenset[str] | None = None  # see _all_names
+        self.splits = InitialSplits()  # spellings with other middle initials than their key's: other persons
 
     @classmethod
     def build(
@@ -162,8 +117,9 @@ class Registry:
             for m in d.mentions:
                 if is_full(m.surface):
                     raw.setdefault(m.key, Counter())[strip_genitive(m.surface)] += 1
+        reg.splits.split(raw)
         weights = {k: sum(c.values()) for k, c in raw.items()}
-        index = _KeyIndex(set(raw) | set(reg.canonical_key) | set(reg.variants), weights)
+        index = KeyIndex(set(raw) | set(reg.canonical_key) | set(reg.variants), weights)
         repaired: dict[str, str | None] = {}
 
         def repair(key: str) -> str | None:
@@ -184,7 +140,7 @@ class Registry:
             persons = set()
             for m in d.mentions:
                 if is_full(m.surface):
-                    target = repair(m.key)
+                    target = repair(reg.splits.key(m.surface))
                     if target is not None:
                         persons.add(reg.person_of(target))
             for person in persons:
@@ -207,7 +163,7 @@ class Registry:
     # helpers ------------------------------------------------------------------------------------------------
 
     def _repair(
-        self, key: str, index: _KeyIndex, extra: set[str] | frozenset[str] = frozenset()
+        self, key: str, index: KeyIndex, extra: set[str] | frozenset[str] = frozenset()
     ) -> str | None:
         """The known key a glued or truncated key stands for, the key itself, or None when ambiguous.
 
@@ -266,7 +222,7 @@ class Registry:
     def by_word(self, word: str, persons: Iterable[str]) -> list[str]:
         """Persons (keys) whose first or last name word is ``word`` (a folded key word); the family name
         before a generational suffix only when no person has it as first or last word (:func:`name_ends`)."""
-        return _closest({p: r for p in persons if (r := name_ends(key_tokens(p)).get(word))})
+        return closest({p: r for p in persons if (r := name_ends(key_tokens(p)).get(word))})
 
     def _known_by_word(self, word: str) -> list[str]:
         """:meth:`by_word` over all known persons, from an index built once."""
@@ -275,7 +231,7 @@ class Registry:
             for p in self.variants:
                 for w, rank in name_ends(key_tokens(p)).items():
                     table.setdefault(w, {})[p] = rank
-            self._by_word = {w: _closest(ranks) for w, ranks in table.items()}
+            self._by_word = {w: closest(ranks) for w, ranks in table.items()}
         return self._by_word.get(word, [])
 
     # per-article resolution -------------------------------------------------------------------------------
@@ -285,12 +241,13 @@ class Registry:
         one-word mentions a person learned later may name, ``(mention, marked, own)`` (:mod:`.late`)."""
         if self._known_index is None:
             weights = {k: sum(c.values()) for k, c in self.variants.items()}
-            self._known_index = _KeyIndex(set(self.variants) | set(self.canonical_key), weights)
+            self._known_index = KeyIndex(set(self.variants) | set(self.canonical_key), weights)
         index = self._known_index
         local_full: dict[str, Counter] = {}
         fixed: list[tuple[Mention, str | None]] = []
         # keys of this article that count as known besides the index: its full names and local_full
-        extra = {mm.key for mm in draft.mentions if is_full(mm.surface)}
+        key_of = self.splits.key
+        extra = {key_of(mm.surface) for mm in draft.mentions if is_full(mm.surface)}
         for m in draft.mentions:
             if m.canonical:
                 person = person_key_cached(m.canonical)
@@ -301,14 +258,15 @@ class Registry:
             if not is_full(m.surface):
                 fixed.append((m, None))
                 continue
-            target = self._repair(m.key, index, extra)
+            key = key_of(m.surface)
+            target = self._repair(key, index, extra)
             if target is None:
                 continue
             m = trim_glue(m, target)
             person = self.person_of(target)
             fixed.append((m, person))
             spellings = local_full.setdefault(person, Counter())
-            if target == m.key:  # a short form ("Tedros Adhanom") is no display spelling of the full name
+            if target == key_of(m.surface):  # a short form ("Tedros Adhanom") is no display spelling
                 spellings[strip_genitive(m.surface)] += 1
             extra.add(person)
 
@@ -369,7 +327,9 @@ class Registry:
             len(cands) == 1
             and self._may_complete(m, cands[0], marked)
             and self._established(m, cands[0])
-            and not named_otherwise(text, m.start, word, self._name_words(cands[0]))
+            and not named_otherwise(
+                text, m.start, word, self._name_words(cands[0]), self._all_names(), self._given(cands[0])
+            )
             and not in_organisation(text, m.start, m.end)
             and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
             and not eponymous_organisation(strip_genitive(m.surface))  # "laut Bloomberg", "bei Tönnies"
@@ -421,12 +381,25 @@ class Registry:
     def _part_of_another_name(self, text: str, s: int, e: int, person: str) -> bool:
         """See :func:`context.part_of_another_name`, with this person's name words."""
         mine = {w for spelling in self.variants.get(person, ()) for w in spelling_words(spelling)}
-        return part_of_another_name(text, s, e, mine)
+        return part_of_another_name(text, s, e, mine, self._all_names(), self._given(person))
+
+    def _given(self, person: str) -> set[str]:
+        """The first words of a known person's full spellings (their given names)."""
+        return {ws[0] for s in self.variants.get(person, ()) if len(ws := spelling_words(s)) >= 2}
+
+    def _all_names(self) -> frozenset[str]:
+        """The family names of every known person: one before a name is that person's, no other name's first
+        word ("warf Trump Biden vor"; but "Pink" of a person "Pink Floyd" the model read elsewhere is)."""
+        if self._names is None:
+            self._names = frozenset(w for p in self.variants for w in self._last_words(p))
+        return self._names
 
     def _named_otherwise(self, text: str, s: int, person: str) -> bool:
         """:func:`named_otherwise` for the word at ``s`` and a person known from elsewhere."""
         word = strip_genitive_s(HYPHEN_SPLIT.split(WORD_TOKEN.match(text, s).group())[0])
-        return named_otherwise(text, s, word, self._name_words(person))
+        return named_otherwise(
+            text, s, word, self._name_words(person), self._all_names(), self._given(person)
+        )
 
     def _refs_of(self, person: str) -> set[str]:
         """Name words and full spellings of a known person's variants (see :func:`spelling_refs`)."""

@@ -1,0 +1,128 @@
+"""The person keys of the registry: look-ups over them, and keys of their own for other middle initials.
+
+Why a module of its own: :func:`person_key` folds middle initials away, so "Stephen E. Biegun" and "Stephen
+Biegun" are one person. But where a batch spells one key with different middle initials ("George H. W.
+Bush" beside "George W. Bush"), those are different persons (father and son): :func:`split_initials` keeps
+the most frequent initials on the key and gives every other set of initials a key of its own
+(:func:`initials_key`); the registry (:mod:`.registry`) then keys a full mention by :meth:`InitialSplits.key`.
+:class:`KeyIndex` answers the registry's look-ups over all keys through indexes instead of a scan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from search.enrich.entities.names import family_end, key_tokens, person_key_cached, strip_genitive
+
+#: One-letter initials, also glued ("H.W.") or before a hyphenated one ("J.-P.").
+_INITIALS = re.compile(r"^(?:[A-ZÄÖÜ]\.-?)+$")
+
+
+def closest(ranks: dict[str, int]) -> list[str]:
+    """The persons of the best (lowest) rank, sorted."""
+    return sorted(p for p, r in ranks.items() if r == min(ranks.values()))
+
+
+def middle_initials(spelling: str) -> tuple[str, ...]:
+    """The one-letter initials between a spelling's first word and its family name: "George H. W. Bush" ->
+    (H, W); "George Bush" -> ()."""
+    words = family_end(tuple(strip_genitive(spelling).split()))
+    out: list[str] = []
+    for w in words[1:-1]:
+        if _INITIALS.match(w):
+            out.extend(c for c in w if c.isupper())
+    return tuple(out)
+
+
+def initials_key(key: str, initials: tuple[str, ...]) -> str:
+    """The key of the person with these middle initials, beside the key's own ("george h w bush"). One-letter
+    words mark it: :func:`person_key` never makes one, so no spelling folds to it by chance."""
+    toks = key_tokens(key)
+    return " ".join([toks[0], *(i.lower() for i in initials), *toks[1:]])
+
+
+def is_initials_key(toks: tuple[str, ...]) -> bool:
+    """A key of :func:`initials_key` (a one-letter second word)."""
+    return len(toks) > 2 and len(toks[1]) == 1
+
+
+class InitialSplits:
+    """(key, middle initials) -> the key of its own for spellings whose middle initials are not the key's."""
+
+    def __init__(self) -> None:
+        self.table: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def key(self, surface: str) -> str:
+        """The registry key of a full spelling: its :func:`person_key`, or the key of its own initials."""
+        key = person_key_cached(surface)
+        if not self.table:
+            return key
+        return self.table.get((key, middle_initials(surface)), key)
+
+    def split(self, raw: dict[str, Counter]) -> None:
+        """Move the spellings of a key whose middle initials differ from the key's most frequent ones to a key
+        of their own (in ``raw``, key -> spelling counts); spellings without middle initials stay."""
+        for key, counts in list(raw.items()):
+            if len(key_tokens(key)) < 2:
+                continue
+            by_initials: dict[tuple[str, ...], Counter] = {}
+            for surface, n in counts.items():
+                if initials := middle_initials(surface):
+                    by_initials.setdefault(initials, Counter())[surface] += n
+            if len(by_initials) < 2:
+                continue
+            main = min(by_initials, key=lambda i: (-sum(by_initials[i].values()), i))
+            for initials, spellings in by_initials.items():
+                if initials == main:
+                    continue
+                own = initials_key(key, initials)
+                self.table[(key, initials)] = own
+                raw.setdefault(own, Counter()).update(spellings)
+                for surface in spellings:
+                    del counts[surface]
+
+
+class KeyIndex:
+    """Person keys with the two look-ups :meth:`Registry._repair` needs, instead of a scan of all keys.
+
+    ``fuller``: three-word keys by (first, last) word; ``longer``: keys by each proper prefix of two or more
+    words. Keys are :func:`person_key` values, so equal word tuples mean equal keys. A key of other middle
+    initials (:func:`initials_key`) is no fuller form of the name without them.
+    """
+
+    __slots__ = ("keys", "weights", "_ends", "_prefixes")
+
+    def __init__(self, keys: Iterable[str], weights: dict[str, int] | None = None) -> None:
+        self.keys: set[str] = set(keys)
+        self.weights = weights or {}  # key -> mentions seen (how established a spelling is)
+        self._ends: dict[tuple[str, str], list[str]] = {}
+        self._prefixes: dict[tuple[str, ...], list[str]] = {}
+        for k in self.keys:
+            toks = key_tokens(k)
+            if len(toks) == 3 and not is_initials_key(toks):
+                self._ends.setdefault((toks[0], toks[2]), []).append(k)
+            for n in range(2, len(toks)):
+                self._prefixes.setdefault(toks[:n], []).append(k)
+
+    def fuller(self, toks: tuple[str, ...], extra: Iterable[str] = ()) -> set[str]:
+        """Known three-word keys with the first and last word of the two-word ``toks``."""
+        out = set(self._ends.get((toks[0], toks[-1]), ()))
+        for k in extra:
+            kt = key_tokens(k)
+            if len(kt) == 3 and kt[0] == toks[0] and kt[-1] == toks[-1] and not is_initials_key(kt):
+                out.add(k)
+        return out
+
+    def longer(self, toks: tuple[str, ...], extra: Iterable[str] = ()) -> set[str]:
+        """Known keys that continue ``toks`` (two words or more) by one or more words."""
+        if len(toks) < 2:
+            return set()
+        out = set(self._prefixes.get(toks, ()))
+        n = len(toks)
+        for k in extra:
+            kt = key_tokens(k)
+            if len(kt) > n and kt[:n] == toks:
+                out.add(k)
+        return out
