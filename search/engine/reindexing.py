@@ -22,8 +22,8 @@ from typing import Any
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary
-from search.enrich.entities.keys import initials_key, middle_initials
-from search.enrich.entities.late import PENDING, RunPersons
+from search.enrich.entities.keys import initials_key, middle_initials, without_middle_name
+from search.enrich.entities.late import PENDING, RunPersons, alias_table, written_forms
 from search.enrich.entities.names import person_key
 from search.text.analysis import PreAnalyzed, pre_analyzed
 
@@ -36,7 +36,9 @@ class PersonNames:
     Workers resolve names within their own batches; this pass in the writer makes the facet value of a
     person the same in every document of the run, and records aliases in the enricher's registry. Other
     middle initials than the first seen for a key are another person ("George H. W. Bush" beside "George
-    W. Bush"), as in the workers (:mod:`search.enrich.entities.keys`).
+    W. Bush"), as in the workers (:mod:`search.enrich.entities.keys`). A middle name the run has seen the
+    person without is the same person ("Christian Heinrich Drosten" of one worker's batch is the run's
+    Christian Drosten), unless the alias table names the person so.
     """
 
     def __init__(self, enrich: Any):
@@ -45,6 +47,7 @@ class PersonNames:
         self.articles: dict[str, int] | None = getattr(enrich, "articles", None)
         self.by_key: dict[str, str] = {}
         self.initials: dict[str, tuple[str, ...]] = {}  # key -> the first middle initials seen with it
+        self.curated = {person_key(name) for name in alias_table().values()}  # the alias table's persons
         for name in self.registry or {}:
             self.name(name)
 
@@ -54,6 +57,9 @@ class PersonNames:
         initials = middle_initials(value)
         if initials and self.initials.setdefault(key, initials) != initials:
             key = initials_key(key, initials)
+        short = without_middle_name(key)
+        if short is not None and short in self.by_key and key not in self.curated:
+            key = short  # "Christian Heinrich Drosten" of one worker is the Christian Drosten of the run
         return self.by_key.setdefault(key, value)
 
     def apply(self, doc: dict) -> None:
@@ -97,8 +103,11 @@ class LatePersons:
         self.articles: dict[str, int] | None = getattr(enrich, "articles", None)
         active = bool(getattr(enrich, "ner", False))
         primed = dict(self.registry or {})
-        self.persons = RunPersons(primed, getattr(enrich, "corrections", None)) if active else None
+        corrections = getattr(enrich, "corrections", None)
+        self.persons = RunPersons(primed, corrections, self.articles) if active else None
         self.primed = set(primed)
+        if self.persons is not None and isinstance(getattr(enrich, "word_counts", None), dict):
+            self.persons.word_counts = enrich.word_counts  # one count, which new workers get a copy of
         self.count: dict[str, int] = {}  # documents of this run naming each person (as written)
         self.spill_dir = spill_dir
         self._fd: int | None = None  # the temporary file (unlinked) of the kept documents
@@ -113,10 +122,15 @@ class LatePersons:
         its resolution left something open. Takes the open part out of the document."""
         pending = doc.pop(PENDING, None)
         ents = doc.get("entities")
-        if self.persons is None or not ents:
+        if self.persons is None:
             return
         started = time.process_time()
-        self.persons.learn(ents.get("aliases") or {})
+        text = doc.get("_stored_body") or ""
+        self.persons.count_words(text)
+        if not ents:
+            self.seconds += time.process_time() - started
+            return
+        self.persons.learn(written_forms(ents, text))
         for name in ents.get("persons") or ():
             self.count[name] = self.count.get(name, 0) + 1
         if pending:

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import signal
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 from search.core.models import Article
 from search.core.settings import settings
+from search.enrich.entities.registry import REFERENCE_SHARE
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ NER_BATCH_CHARS = 40_000
 NER_BATCH_TEXTS = 16
 # Persons named in this many articles are taught to every new worker process (see Enricher.established).
 ESTABLISHED = 2
+#: Below this many articles a word's count cannot fail :meth:`Registry._shared` (a known person is named once).
+WORD_COUNT_MIN = math.ceil(1 / REFERENCE_SHARE)
 NER_PIECE_CHARS = 40_000  # longer texts are extracted in pieces (0.3 % of the FANG-COVID articles)
 
 
@@ -144,6 +149,18 @@ class Enricher:
         self._unlearned: dict[str, list[str]] = {}  # primed persons the extractor has not been taught yet
         # the user's corrections (corrections.txt of the articles folder), set by the indexer for a run
         self.corrections: Corrections | None = None
+        # in how many articles written so far each capitalised word stands (counted by the writer,
+        # :class:`search.engine.reindexing.LatePersons`): a family name that most of them use without the
+        # person is no reference to that person in other articles (:meth:`Registry._shared`)
+        self.word_counts: Counter = Counter()
+
+    def __getstate__(self) -> dict:
+        """What a new worker process gets: the word counts only where they can matter (a word in fewer
+        than :data:`WORD_COUNT_MIN` articles passes the share test anyway), so the
+        copy stays small."""
+        state = dict(self.__dict__)
+        state["word_counts"] = Counter({w: n for w, n in self.word_counts.items() if n >= WORD_COUNT_MIN})
+        return state
 
     def prime(self, registry: dict[str, list[str]]) -> None:
         """Persons already in the index (``{canonical: [aliases]}``) before an incremental run.
@@ -178,6 +195,8 @@ class Enricher:
             self._teach()
 
     def _teach(self) -> None:
+        if self.word_counts:
+            _extractor(self.model).word_counts = self.word_counts
         if not self._unlearned:
             return
         from search.enrich.entities.extractor import ArticleEntities
@@ -186,7 +205,7 @@ class Enricher:
         known = ArticleEntities(
             persons=dict.fromkeys(registry, 1), person_aliases=registry, countries={}, spans=[]
         )
-        _extractor(self.model).learn([known])
+        _extractor(self.model).learn([known], {n: self.articles.get(n, 1) for n in registry})
 
     def _remember(self, name: str, aliases: list[str]) -> None:
         merged = set(self.registry.get(name, ())) | set(aliases)

@@ -294,11 +294,14 @@ def _build(
         if doc is not None:  # written again: the segment must be committed for the old one to be deleted
             writer.commit(merge=False)
             writer = _writer(ix, WRITER_MB if parallel else 256)
-            while doc is not None:
-                add_mentions(doc)
-                writer.delete_by_term("id", doc["id"])
-                writer.add_document(**doc)
-                doc = next(changed, None)
+            # one searcher over the committed segments for all these deletions (Whoosh opens a new one per
+            # delete_by_term otherwise: 8 % of this stage's time, measured on 10,000 FANG-COVID articles)
+            with writer.searcher() as committed:
+                while doc is not None:
+                    add_mentions(doc)
+                    writer.delete_by_term("id", doc["id"], searcher=committed)
+                    writer.add_document(**doc)
+                    doc = next(changed, None)
         writer.commit()
     except BaseException:
         writer.cancel()

@@ -13,7 +13,7 @@ corpus with ``extract_many`` (and ``learn`` the stored entities before an increm
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,23 +62,27 @@ class EntityExtractor:
         self.has_model = "ner" in self.nlp.pipe_names
         self._known: dict[str, Counter] = {}
         self._known_support: Counter = Counter()
+        # in how many articles of the run each capitalised word stands (the enricher's, see Registry.build)
+        self.word_counts: Mapping[str, int] | None = None
 
     # public API ------------------------------------------------------------------------------------------
 
     def extract(self, text: str) -> ArticleEntities:
         """Entities of one text, resolved within the text, the alias table and what :meth:`learn` was given."""
         draft = self._draft(self.nlp(text), text)
-        return self._finish(draft, Registry.build([draft], self.aliases, self._known, self._known_support))
+        registry = Registry.build([draft], self.aliases, self._known, self._known_support, self.word_counts)
+        return self._finish(draft, registry)
 
-    def learn(self, entities: Iterable[ArticleEntities]) -> None:
+    def learn(self, entities: Iterable[ArticleEntities], weights: dict[str, int] | None = None) -> None:
         """Remember the persons of articles already indexed (e.g. loaded from the index).
 
         Later :meth:`extract` and :meth:`extract_many` calls then resolve a bare surname and choose display
         spellings as if those articles were part of the batch, so an incremental reindex gives the values a
-        full one would.
+        full one would. ``weights``: how many articles each person of the index stands for (see
+        :func:`.late.learn_article`).
         """
         for ents in entities:
-            learn_article(self._known, self._known_support, ents.person_aliases)
+            learn_article(self._known, self._known_support, ents.person_aliases, weights)
 
     def extract_many(self, texts: Iterable[str], batch_size: int = 32) -> Iterator[ArticleEntities]:
         """Entities of many texts, with person names resolved across the whole batch (see module docstring).
@@ -94,7 +98,7 @@ class EntityExtractor:
                 yield text
 
         drafts = [self._draft(doc, pending.popleft()) for doc in self.nlp.pipe(feed(), batch_size=batch_size)]
-        registry = Registry.build(drafts, self.aliases, self._known, self._known_support)
+        registry = Registry.build(drafts, self.aliases, self._known, self._known_support, self.word_counts)
         for draft in drafts:
             yield self._finish(draft, registry)
 

@@ -14,7 +14,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from search.enrich.entities.names import family_end, key_tokens, person_key_cached, strip_genitive
+from search.enrich.entities.lexicon import glue_verbs, stop_words
+from search.enrich.entities.names import (
+    GENERATIONS,
+    family_end,
+    key_tokens,
+    person_key_cached,
+    strip_genitive,
+)
 
 #: One-letter initials, also glued ("H.W.") or before a hyphenated one ("J.-P.").
 _INITIALS = re.compile(r"^(?:[A-ZÄÖÜ]\.-?)+$")
@@ -85,7 +92,7 @@ class InitialSplits:
 
 
 class KeyIndex:
-    """Person keys with the two look-ups :meth:`Registry._repair` needs, instead of a scan of all keys.
+    """Person keys with the two look-ups :func:`repair_key` needs, instead of a scan of all keys.
 
     ``fuller``: three-word keys by (first, last) word; ``longer``: keys by each proper prefix of two or more
     words. Keys are :func:`person_key` values, so equal word tuples mean equal keys. A key of other middle
@@ -126,3 +133,68 @@ class KeyIndex:
             if len(kt) > n and kt[:n] == toks:
                 out.add(k)
         return out
+
+
+def without_middle_name(key: str) -> str | None:
+    """The key of a three-word name without its middle name ("christian heinrich drosten" -> "christian
+    drosten"); None when the middle word is an initial or the last a generation ("Jr.")."""
+    toks = key_tokens(key)
+    if len(toks) != 3 or len(toks[1]) < 2 or toks[-1] in GENERATIONS:
+        return None
+    return f"{toks[0]} {toks[-1]}"
+
+
+def repair_key(
+    key: str, index: KeyIndex, curated: set[str], extra: set[str] | frozenset[str] = frozenset()
+) -> str | None:
+    """The known key a glued or truncated key stands for, the key itself, or None when ambiguous.
+
+    Known keys are ``index`` plus the few ``extra`` ones of the article being resolved; ``curated`` are
+    the keys of the alias table's persons.
+    """
+    known = index.keys
+    toks = key_tokens(key)
+    # glued: "kim jong unwerden" -> "kim jong un" (a known name + a German verb or function word)
+    last = toks[-1]
+    glue = glue_verbs()
+    for cut in range(2, len(last) - 3):
+        tail = last[cut:]
+        if tail in glue or (len(tail) >= 4 and tail in stop_words()):
+            cand = " ".join([*toks[:-1], last[:cut]])
+            if cand in known or cand in extra or (cut <= 3 and tail in glue and len(toks) >= 2):
+                return cand
+    # middle name left out: "peter embarek" -> "peter ben embarek" when exactly one known name fits and is
+    # written at least as often (one article's "Christian Heinrich Drosten" took every "Christian
+    # Drosten" of the run from the workers that knew it: two persons in the facet) ...
+    weight = index.weights.get
+    if len(toks) == 2:
+        fuller = index.fuller(toks, extra)
+        if len(fuller) == 1:
+            full = next(iter(fuller))
+            if full in curated or weight(full, 0) >= weight(key, 0):
+                return full
+    # ... else the other way round: "Donald John Trump" is the Donald Trump written more often (never
+    # the alias table's name: "Recep Tayyip Erdoğan")
+    short = without_middle_name(key)
+    if short is not None and short in known and weight(short, 0) > weight(key, 0) and key not in curated:
+        return short
+    prefixed = index.longer(toks, extra)
+    if (key in known or key in extra) and not prefixed:
+        return key
+    # truncated: "moon jae" -> "moon jae in" when exactly one known name continues it by one word and the
+    # cut-off name ends in a short syllable (East Asian given names)
+    longer = [k for k in prefixed if len(key_tokens(k)) == len(toks) + 1]
+    if len(toks[-1]) > 3:
+        # the short form of one known longer name: "Tedros Adhanom" -> "Tedros Adhanom Ghebreyesus";
+        # never a father into his son ("Donald Trump Jr.")
+        full = [k for k in longer if key_tokens(k)[-1] not in GENERATIONS]
+        if len(toks) == 2 and len(full) == 1 and len(longer) == 1:
+            # only into a name as established as the short one ("Donald Trump" is no short form of a
+            # one-off "Donald Trump Briefwählerinnen")
+            return full[0] if weight(full[0], 0) >= max(1, weight(key, 0)) else key
+        return key
+    if len(longer) == 1:
+        return longer[0]
+    if len(longer) > 1:
+        return None
+    return key

@@ -49,16 +49,43 @@ PENDING = "_pending"
 CAPITALISED = re.compile(r"(?<![\w'’\-\u2010\u2011])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*(?:[-\u2010\u2011][^\W_][\w'’]*)*")
 
 
-def learn_article(known: dict[str, Counter], support: Counter, person_aliases: dict[str, list[str]]) -> None:
+def learn_article(
+    known: dict[str, Counter],
+    support: Counter,
+    person_aliases: dict[str, list[str]],
+    weights: dict[str, int] | None = None,
+) -> None:
     """Count one article's persons as the registry learns them: full spellings per person key, and the
-    (word, person) pairs of the one-word forms it calls them by (see :meth:`Registry.build`)."""
+    (word, person) pairs of the one-word forms it calls them by (see :meth:`Registry.build`).
+
+    ``person_aliases`` are the forms the article writes (canonical -> surfaces). Only an article that writes
+    the person's name in full counts: one that says "Biontech" alone, and got the one-off "person" *Anja
+    Karliczek Biontech* of another article from what earlier articles taught, must not teach that again, or
+    one glued model span spreads to every article naming the company (it did, to 158 of 10,000).
+    ``weights``: for the persons of an index (canonical -> aliases of all its articles), how many articles
+    each stands for (default one)."""
     for canonical, surfaces in person_aliases.items():
+        if not any(is_full(surface) for surface in surfaces):
+            continue
         person = person_key_cached(canonical)
-        for surface in {canonical, *surfaces}:
+        n = weights.get(canonical, 1) if weights else 1
+        for surface in set(surfaces):
             if is_full(surface):
-                known.setdefault(person_key_cached(surface), Counter())[strip_genitive(surface)] += 1
+                known.setdefault(person_key_cached(surface), Counter())[strip_genitive(surface)] += n
             else:
-                support[(strip_genitive_s(strip_genitive(surface)), person)] += 1
+                support[(strip_genitive_s(strip_genitive(surface)), person)] += n
+
+
+def written_forms(ents: dict, text: str) -> dict[str, list[str]]:
+    """The forms an article writes each of its persons in (person -> surfaces, in text order), from the
+    spans of its entity detail: its ``aliases`` also hold the run's spelling, written there or not."""
+    out: dict[str, list[str]] = {}
+    for s, e, kind, value in ents.get("spans", ()):
+        if kind == "PER":
+            seen = out.setdefault(value, [])
+            if text[s:e] not in seen:
+                seen.append(text[s:e])
+    return out
 
 
 def left_open(
@@ -131,25 +158,36 @@ class RunPersons:
     """The persons of a whole run (and of the index it starts from), and the late resolution of what the
     workers left open against them (:meth:`resolve`)."""
 
-    def __init__(self, primed: dict[str, list[str]] | None = None, corrections: Corrections | None = None):
+    def __init__(
+        self,
+        primed: dict[str, list[str]] | None = None,
+        corrections: Corrections | None = None,
+        weights: dict[str, int] | None = None,
+    ):
         self.known: dict[str, Counter] = {}
         self.support: Counter = Counter()
         self.spelling: dict[str, str] = {}  # person key -> the run's spelling (the first written)
+        self.word_counts: Counter = Counter()  # articles of the run writing each capitalised word
         self.corrections = corrections
         self._registry: Registry | None = None
         if primed:  # the index's persons, taught as a worker is taught them (Enricher.prime)
-            self.learn(primed)
+            self.learn(primed, weights)
 
-    def learn(self, person_aliases: dict[str, list[str]]) -> None:
-        """One written article's persons (``entities.aliases``: the run's spelling -> surface forms)."""
-        learn_article(self.known, self.support, person_aliases)
+    def learn(self, person_aliases: dict[str, list[str]], weights: dict[str, int] | None = None) -> None:
+        """One written article's persons (the run's spelling -> the forms the article writes, see
+        :func:`written_forms`); or the index's, each standing for ``weights`` articles."""
+        learn_article(self.known, self.support, person_aliases, weights)
         for name in person_aliases:
             self.spelling.setdefault(person_key_cached(name), name)
+
+    def count_words(self, text: str) -> None:
+        """Count the capitalised words of one written article (see :meth:`Registry._shared`)."""
+        self.word_counts.update(set(CAPITALISED.findall(text)))
 
     def registry(self) -> Registry:
         """The registry of every person learned (built once, at the first late resolution)."""
         if self._registry is None:
-            self._registry = Registry.build([], alias_table(), self.known, self.support)
+            self._registry = Registry.build([], alias_table(), self.known, self.support, self.word_counts)
         return self._registry
 
     def resolve(self, ents: dict, text: str, pending: dict) -> dict | None:

@@ -158,6 +158,8 @@ def _person_candidates(
                 j -= 1
             if j - i == 1 and source != "model":
                 return
+            if j - i >= 2 and "-" in texts[j - 1] and non_person_head(texts[j - 1]):
+                return  # "Robert Koch-Institut" after a given name: the institute (the model's spans too)
             if everyday_phrase(texts[i:j]) or _organisation_around(tv, i, j):
                 return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
             if j - i >= 2 and j < n_tok and texts[j].rstrip(".").lower() in _SON_OR_FATHER:
@@ -250,10 +252,11 @@ def _person_candidates(
 _COORDINATORS = frozenset({"und", "sowie", "oder"})
 #: Generational suffixes written after a full name, part of it (see ``context.GENERATIONS``).
 _SON_OR_FATHER = frozenset({"jr", "sr"})
-# An author line: "Von Anna Muster", "_von L. Berndt", "Ein Kommentar von Max Erdinger" (the line ends there)
+# An author line: "Von Anna Muster", "_von L. Berndt", "Ein Kommentar von Max Erdinger" (the line ends there;
+# the name never runs on into the next line: "Von Mona Berner" above "Mecklenburg-Vorpommern")
 _BYLINE = re.compile(
-    r"(?m)^(?:[^\w\n]|_){0,3}(?:[^\W\d_][^\n]{0,40}?\s)?[Vv]on\s+"
-    r"((?:[A-ZÄÖÜ]\.\s*|[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?\s+){1,2}[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?)"
+    r"(?m)^(?:[^\w\n]|_){0,3}(?:[^\W\d_][^\n]{0,40}?[ \t])?[Vv]on[ \t]+"
+    r"((?:[A-ZÄÖÜ]\.[ \t]*|[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?[ \t]+){1,2}[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?)"
     r"[ \t\r]*$"
 )
 
