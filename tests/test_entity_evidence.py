@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 
 from search.enrich.entities.extractor import EntityExtractor
+from search.enrich.entities.keys import without_middle_name
 from search.enrich.entities.late import learn_article
+from search.enrich.entities.names import person_key
 from search.enrich.entities.registry import Registry
 
 
@@ -74,3 +76,13 @@ def test_a_byline_ends_at_its_line() -> None:
     text = "Was ist erlaubt?\nVon Lene Quastberg \n Schleswig-Holstein \n Hier gibt es die wenigsten Fälle."
     ents = EntityExtractor().extract(text)
     assert ents.persons == {"Lene Quastberg": 1}, ents.persons
+
+
+def test_junior_after_a_full_name_is_the_son() -> None:
+    """ "Torben Henrik Quaas junior" is the son, as "Torben Quaas Jr." is: the word is part of the name, folds
+    to the same key without the middle name, and does not make the father of the same name."""
+    ents = EntityExtractor().extract("Der Anwalt Torben Henrik Quaas junior sprach in Berlin. Quaas lachte.")
+    assert list(ents.persons) == ["Torben Henrik Quaas junior"], ents.persons
+    key = person_key("Torben Henrik Quaas junior")
+    assert without_middle_name(key) == person_key("Torben Quaas Jr.") == "torben quaas jr"
+    assert without_middle_name(person_key("Torben Henrik Quaas")) == person_key("Torben Quaas")

@@ -195,8 +195,8 @@ class Enricher:
             self._teach()
 
     def _teach(self) -> None:
-        if self.word_counts:
-            _extractor(self.model).word_counts = self.word_counts
+        # this run's counts, also when empty: the extractor (one per process) may hold an earlier run's
+        _extractor(self.model).word_counts = self.word_counts
         if not self._unlearned:
             return
         from search.enrich.entities.extractor import ArticleEntities

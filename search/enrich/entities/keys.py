@@ -137,11 +137,14 @@ class KeyIndex:
 
 def without_middle_name(key: str) -> str | None:
     """The key of a three-word name without its middle name ("christian heinrich drosten" -> "christian
-    drosten"); None when the middle word is an initial or the last a generation ("Jr.")."""
+    drosten"; "robert francis kennedy jr" -> "robert kennedy jr", the generation kept); None when the middle
+    word is an initial."""
     toks = key_tokens(key)
-    if len(toks) != 3 or len(toks[1]) < 2 or toks[-1] in GENERATIONS:
+    generation = toks[-1:] if len(toks) == 4 and toks[-1] in GENERATIONS else ()
+    name = toks[: len(toks) - len(generation)]
+    if len(name) != 3 or len(name[1]) < 2 or name[-1] in GENERATIONS:
         return None
-    return f"{toks[0]} {toks[-1]}"
+    return " ".join((name[0], name[-1], *generation))
 
 
 def repair_key(

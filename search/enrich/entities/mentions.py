@@ -251,7 +251,7 @@ def _person_candidates(
 
 _COORDINATORS = frozenset({"und", "sowie", "oder"})
 #: Generational suffixes written after a full name, part of it (see ``context.GENERATIONS``).
-_SON_OR_FATHER = frozenset({"jr", "sr"})
+_SON_OR_FATHER = frozenset({"jr", "sr", "junior", "senior"})
 # An author line: "Von Anna Muster", "_von L. Berndt", "Ein Kommentar von Max Erdinger" (the line ends there;
 # the name never runs on into the next line: "Von Mona Berner" above "Mecklenburg-Vorpommern")
 _BYLINE = re.compile(

@@ -66,7 +66,12 @@ def person_key(name: str) -> str:
     tokens = longer or tokens
     if tokens and len(tokens[-1]) > 2 and tokens[-1].endswith("s") and not tokens[-1].endswith("ss"):
         tokens[-1] = tokens[-1][:-1]
+    if len(tokens) > 2 and tokens[-1] in _GENERATION_WORDS:  # "Robert Kennedy junior" = "Robert Kennedy Jr."
+        tokens[-1] = _GENERATION_WORDS[tokens[-1]]
     return " ".join(tokens)
+
+
+_GENERATION_WORDS = {"junior": "jr", "senior": "sr"}
 
 
 # The same surfaces are keyed again and again (every mention, every registry lookup): cache them.
