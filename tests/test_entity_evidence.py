@@ -86,3 +86,10 @@ def test_junior_after_a_full_name_is_the_son() -> None:
     key = person_key("Torben Henrik Quaas junior")
     assert without_middle_name(key) == person_key("Torben Quaas Jr.") == "torben quaas jr"
     assert without_middle_name(person_key("Torben Henrik Quaas")) == person_key("Torben Quaas")
+
+
+def test_a_name_ending_in_an_institute_is_no_person() -> None:
+    """Also where the model's span runs on past the institute and the trailing noun is cut off afterwards
+    (as in 8 of 8 real FANG-COVID articles that had the person "Robert Koch-Institut")."""
+    text = "Wir bekommen mehrmals am Tag von den Ämtern und\ndem Robert Koch-Institut Updates und die neuesten Zahlen."
+    assert EntityExtractor().extract(text).persons == {}

@@ -159,7 +159,9 @@ def _person_candidates(
             if j - i == 1 and source != "model":
                 return
             if j - i >= 2 and "-" in texts[j - 1] and non_person_head(texts[j - 1]):
-                return  # "Robert Koch-Institut" after a given name: the institute (the model's spans too)
+                # "Robert Koch-Institut": named after a person (but "Arron Banks" is one); also where the
+                # model's span went on ("dem Robert Koch-Institut Updates", the noun cut off above)
+                return
             if everyday_phrase(texts[i:j]) or _organisation_around(tv, i, j):
                 return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
             if j - i >= 2 and j < n_tok and texts[j].rstrip(".").lower() in _SON_OR_FATHER:
@@ -335,15 +337,15 @@ def _organisation_around(tv: TokenView, i: int, j: int) -> bool:
 def plausible_model_name(tokens: list[str]) -> bool:
     """Filter for the model's PER spans, which on news text also cover headings and nouns.
 
-    A span of several words whose last word is a hyphenated institution ("Robert Koch-Institut") is
-    rejected.
-    Else a span that starts with a known given name is accepted; otherwise no word may be a common German
-    word and the last word may not be a German compound ("Zankapfel Atomprogramm"). Single words are
-    accepted here but kept only when they resolve to a full name (see ``Registry.resolve``).
+    A span that starts with a known given name is accepted; otherwise no word may be a common German word and
+    the last word may not be a German compound ("Zankapfel Atomprogramm"). Single words are accepted here
+    but kept only when they resolve to a full name (see ``Registry.resolve``). A name ending in a hyphenated
+    institution ("Robert Koch-Institut") is refused for every source, after the span's trimming, where
+    mentions are added (:func:`_person_candidates`).
     """
     words = [t for t in tokens if not initial_or_particle(t)]
-    if not words or (len(words) > 1 and "-" in words[-1] and non_person_head(words[-1])):
-        return False  # "Robert Koch-Institut": named after a person (but "Arron Banks" is one)
+    if not words:
+        return False
     if words[0] in first_names():
         return True
     if any(german_common_word(w) or non_person_head(w) for w in words):
