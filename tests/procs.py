@@ -17,8 +17,13 @@ from pathlib import Path
 
 def _stat(pid: int) -> tuple[int, str] | None:
     """(parent pid, state) of a process, None when it is gone."""
+    return _stat_path(Path(f"/proc/{pid}/stat"))
+
+
+def _stat_path(path: Path) -> tuple[int, str] | None:
+    """(parent pid, state) from a process's or a thread's stat file, None when it is gone."""
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        raw = path.read_text()
     except OSError:
         return None
     fields = raw[raw.rindex(")") + 2 :].split()
@@ -42,8 +47,24 @@ def descendants(pid: int) -> set[int]:
 
 
 def alive(pid: int) -> bool:
+    """Whether any thread of ``pid`` still runs.
+
+    A fully exited process is a zombie and holds no memory, files or locks. But the main thread of a
+    killed multi-threaded process turns zombie before its other threads have exited, and the files (the
+    reindex lock) are released only with the last thread: so every thread must be a zombie or gone.
+    """
     st = _stat(pid)
-    return st is not None and st[1] != "Z"  # a zombie holds no memory, files or locks
+    if st is None:
+        return False
+    if st[1] != "Z":
+        return True
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    return any(
+        (t := _stat_path(Path(f"/proc/{pid}/task/{tid}/stat"))) is not None and t[1] != "Z" for tid in threads
+    )
 
 
 def state(pid: int) -> tuple[int, str] | None:
