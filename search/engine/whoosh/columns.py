@@ -117,6 +117,7 @@ class Columns:
     # near-duplicate group per document (-1: none), see search.engine.whoosh.grouping; a group counts once
     groups: np.ndarray | None = None
     _grouped: np.ndarray | None = field(default=None, repr=False)  # groups >= 0, computed once
+    _without: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # see without_value
 
     def grouped_in(self, match: np.ndarray) -> np.ndarray:
         """The matching documents that belong to a group of near-duplicates."""
@@ -154,11 +155,16 @@ class Columns:
         return int(np.count_nonzero(match & ~grouped)) + len(np.unique(self.groups[np.flatnonzero(grouped)]))
 
     def without_value(self, facet: str) -> np.ndarray:
-        """Live documents without any value in ``facet`` (for the date: the undated articles)."""
-        col = self.columns[facet]
-        has = np.zeros(self.ndocs, dtype=bool)
-        has[col.docs] = True
-        return self.live & ~has
+        """Live documents without any value in ``facet`` (for the date: the undated articles); computed once
+        per generation (every search with the date facet asks), read only."""
+        found = self._without.get(facet)
+        if found is None:
+            has = np.zeros(self.ndocs, dtype=bool)
+            has[self.columns[facet].docs] = True
+            found = self.live & ~has
+            found.flags.writeable = False
+            self._without[facet] = found
+        return found
 
 
 def load_columns(reader: IndexReader) -> Columns:
