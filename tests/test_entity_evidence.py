@@ -93,3 +93,13 @@ def test_a_name_ending_in_an_institute_is_no_person() -> None:
     (as in 8 of 8 real FANG-COVID articles that had the person "Robert Koch-Institut")."""
     text = "Wir bekommen mehrmals am Tag von den Ämtern und\ndem Robert Koch-Institut Updates und die neuesten Zahlen."
     assert EntityExtractor().extract(text).persons == {}
+
+
+def test_nouns_after_a_role_word_are_no_person() -> None:
+    """ "als Finanzminister Milliarden Euro an Staatshilfe": a role word before two nouns made the person
+    "Milliarden Euro" (36 of 2,000 real FANG-COVID articles, then every article writing the amount); a real
+    name after a role stays, also one the given-name list lacks."""
+    text = "Und so ist es jetzt in der Krise, wo er als Finanzminister Milliarden Euro an Staatshilfe verteilt."
+    assert EntityExtractor().extract(text).persons == {}
+    named = EntityExtractor().extract("Das sagte Hauptgeschäftsführer Gerd Quastenberg am Montag in Berlin.")
+    assert list(named.persons) == ["Gerd Quastenberg"], named.persons

@@ -164,6 +164,8 @@ def _person_candidates(
                 return
             if everyday_phrase(texts[i:j]) or _organisation_around(tv, i, j):
                 return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
+            if source == "cue" and _common_noun_phrase(texts[i:j]):
+                return  # "als Finanzminister Milliarden Euro an Staatshilfe": a role word before nouns
             if j - i >= 2 and j < n_tok and texts[j].rstrip(".").lower() in _SON_OR_FATHER:
                 j += 1  # "Donald Trump Jr.", "Robert F. Kennedy Jr.": another person than the name without
                 if j < n_tok and texts[j] == "." and not tv.space[j - 1]:
@@ -351,6 +353,20 @@ def plausible_model_name(tokens: list[str]) -> bool:
     if any(german_common_word(w) or non_person_head(w) for w in words):
         return False
     return len(words) == 1 or not german_compound(words[-1])
+
+
+def _common_noun_phrase(tokens: list[str]) -> bool:
+    """Nouns after a role word, not a name: the first word a common German noun and no given name, the last
+    an everyday word ("als Finanzminister Milliarden Euro an Staatshilfe"). Looser than
+    :func:`plausible_model_name`, which would also refuse real names after a role ("Gerd Landsberg":
+    Gerd is missing from the given names, Landsberg splits like a compound)."""
+    words = [t for t in tokens if not initial_or_particle(t)]
+    return (
+        len(words) >= 2
+        and words[0] not in first_names()
+        and german_common_word(words[0])
+        and everyday_word(words[-1])
+    )
 
 
 def _merge_mentions(found: list[Mention]) -> list[Mention]:
