@@ -11,6 +11,7 @@ from collections import Counter
 from search.enrich.entities.extractor import EntityExtractor
 from search.enrich.entities.keys import without_middle_name
 from search.enrich.entities.late import learn_article
+from search.enrich.entities.lexicon import speech_marked
 from search.enrich.entities.names import person_key
 from search.enrich.entities.registry import Registry
 
@@ -99,7 +100,37 @@ def test_nouns_after_a_role_word_are_no_person() -> None:
     """ "als Finanzminister Milliarden Euro an Staatshilfe": a role word before two nouns made the person
     "Milliarden Euro" (36 of 2,000 real FANG-COVID articles, then every article writing the amount); a real
     name after a role stays, also one the given-name list lacks."""
-    text = "Und so ist es jetzt in der Krise, wo er als Finanzminister Milliarden Euro an Staatshilfe verteilt."
+    text = (
+        "Und so ist es jetzt in der Krise, wo er als Finanzminister Milliarden Euro an Staatshilfe verteilt."
+    )
     assert EntityExtractor().extract(text).persons == {}
     named = EntityExtractor().extract("Das sagte Hauptgeschäftsführer Gerd Quastenberg am Montag in Berlin.")
     assert list(named.persons) == ["Gerd Quastenberg"], named.persons
+
+
+def test_so_after_a_word_is_no_verb_of_saying() -> None:
+    """ "so Drosten" marks a name, but in "Ist Corona so etwas wie …" the "so" after the word marked "Corona" as
+    a name: it then became the one person of the run with that given name ("Corona Kirschbauer", in 26
+    mentions of another real article)."""
+
+    def marked(text: str, word: str) -> bool:
+        s = text.index(word)
+        return speech_marked(text, s, s + len(word))
+
+    assert marked("Das sei falsch, so Quastberg am Montag.", "Quastberg")
+    assert marked("Quastberg sagte am Montag, das sei falsch.", "Quastberg")
+    assert not marked("Ist Corona so etwas wie ein neuer Krieg?", "Corona")
+
+
+def test_a_place_or_institution_after_a_given_name_is_no_person() -> None:
+    """ "Stanford University", "Pearl Harbor", "Christopher Street Day" start with a word of the given-name list;
+    their heads are no part of any person's name (``!`` in non_person_heads.txt). Names ending in a word that
+    is such a head only elsewhere stay persons."""
+    extract = EntityExtractor().extract
+    assert extract("Ioannidis lehrt an der renommierten Stanford University in Kalifornien.").persons == {}
+    assert extract("Der Angriff auf Pearl Harbor am 7. Dezember 1941 war ein Schock.").persons == {}
+    assert extract("In Schöneberg beginnt ein Protest zum Christopher Street Day.").persons == {}
+    assert extract("Gekommen waren Ricki Lake und Michael Bay.").persons == {
+        "Ricki Lake": 1,
+        "Michael Bay": 1,
+    }

@@ -158,7 +158,12 @@ def english_titles() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _non_person_heads() -> frozenset[str]:
-    return frozenset(w for w in read_lines(NON_PERSON_HEADS_TXT) if not w.startswith(">"))
+    return frozenset(w.lstrip("!") for w in read_lines(NON_PERSON_HEADS_TXT) if not w.startswith(">"))
+
+
+@lru_cache(maxsize=1)
+def _heads_in_no_name() -> frozenset[str]:
+    return frozenset(w[1:] for w in read_lines(NON_PERSON_HEADS_TXT) if w.startswith("!"))
 
 
 @lru_cache(maxsize=1)
@@ -288,6 +293,15 @@ def non_person_head(word: str) -> bool:
     return len(parts) > 1 and last.endswith("n") and (last[:-1] in heads or last[:-2] in heads)
 
 
+def no_name_word(word: str) -> bool:
+    """Is ``word`` (or its last hyphenated part, or that without a plural -s) a head that no person's name
+    has after its first word, even one starting with a given name ("Stanford University", "Pearl Harbor",
+    "Christopher Street Day"); the ``!`` lines of ``non_person_heads.txt``."""
+    last = HYPHEN_SPLIT.split(word.lower())[-1]
+    heads = _heads_in_no_name()
+    return last in heads or (last.endswith("s") and last[:-1] in heads)
+
+
 def head_after_name(word: str) -> bool:
     """Is ``word``, right after a name, the head of what is named after the person: a :func:`non_person_head`,
     or a head that is a given name too and so counts only there ("Marx Halle"; "Halle Berry" is a person)?"""
@@ -362,8 +376,15 @@ def english(word: str) -> float:
 
 @lru_cache(maxsize=1)
 def speech_verbs() -> frozenset[str]:
-    """``speech_verbs_de.txt``: "sagte", "erklärte", "so" ..."""
-    return frozenset(w.lower() for w in read_lines(SPEECH_VERBS_TXT))
+    """``speech_verbs_de.txt``: "sagte", "erklärte", "so" ... (the words that mark the name after them)."""
+    return frozenset(w.split()[0].lower() for w in read_lines(SPEECH_VERBS_TXT))
+
+
+@lru_cache(maxsize=1)
+def speech_verbs_after_name() -> frozenset[str]:
+    """The words of ``speech_verbs_de.txt`` that also mark the name before them ("Spahn sagte"); not those
+    marked ``>`` ("so": "so Drosten" is speech, "Corona so etwas wie" is not)."""
+    return frozenset(w.lower() for w in read_lines(SPEECH_VERBS_TXT) if not w.endswith(">"))
 
 
 _WORD_BEFORE_SPEECH = re.compile(r"([^\W\d_]+)[ \t]*,?[ \t]*$")
@@ -377,7 +398,7 @@ def speech_marked(text: str, s: int, e: int) -> bool:
     if before and before.group(1).lower() in speech_verbs():
         return True
     after = _WORD_AFTER_SPEECH.match(text, e)
-    return bool(after and after.group(1).lower() in speech_verbs() and not noun_use(text, s))
+    return bool(after and after.group(1).lower() in speech_verbs_after_name() and not noun_use(text, s))
 
 
 @dataclass(frozen=True)

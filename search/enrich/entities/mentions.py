@@ -41,6 +41,7 @@ from search.enrich.entities.lexicon import (
     german_compound,
     glue_verbs,
     is_cue,
+    no_name_word,
     non_person_head,
     noun_compound,
     particles,
@@ -164,6 +165,8 @@ def _person_candidates(
                 return
             if everyday_phrase(texts[i:j]) or _organisation_around(tv, i, j):
                 return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
+            if any(no_name_word(t) for t in texts[i + 1 : j]):
+                return  # "nach dem Angriff auf Pearl Harbor", "zum Christopher Street Day": a given name first
             if source == "cue" and _common_noun_phrase(texts[i:j]):
                 return  # "als Finanzminister Milliarden Euro an Staatshilfe": a role word before nouns
             if j - i >= 2 and j < n_tok and texts[j].rstrip(".").lower() in _SON_OR_FATHER:
@@ -348,6 +351,8 @@ def plausible_model_name(tokens: list[str]) -> bool:
     words = [t for t in tokens if not initial_or_particle(t)]
     if not words:
         return False
+    if any(no_name_word(w) for w in words[1:]):
+        return False  # "Stanford University", "Pearl Harbor": also after a given name
     if words[0] in first_names():
         return True
     if any(german_common_word(w) or non_person_head(w) for w in words):
