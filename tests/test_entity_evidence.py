@@ -130,6 +130,7 @@ def test_a_place_or_institution_after_a_given_name_is_no_person() -> None:
     assert extract("Ioannidis lehrt an der renommierten Stanford University in Kalifornien.").persons == {}
     assert extract("Der Angriff auf Pearl Harbor am 7. Dezember 1941 war ein Schock.").persons == {}
     assert extract("In Schöneberg beginnt ein Protest zum Christopher Street Day.").persons == {}
+    assert extract("Auch Aldi Nord und Aldi Süd animieren ihre Kunden.").persons == {}
     assert extract("Gekommen waren Ricki Lake und Michael Bay.").persons == {
         "Ricki Lake": 1,
         "Michael Bay": 1,
