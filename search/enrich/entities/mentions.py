@@ -167,6 +167,8 @@ def _person_candidates(
                 return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
             if any(no_name_word(t) for t in texts[i + 1 : j]):
                 return  # "nach dem Angriff auf Pearl Harbor", "zum Christopher Street Day": a given name first
+            if j - i >= 2 and _countries.gazetteer().form(tv.char_span(i, j)[2]) is not None:
+                return  # "in Sierra Leone", "zu Hong Kong": a country's name of two words is no person
             if source == "cue" and _common_noun_phrase(texts[i:j]):
                 return  # "als Finanzminister Milliarden Euro an Staatshilfe": a role word before nouns
             if j - i >= 2 and j < n_tok and texts[j].rstrip(".").lower() in _SON_OR_FATHER:
@@ -185,7 +187,9 @@ def _person_candidates(
         if ent.label_ not in {"PER", "PERSON"}:
             continue
         i, j = ent.start, ent.end
-        while i < j and not tv.namey(i, False):
+        # a role right before the span vouches for its first word ("Staatsepidemiologe Anders Tegnell")
+        vouched = i > 0 and j - i >= 2 and bool(flags[i - 1] & F_CUE) and texts[i][:1].isupper()
+        while i < j and not (tv.namey(i, False) or (vouched and i == ent.start)):
             i += 1
         while j > i and not (tv.namey(j - 1, j - 1 - i > 0) or is_initial(texts[j - 1])):
             j -= 1
@@ -193,6 +197,7 @@ def _person_candidates(
             i < j
             and all(
                 tv.namey(k, k > i)
+                or (vouched and k == ent.start)
                 or texts[k].lower() in particles()
                 or (k > i and texts[k] in PARTICLE_ARTICLES and texts[k - 1].lower() in particles())
                 for k in range(i, j)
