@@ -175,7 +175,11 @@ def _person_candidates(
                 j += 1  # "Donald Trump Jr.", "Robert F. Kennedy Jr.": another person than the name without
                 if j < n_tok and texts[j] == "." and not tv.space[j - 1]:
                     j += 1
-        found.append(Mention(*tv.char_span(i, j), source, canonical))
+        start, end, surface = tv.char_span(i, j)
+        glued = _GLUED_GIVEN.search(texts[i]) if canonical is None else None
+        if glued and glued.group(1) not in ("In", "Innen") and is_cue(texts[i][: glued.start(1)]):
+            start, surface = start + glued.start(1), surface[glued.start(1) :]  # "AutorinMascha Jacobs"
+        found.append(Mention(start, end, surface, source, canonical))
         if j - i >= 2:
             ranges.append((i, j))
 
@@ -262,6 +266,9 @@ def _person_candidates(
 
 
 _COORDINATORS = frozenset({"und", "sowie", "oder"})
+#: A role glued to the given name after it where a line break was lost ("freie AutorinMascha Jacobs"); not the
+#: capital I of a gendered plural ("AutorInnen").
+_GLUED_GIVEN = re.compile(r"(?<=[a-zäöüß])([A-ZÄÖÜ][a-zäöüß]+)$")
 #: Generational suffixes written after a full name, part of it (see ``context.GENERATIONS``).
 _SON_OR_FATHER = frozenset({"jr", "sr", "junior", "senior"})
 # An author line: "Von Anna Muster", "_von L. Berndt", "Ein Kommentar von Max Erdinger" (the line ends there;
