@@ -22,7 +22,7 @@ from typing import Any
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary
-from search.enrich.entities.keys import initials_key, middle_initials, without_middle_name
+from search.enrich.entities.keys import hyphen_made, initials_key, middle_initials, without_middle_name
 from search.enrich.entities.late import PENDING, RunPersons, alias_table, written_forms
 from search.enrich.entities.names import person_key
 from search.text.analysis import PreAnalyzed, pre_analyzed
@@ -57,7 +57,7 @@ class PersonNames:
         initials = middle_initials(value)
         if initials and self.initials.setdefault(key, initials) != initials:
             key = initials_key(key, initials)
-        short = without_middle_name(key)
+        short = None if hyphen_made(value, key) else without_middle_name(key)
         if short is not None and short in self.by_key and key not in self.curated:
             key = short  # "Christian Heinrich Drosten" of one worker is the Christian Drosten of the run
         return self.by_key.setdefault(key, value)

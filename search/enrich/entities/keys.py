@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from search.enrich.entities.lexicon import glue_verbs, stop_words
 from search.enrich.entities.names import (
@@ -99,16 +99,20 @@ class KeyIndex:
     initials (:func:`initials_key`) is no fuller form of the name without them.
     """
 
-    __slots__ = ("keys", "weights", "_ends", "_prefixes")
+    __slots__ = ("keys", "weights", "joined", "_ends", "_prefixes")
 
-    def __init__(self, keys: Iterable[str], weights: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, keys: Iterable[str], weights: dict[str, int] | None = None, joined: Iterable[str] = ()
+    ) -> None:
         self.keys: set[str] = set(keys)
         self.weights = weights or {}  # key -> mentions seen (how established a spelling is)
+        # keys whose middle word is half of a hyphenated name, no middle name (:func:`hyphen_made`)
+        self.joined: frozenset[str] = frozenset(joined)
         self._ends: dict[tuple[str, str], list[str]] = {}
         self._prefixes: dict[tuple[str, ...], list[str]] = {}
         for k in self.keys:
             toks = key_tokens(k)
-            if len(toks) == 3 and not is_initials_key(toks):
+            if len(toks) == 3 and not is_initials_key(toks) and k not in self.joined:
                 self._ends.setdefault((toks[0], toks[2]), []).append(k)
             for n in range(2, len(toks)):
                 self._prefixes.setdefault(toks[:n], []).append(k)
@@ -135,6 +139,17 @@ class KeyIndex:
         return out
 
 
+def hyphen_made(spelling: str, key: str) -> bool:
+    """Has ``key`` more words than ``spelling`` because a hyphen joined two of them ("Nils Busch-Petersen" ->
+    "nils busch petersen", "Frank-Walter Steinmeier")? Then its middle word is no middle name."""
+    return len(spelling.split()) < len(key_tokens(key))
+
+
+def joined_keys(spellings: Mapping[str, Mapping[str, int]]) -> set[str]:
+    """The keys (of ``spellings``: key -> spelling -> count) that every spelling writes hyphenated."""
+    return {k for k, seen in spellings.items() if seen and all(hyphen_made(s, k) for s in seen)}
+
+
 def without_middle_name(key: str) -> str | None:
     """The key of a three-word name without its middle name ("christian heinrich drosten" -> "christian
     drosten"; "robert francis kennedy jr" -> "robert kennedy jr", the generation kept); None when the middle
@@ -148,12 +163,17 @@ def without_middle_name(key: str) -> str | None:
 
 
 def repair_key(
-    key: str, index: KeyIndex, curated: set[str], extra: set[str] | frozenset[str] = frozenset()
+    key: str,
+    index: KeyIndex,
+    curated: set[str],
+    extra: set[str] | frozenset[str] = frozenset(),
+    spelling: str = "",
 ) -> str | None:
     """The known key a glued or truncated key stands for, the key itself, or None when ambiguous.
 
     Known keys are ``index`` plus the few ``extra`` ones of the article being resolved; ``curated`` are
-    the keys of the alias table's persons.
+    the keys of the alias table's persons; ``spelling``: how the key was written, when known (a hyphenated
+    name has no middle name to leave out: :func:`hyphen_made`).
     """
     known = index.keys
     toks = key_tokens(key)
@@ -178,7 +198,8 @@ def repair_key(
                 return full
     # ... else the other way round: "Donald John Trump" is the Donald Trump written more often (never
     # the alias table's name: "Recep Tayyip Erdoğan")
-    short = without_middle_name(key)
+    joined = key in index.joined or (bool(spelling) and hyphen_made(spelling, key))
+    short = None if joined else without_middle_name(key)
     if short is not None and short in known and weight(short, 0) > weight(key, 0) and key not in curated:
         return short
     prefixed = index.longer(toks, extra)

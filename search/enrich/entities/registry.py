@@ -33,7 +33,7 @@ from search.enrich.entities.context import (
     part_of_another_name,
     someone_else,
 )
-from search.enrich.entities.keys import InitialSplits, KeyIndex, closest, repair_key
+from search.enrich.entities.keys import InitialSplits, KeyIndex, closest, joined_keys, repair_key
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
     eponymous_organisation,
@@ -133,7 +133,7 @@ class Registry:
                     raw.setdefault(m.key, Counter())[strip_genitive(m.surface)] += 1
         reg.splits.split(raw)
         weights = {k: sum(c.values()) for k, c in raw.items()}
-        index = KeyIndex(set(raw) | set(reg.canonical_key) | set(reg.variants), weights)
+        index = KeyIndex(set(raw) | set(reg.canonical_key) | set(reg.variants), weights, joined_keys(raw))
         repaired: dict[str, str | None] = {}
 
         def repair(key: str) -> str | None:
@@ -210,7 +210,9 @@ class Registry:
         one-word mentions a person learned later may name, ``(mention, marked, own)`` (:mod:`.late`)."""
         if self._known_index is None:
             weights = {k: sum(c.values()) for k, c in self.variants.items()}
-            self._known_index = KeyIndex(set(self.variants) | set(self.canonical_key), weights)
+            self._known_index = KeyIndex(
+                set(self.variants) | set(self.canonical_key), weights, joined_keys(self.variants)
+            )
         index = self._known_index
         local_full: dict[str, Counter] = {}
         fixed: list[tuple[Mention, str | None]] = []
@@ -230,7 +232,7 @@ class Registry:
             if self._written_joined(m.surface):
                 continue
             key = key_of(m.surface)
-            target = repair_key(key, index, self._curated(), extra)
+            target = repair_key(key, index, self._curated(), extra, strip_genitive(m.surface))
             if target is None:
                 continue
             m = trim_glue(m, target)
