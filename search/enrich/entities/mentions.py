@@ -121,7 +121,7 @@ def draft_article(doc: Doc, text: str | None, has_model: bool, gazetteer: _count
     model_ents = list(doc.spans.get("model_ents", [])) if has_model else []
     flags = list(map(token_flags, tv.texts))
     draft = Draft(tv.text)
-    draft.mentions = _person_candidates(tv, ents, model_ents, flags)
+    draft.mentions = _person_candidates(tv, ents, model_ents, flags, gazetteer)
     draft.countries = _country_spans(gazetteer, tv, ents, model_ents, flags, draft.mentions)
     return draft
 
@@ -136,6 +136,7 @@ def _person_candidates(
     ents: list[tuple],
     model_ents: list,
     flags: list[int],
+    gaz: _countries.Gazetteer,
 ) -> list[Mention]:
     found: list[Mention] = []
     texts, n_tok = tv.texts, tv.n
@@ -167,7 +168,7 @@ def _person_candidates(
                 return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
             if any(no_name_word(t) for t in texts[i + 1 : j]):
                 return  # "nach dem Angriff auf Pearl Harbor", "zum Christopher Street Day": a given name first
-            if j - i >= 2 and _countries.gazetteer().form(tv.char_span(i, j)[2]) is not None:
+            if j - i >= 2 and gaz.form(tv.char_span(i, j)[2]) is not None:
                 return  # "in Sierra Leone", "zu Hong Kong": a country's name of two words is no person
             if source == "cue" and _common_noun_phrase(texts[i:j]):
                 return  # "als Finanzminister Milliarden Euro an Staatshilfe": a role word before nouns
@@ -357,14 +358,12 @@ def plausible_model_name(tokens: list[str]) -> bool:
     A span that starts with a known given name is accepted; otherwise no word may be a common German word and
     the last word may not be a German compound ("Zankapfel Atomprogramm"). Single words are accepted here
     but kept only when they resolve to a full name (see ``Registry.resolve``). A name ending in a hyphenated
-    institution ("Robert Koch-Institut") is refused for every source, after the span's trimming, where
-    mentions are added (:func:`_person_candidates`).
+    institution ("Robert Koch-Institut") or holding a head no name has ("Stanford University") is refused for
+    every source, after the span's trimming, where mentions are added (:func:`_person_candidates`).
     """
     words = [t for t in tokens if not initial_or_particle(t)]
     if not words:
         return False
-    if any(no_name_word(w) for w in words[1:]):
-        return False  # "Stanford University", "Pearl Harbor": also after a given name
     if words[0] in first_names():
         return True
     if any(german_common_word(w) or non_person_head(w) for w in words):

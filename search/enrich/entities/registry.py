@@ -68,7 +68,9 @@ MIN_BARE_SUPPORT = 2
 #: "Rothschild", "Polio", "Morgan", "Müller", "Schmidt", "Wolf"; above it "Schiffmann" 0.66, "Tichy" 0.16,
 #: "Goethe" 0.15, "Orwell" 0.56); the alias table's persons need none.
 REFERENCE_SHARE = 0.1
-#: Articles of the run that must write a two-word name as one word for it to be a thing ("AstraZeneca").
+#: Articles of the run that must write a two-word name as one word for it to be a thing ("AstraZeneca"). The
+#: writer's late stage sees every count; worker processes get only words of WORD_COUNT_MIN (10) articles or
+#: more (search.enrich.pipeline), so there the bar is that.
 JOINED_MIN = 3
 DOMINANCE = 3  # how much more often than any other person a family name alone must name the one chosen
 INITIAL_WORD = re.compile(
