@@ -11,7 +11,7 @@ from collections import Counter
 from search.enrich.entities.extractor import EntityExtractor
 from search.enrich.entities.keys import hyphen_made, without_middle_name
 from search.enrich.entities.late import learn_article
-from search.enrich.entities.lexicon import speech_marked
+from search.enrich.entities.lexicon import noun_use, speech_marked
 from search.enrich.entities.names import person_key
 from search.enrich.entities.registry import Registry
 
@@ -191,3 +191,48 @@ def test_a_hyphenated_family_name_has_no_middle_name() -> None:
     key = person_key("Nils Brenn-Quastberg")
     assert hyphen_made("Nils Brenn-Quastberg", key)
     assert not hyphen_made("Torben Henrik Quaas", person_key("Torben Henrik Quaas"))
+
+
+def test_a_given_name_alone_names_nobody_known_from_elsewhere() -> None:
+    """ "die der User Michel … schreibt Michel" (a Telegram user in a real article) became the EU's Charles
+    Michel, known from other articles: a word that is a given name of several persons of the run names no
+    person from elsewhere by a verb of saying alone; "Akne Kid Joe" (a band) was Joe Biden. A family name
+    that is nobody's given name still does ("schreibt Quaskon")."""
+    texts = [
+        "Der Sänger Dietrich Quaas trat auf. Quaas sang.",
+        "Der Maler Dietrich Brenntal stellte aus. Brenntal malt.",
+        "Die Rede von Tobias Dietrich war lang. Dietrich sagte, der Gipfel sei gut.",
+        "Ein zweiter Gipfel. Tobias Dietrich lud ein, Dietrich sagte nichts.",
+        "Tesla-Chef Elon Quaskon kündigte ein Werk an. Quaskon sagte, es gehe schnell.",
+        "Der Unternehmer Elon Quaskon twitterte wieder. Quaskon will zum Mars.",
+        "Die Liste stammt vom User Dietrich, schreibt Dietrich an die Gruppe.",
+        "Die Liste stammt vom User Quaskon, schreibt Quaskon an die Gruppe.",
+    ]
+    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    assert found[6] == {}, found[6]
+    assert found[7] == {"Elon Quaskon": 2}, found[7]
+
+
+def test_an_adjective_without_an_article_goes_with_a_common_noun() -> None:
+    """ "Samples klassischer arabischer Musk" (a typo for Musik, in a real article) was Elon Musk, known from
+    other articles: German puts an article before an adjective and a person's name ("ein sichtlich genervter
+    Spahn", "die 30-jährige Raue"), so an inflected adjective without one goes with a common noun ("flüssiges
+    Meth"); "zwischen" is no adjective."""
+
+    def noun(text: str, word: str) -> bool:
+        return noun_use(text, text.index(word))
+
+    assert noun("Samples klassischer arabischer Quaskon. Zenji", "Quaskon")
+    assert noun("Die Ermittler fanden 148 Liter flüssiges Meth.", "Meth")
+    assert not noun("Das sagte ein sichtlich genervter Quaskon am Montag.", "Quaskon")
+    assert not noun("Viele sind wie die 30-jährige Quertel gut ausgebildet.", "Quertel")
+    assert not noun("Der „spanische Quaskon“ betonte das.", "Quaskon")
+    assert not noun("Der Vertrag zwischen Quaskon und dem Land.", "Quaskon")
+    texts = [
+        "Tesla-Chef Elon Quaskon kündigte ein Werk an. Quaskon sagte, es gehe schnell.",
+        "Der Unternehmer Elon Quaskon twitterte wieder. Quaskon will zum Mars.",
+        "Das klingt nicht schräger als Samples klassischer arabischer Quaskon. Zenji nickt.",
+        "Die Welt von Quaskon ist voller Raketen.",
+    ]
+    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    assert found[2:] == [{}, {"Elon Quaskon": 1}], found

@@ -229,12 +229,41 @@ def noun_use(text: str, pos: int) -> bool:
         return not (len(number) == 4 and number.isdigit() and number[:2] in ("19", "20"))
     while j > 0 and text[j - 1].isalpha():
         j -= 1
-    if j == i or text[j:i].lower() not in _determiners():
+    if j == i:
         return False
+    if text[j:i].lower() not in _determiners():
+        return _bare_adjective(text, j, text[j:i])
     k = j
     while k > 0 and text[k - 1].isspace():
         k -= 1
     return not (k > 0 and text[k - 1] == ",")  # ", die Spahn ...": a relative pronoun
+
+
+#: Endings of German adjectives made from other words (klass-isch, freund-lich, mächt-ig, …), inflected.
+_ADJECTIVE = re.compile(r"(?:isch|lich|ig|bar|sam|haft|los|voll)(?:e|er|en|em|es)$")
+_TOKEN_BEFORE = re.compile(r"(\S+)\s+$")
+
+
+def _bare_adjective(text: str, j: int, word: str) -> bool:
+    """Is ``word`` (at ``j``) an inflected adjective with no determiner before it ("klassischer arabischer
+    Musk[ik]", "flüssiges Meth")? German puts an article before an adjective and a person's name ("ein
+    sichtlich genervter Spahn", "die 30-jährige Raue"); without one the adjective goes with a common noun."""
+    found = _ADJECTIVE.search(word) if word.islower() else None
+    if found is None or found.start() < 3:  # "zwischen" is no adjective
+        return False
+    while j > 0 and not text[j - 1].isspace():  # the whole token: "30-jährige"
+        j -= 1
+    for _ in range(3):  # further adjectives or adverbs back to the determiner, if any
+        before = _TOKEN_BEFORE.search(text, max(0, j - 40), j)
+        if before is None:
+            return True
+        token = before.group(1).strip('„“”"»«‚‘,')
+        if token.lower() in _determiners():
+            return False
+        if not token.islower():
+            return True
+        j = before.start(1)
+    return False
 
 
 @lru_cache(maxsize=WORD_CACHE)
@@ -389,6 +418,16 @@ def speech_verbs_after_name() -> frozenset[str]:
 
 _WORD_BEFORE_SPEECH = re.compile(r"([^\W\d_]+)[ \t]*,?[ \t]*$")
 _WORD_AFTER_SPEECH = re.compile(r"[ \t]+([^\W\d_]+)")
+
+
+_WORD_BEFORE_NAME = re.compile(r"([^\W\d_][\w\-\u2010\u2011]*\.?)[ \t]+$")
+
+
+def role_before(text: str, s: int) -> bool:
+    """Is the word at ``s`` right after a title or role ("Ratspräsident Michel", "Prof. Schwab")? Titles and
+    roles go with family names; a verb of saying goes with a given name alone as well ("schreibt Michel")."""
+    before = _WORD_BEFORE_NAME.search(text, max(0, s - 40), s)
+    return bool(before and before.group(1)[:1].isupper() and is_cue(before.group(1)))
 
 
 def speech_marked(text: str, s: int, e: int) -> bool:

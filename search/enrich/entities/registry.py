@@ -43,6 +43,7 @@ from search.enrich.entities.lexicon import (
     german_common_word,
     non_person_head,
     noun_use,
+    role_before,
     speech_marked,
 )
 from search.enrich.entities.mentions import Draft, Mention, SpanIndex, trim_glue
@@ -72,6 +73,8 @@ REFERENCE_SHARE = 0.1
 #: writer's late stage sees every count; worker processes get only words of WORD_COUNT_MIN (10) articles or
 #: more (search.enrich.pipeline), so there the bar is that.
 JOINED_MIN = 3
+#: Persons of the run whose first name a word of the given-name list must be to count as a given name there.
+GIVEN_MIN = 2
 DOMINANCE = 3  # how much more often than any other person a family name alone must name the one chosen
 INITIAL_WORD = re.compile(
     r"(?<!\w)[A-ZÄÖÜ]\."
@@ -104,6 +107,7 @@ class Registry:
         self.learned_support: Counter = Counter()
         self._marked_only: set[str] = set()  # corpus last names that are everyday words (see corpus_words)
         self._names: frozenset[str] | None = None  # see _all_names
+        self._given_words: frozenset[str] | None = None  # see _given_name_alone
         self.splits = InitialSplits()  # spellings with other middle initials than their key's: other persons
         self.word_counts: Mapping[str, int] | None = None  # see build
 
@@ -301,6 +305,7 @@ class Registry:
         if (
             len(cands) == 1
             and self._may_complete(m, cands[0], marked)
+            and not self._given_name_alone(word, m.source == "cue" or role_before(text, m.start))
             and self._established(m, cands[0])
             and not named_otherwise(
                 text, m.start, word, self._name_words(cands[0]), self._all_names(), self._given(cands[0])
@@ -311,6 +316,21 @@ class Registry:
         ):
             return cands[0], cands
         return None, cands
+
+    def _given_name_alone(self, word: str, role: bool) -> bool:
+        """A given name (in the given-name list, and the first word of a full name of the run: "Michel" of
+        Michel Barnier) without a title or role before it: another article's Charles Michel says nothing about
+        this one, whose "schreibt Michel" may be a forum user called by his given name; a role goes with the
+        family name ("Ratspräsident Michel"). "Johnson", "Palmer" are in the list but given names of fewer
+        than :data:`GIVEN_MIN` persons of the run (one misread "Johnson das Handelsabkommen")."""
+        if role or word not in first_names():
+            return False
+        if self._given_words is None:
+            firsts: Counter = Counter()
+            for counts in self.variants.values():  # each person once
+                firsts.update({words[0] for words in map(spelling_words, counts) if len(words) >= 2})
+            self._given_words = frozenset(w for w, n in firsts.items() if n >= GIVEN_MIN)
+        return word in self._given_words
 
     def _may_name_someone(self, m: Mention, marked: bool) -> bool:
         """Could a person learned later be named by this one-word mention (:meth:`_may_complete` without the
@@ -447,7 +467,10 @@ class Registry:
                 return person
             if phrase in marked_only and not speech_marked(text, s, s + len(phrase)):
                 return None  # another article's "Thomas Winter" is not this article's "Winter"
-            return corpus_get(phrase)
+            person = corpus_get(phrase)
+            if person is not None and self._given_name_alone(phrase, role_before(text, s)):
+                return None  # "Epstein, Clinton und …": Bill or Hillary, or someone's given name
+            return person
 
         text = draft.text
         tokens = [m.span() for m in WORD_TOKEN.finditer(text)]
