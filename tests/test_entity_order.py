@@ -121,3 +121,29 @@ def test_a_family_a_clan_or_a_father_is_not_the_person_known_from_elsewhere(
     assert persons["10"] == [], persons  # the family in the plural
     assert persons["11"] == [], persons  # "-Clan", "-Studie"
     assert persons["12"] == [], persons  # his father
+
+
+# A family name a worker completed to the one person it knew of is checked again at the end of the run: the
+# articles after it name another person of that family as often ("Clinton" in a list of names was Hillary
+# Clinton to a worker that had not met Bill Clinton yet, in real FANG-COVID articles).
+NAMESAKES = {
+    "20": "Die Politikerin Hanna Quandtberg sprach in Washington. Quandtberg sagte, die Wahl sei offen.",
+    "21": "Hanna Quandtberg traf Unterstützer. Danach erklärte Quandtberg, sie wolle gewinnen.",
+    "22": "Hanna Quandtberg reiste nach Ohio. Quandtberg warb dort um Stimmen.",
+    "23": "Die Liste nennt Epstein, Quandtberg und andere Namen aus Washington.",
+    "24": "Der frühere Präsident Tom Quandtberg hielt eine Rede. Quandtberg sagte, er unterstütze sie.",
+    "25": "Tom Quandtberg besuchte Berlin. Quandtberg traf die Bürgermeisterin.",
+    "26": "Tom Quandtberg schrieb ein Buch. Quandtberg erinnert sich an Washington.",
+}
+
+
+def test_a_name_two_persons_of_the_run_share_names_neither_alone(tmp_path: Path, path: str) -> None:
+    articles = tmp_path / "namesakes"
+    articles.mkdir()
+    for name, text in NAMESAKES.items():
+        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
+    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
+    engine.reindex(articles, full=True, ner=True)
+    persons = {aid: engine.article(aid).data["persons"] for aid in NAMESAKES}
+    assert persons["22"] == ["Hanna Quandtberg"] and persons["26"] == ["Tom Quandtberg"], persons
+    assert persons["23"] == [], persons

@@ -23,7 +23,7 @@ from typing import Any
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary
 from search.enrich.entities.keys import hyphen_made, initials_key, middle_initials, without_middle_name
-from search.enrich.entities.late import PENDING, RunPersons, alias_table, written_forms
+from search.enrich.entities.late import PENDING, RunPersons, alias_table, from_elsewhere, written_forms
 from search.enrich.entities.names import person_key
 from search.text.analysis import PreAnalyzed, pre_analyzed
 
@@ -133,6 +133,9 @@ class LatePersons:
         self.persons.learn(written_forms(ents, text))
         for name in ents.get("persons") or ():
             self.count[name] = self.count.get(name, 0) + 1
+        recheck = from_elsewhere(ents, text)
+        if recheck:
+            pending = {**(pending or {}), "recheck": recheck}
         if pending:
             if self._fd is None:
                 fd, path = tempfile.mkstemp(prefix="late-persons-", dir=self.spill_dir)

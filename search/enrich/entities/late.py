@@ -133,6 +133,16 @@ def _name_like(word: str) -> bool:
     )
 
 
+def from_elsewhere(ents: dict, text: str) -> list[list]:
+    """The one-word person mentions ``[start, end, person]`` of an article that does not write that person's
+    name in full: a worker completed them to a person known from other articles, with what it knew then.
+    :meth:`RunPersons.resolve` checks them again against the whole run ("Clinton" named Hillary Clinton to
+    a worker that had not met Bill Clinton yet)."""
+    per = [(s, e, v) for s, e, kind, v in ents.get("spans", ()) if kind == "PER"]
+    full = {v for s, e, v in per if " " in text[s:e].strip()}
+    return [[s, e, v] for s, e, v in per if v not in full and " " in v]  # not a one-word person of its own
+
+
 def shifted(pending: dict, offset: int) -> dict:
     """``pending`` of a piece of a long text, in the characters of the whole text."""
     out = dict(pending)
@@ -201,7 +211,10 @@ class RunPersons:
         """
         reg = self.registry()
         refs = reg._corpus_references()
-        per = {(s, e): v for s, e, kind, v in ents.get("spans", ()) if kind == "PER"}
+        dropped = {(s, e) for s, e, _ in pending.get("recheck", ()) if self._ambiguous(reg, text[s:e])}
+        per = {
+            (s, e): v for s, e, kind, v in ents.get("spans", ()) if kind == "PER" and (s, e) not in dropped
+        }
         added: list[tuple[Mention, str]] = []
         renamed: dict[str, str] = {}  # a person of its own -> the known person it is
         for s, e, surface, source, marked, own in pending.get("mentions", ()):
@@ -213,7 +226,7 @@ class RunPersons:
             elif (s, e) in per and person_key_cached(per[s, e]) != person:
                 renamed[per[s, e]] = person
         hit = any(w in refs or strip_genitive_s(w) in refs for w in pending.get("words", ()))
-        if not added and not renamed and not hit:
+        if not added and not renamed and not hit and not dropped:
             return None
         kept = [(s, e, v) for (s, e), v in per.items() if v not in renamed]
         added += [(Mention(s, e, text[s:e], "text"), renamed[v]) for (s, e), v in per.items() if v in renamed]
@@ -225,14 +238,28 @@ class RunPersons:
         # full name established in the run), and a one-off name of another article ("Milliarden Euro") is none
         more = [(m, p) for m, p in reg._propagate(Draft(text), found, local) if " " not in m.surface]
         added = [(m, p) for m, p in added + more if not countries.overlaps(m.start, m.end)]
-        if not added:
+        if not added and not dropped:
             return None
-        return self._merge(ents, text, renamed, added)
+        return self._merge(ents, text, renamed, added, dropped)
+
+    @staticmethod
+    def _ambiguous(reg: Registry, surface: str) -> bool:
+        """Does this word alone name several of the run's persons, none far more often than the others
+        (:meth:`Registry._dominant`: "Clinton" of Hillary and Bill Clinton)?"""
+        word = strip_genitive_s(strip_genitive(surface))
+        cands = reg._known_by_word(person_key_cached(word))
+        return len(cands) > 1 and len(reg._dominant(word, cands)) > 1
 
     def _merge(
-        self, ents: dict, text: str, renamed: dict[str, str], added: list[tuple[Mention, str]]
+        self,
+        ents: dict,
+        text: str,
+        renamed: dict[str, str],
+        added: list[tuple[Mention, str]],
+        dropped: set[tuple[int, int]] = frozenset(),
     ) -> dict:
-        """``ents`` without the ``renamed`` persons and with the ``added`` mentions (after the corrections)."""
+        """``ents`` without the ``renamed`` persons and the ``dropped`` mentions, and with the ``added``
+        mentions (after the corrections)."""
         from search.enrich.entities.extractor import ArticleEntities
 
         reg = self.registry()
@@ -252,6 +279,12 @@ class RunPersons:
         persons = {k: v for k, v in ents.get("persons", {}).items() if k not in renamed}
         aliases = {k: list(v) for k, v in ents.get("aliases", {}).items() if k not in renamed}
         spans = [list(sp) for sp in ents.get("spans", ()) if not (sp[2] == "PER" and sp[3] in renamed)]
+        for s, e, kind, name in [sp for sp in spans if sp[2] == "PER" and (sp[0], sp[1]) in dropped]:
+            spans.remove([s, e, kind, name])
+            persons[name] = persons.get(name, 1) - 1
+            if persons[name] <= 0:
+                persons.pop(name)
+                aliases.pop(name, None)
         for name, count in late.persons.items():
             persons[name] = persons.get(name, 0) + count
             seen = aliases.setdefault(name, [])
