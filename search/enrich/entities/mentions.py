@@ -149,6 +149,8 @@ def _person_candidates(
             j = _label_cut(texts, i, j)  # "Mark Zuckerberg von Facebook" -> "Mark Zuckerberg"
             while j - i > 1 and _leading_noun(texts[i]):
                 i += 1  # "Gaststättenverbands Dehoga", "BioNTech-Finanzvorstand Sierk Poetting"
+            while j - i > 2 and texts[i + 1] in particles() and _noun_not_name(texts[i]):
+                i += 2  # "das Ansehen von Bill und Melinda Gates", "die Kampagne von Biden": a noun's "von"
             while (
                 j - i > 2
                 and texts[j - 2].lower() not in particles()
@@ -313,6 +315,12 @@ def _leading_noun(token: str) -> bool:
     # the noun head of a compound ("BioNTech-Finanzvorstand", "Gaststättenverbands"); not a single
     # dictionary word (Wiktionary lists "Franziska"), an ending ("Krišjānis") nor two syllables
     return (head != token and everyday_word(head)) or noun_compound(head)
+
+
+def _noun_not_name(token: str) -> bool:
+    """A common German noun that is no given name ("Ansehen", "Kampagne"), so its "von" is a preposition,
+    not a name's particle ("Beatrix von Storch"; "Ernst", "Mohr" are names too and stay)."""
+    return token not in first_names() and german_common_word(token)
 
 
 def _trailing_noun(token: str) -> bool:
