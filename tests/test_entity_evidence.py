@@ -251,3 +251,14 @@ def test_a_nouns_von_is_no_particle() -> None:
     )
     named = extract("Die Politikerin Hanna von Quertel sagte das am Montag.").persons
     assert named == {"Hanna von Quertel": 1}, named
+
+
+def test_a_name_in_the_genitive_before_a_noun_is_the_name() -> None:
+    """ "erklärt Spahns Ministerium", "als Floyds Sarg in die Kirche gebracht wurde", "Noltes Thesen" were
+    persons of their own (23 of 3,000 real FANG-COVID articles): where the article writes the name without
+    its genitive "s" too, the common noun after it is not part of the name."""
+    text = (
+        "Gesundheitsminister Hanno Quertel will Antikörper kaufen. Das Institut hat dennoch grünes Licht "
+        "gegeben, erklärt Quertels Ministerium. Die Bundesregierung hat bestellt."
+    )
+    assert EntityExtractor().extract(text).persons == {"Hanno Quertel": 2}

@@ -143,6 +143,7 @@ def _person_candidates(
 
     ranges: list[tuple[int, int]] = []  # token ranges of the full names found, for coordinations
     first = first_names()
+    written = set(texts)  # the article's tokens: a genitive's bare form among them (see below)
 
     def add(i: int, j: int, source: str, canonical: str | None = None) -> None:
         if canonical is None:
@@ -160,6 +161,8 @@ def _person_candidates(
                 # "Donald Trump Briefwählerinnen": a noun glued on at the end; but "Peter Michael Huber"
                 # keeps its family name (given names alone are no name)
                 j -= 1
+            if j - i >= 2 and _genitive_noun(texts[j - 2], texts[j - 1], written):
+                j -= 1  # "Spahns Ministerium" where the article writes "Spahn": the noun is his, not a name
             if j - i == 1 and source != "model":
                 return
             if j - i >= 2 and "-" in texts[j - 1] and non_person_head(texts[j - 1]):
@@ -315,6 +318,18 @@ def _leading_noun(token: str) -> bool:
     # the noun head of a compound ("BioNTech-Finanzvorstand", "Gaststättenverbands"); not a single
     # dictionary word (Wiktionary lists "Franziska"), an ending ("Krišjānis") nor two syllables
     return (head != token and everyday_word(head)) or noun_compound(head)
+
+
+def _genitive_noun(name: str, noun: str, written: set[str]) -> bool:
+    """A name in the genitive before a common noun ("Spahns Ministerium", "Noltes Thesen"): the article
+    writes the name without its "s" too, and the noun is no given name."""
+    return (
+        len(name) > 3
+        and name.endswith("s")
+        and name[:-1] in written
+        and noun not in first_names()
+        and (everyday_word(noun) or german_common_word(noun))
+    )
 
 
 def _noun_not_name(token: str) -> bool:
