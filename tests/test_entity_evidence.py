@@ -262,3 +262,15 @@ def test_a_name_in_the_genitive_before_a_noun_is_the_name() -> None:
         "gegeben, erklärt Quertels Ministerium. Die Bundesregierung hat bestellt."
     )
     assert EntityExtractor().extract(text).persons == {"Hanno Quertel": 2}
+
+
+def test_english_titles_bands_and_labels_are_no_persons() -> None:
+    """ "Pray For Paris" (an album), "The Sun", "Love Came To Kill Us", "Warner Music", "Lehman Brothers" were
+    persons in real FANG-COVID articles: a capitalised English function word or such a head is in no name;
+    "Moon Jae In" keeps its "In"."""
+    extract = EntityExtractor().extract
+    assert extract("Westside Quasten: Pray For Paris (Griselda/Warner). Guter alter Rap.").persons == {}
+    assert extract("Auf dem Album Love Came To Kill Us singt sie.").persons == {}
+    assert extract("Das berichtet die britische Zeitung The Sun am Montag.").persons == {}
+    assert extract("Das Label Warner Music meldet Gewinne.").persons == {}
+    assert extract("Der Präsident Moon Jae In sagte das.").persons == {"Moon Jae In": 1}

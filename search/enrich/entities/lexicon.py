@@ -38,6 +38,7 @@ LOOKALIKES_TXT = DATA_DIR / "country_lookalikes_de.txt"
 EVERYDAY_WORDS_TXT = DATA_DIR / "everyday_words_de.txt"
 EPONYMOUS_TXT = DATA_DIR / "eponymous_organisations.txt"
 ENGLISH_TITLES_TXT = DATA_DIR / "english_titles.txt"
+ENGLISH_FUNCTION_WORDS_TXT = DATA_DIR / "english_function_words.txt"
 
 # Sizes of the per-string caches: the distinct words of a large archive, not of one article.
 WORD_CACHE = 1 << 16
@@ -154,6 +155,17 @@ def time_words() -> frozenset[str]:
 def english_titles() -> frozenset[str]:
     """English titles and forms of address before a family name ("President", "Mr"), as written."""
     return frozenset(read_lines(ENGLISH_TITLES_TXT))
+
+
+@lru_cache(maxsize=1)
+def _english_function_words() -> frozenset[str]:
+    return frozenset(read_lines(ENGLISH_FUNCTION_WORDS_TXT))
+
+
+def english_function_word(word: str) -> bool:
+    """A capitalised English article, preposition, conjunction or pronoun ("For", "The"): a title-cased
+    English title ("Pray For Paris") or name of a band or paper, no person's name word."""
+    return word[:1].isupper() and word.lower() in _english_function_words()
 
 
 @lru_cache(maxsize=1)

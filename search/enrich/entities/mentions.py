@@ -33,6 +33,7 @@ from search.enrich.entities.lexicon import (
     PARTICLE_ARTICLES,
     conjunctions,
     country_lookalikes,
+    english_function_word,
     everyday_phrase,
     everyday_word,
     first_names,
@@ -171,6 +172,8 @@ def _person_candidates(
                 return
             if everyday_phrase(texts[i:j]) or _organisation_around(tv, i, j):
                 return  # "Green Bonds", "Johns Hopkins University", "Johnson & Johnson": no person
+            if any(english_function_word(t) for t in texts[i:j]):
+                return  # "Pray For Paris", "The Sun": an English title, a band or a paper
             if any(no_name_word(t) for t in texts[i + 1 : j]):
                 return  # "nach dem Angriff auf Pearl Harbor", "zum Christopher Street Day": a given name first
             if j - i >= 2 and gaz.form(tv.char_span(i, j)[2]) is not None:
