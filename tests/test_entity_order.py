@@ -147,3 +147,33 @@ def test_a_name_two_persons_of_the_run_share_names_neither_alone(tmp_path: Path,
     persons = {aid: engine.article(aid).data["persons"] for aid in NAMESAKES}
     assert persons["22"] == ["Hanna Quandtberg"] and persons["26"] == ["Tom Quandtberg"], persons
     assert persons["23"] == [], persons
+
+
+# A name one letter off a name the run's articles write far more often is its misspelling ("Lothar Zieler"
+# beside Lothar Wieler, "Emanuel Macron", "Jens Span": 29 of 3,000 real FANG-COVID articles), whichever
+# worker read it first; a feminine given name is another person.
+TYPOS = {
+    **{
+        f"3{i}": f"Der Präsident des Instituts, Lothar Quieler, warnte am {day}. Quieler sagte, die Lage sei ernst."
+        for i, day in enumerate(["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag"])
+    },
+    **{
+        f"4{i}": f"Der Trainer Daniel Quandtberg lobte sein Team am {day}. Quandtberg war zufrieden."
+        for i, day in enumerate(["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag"])
+    },
+    "28": "Der Präsident des Instituts, Lothar Qieler, warnte vor Lockerungen.",
+    "29": "Die Trainerin Daniela Quandtberg lobte ihr Team.",
+}
+
+
+def test_a_name_one_letter_off_a_frequent_one_is_its_misspelling(tmp_path: Path, path: str) -> None:
+    articles = tmp_path / "typos"
+    articles.mkdir()
+    for name, text in TYPOS.items():
+        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
+    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
+    engine.reindex(articles, full=True, ner=True)
+    persons = {aid: engine.article(aid).data["persons"] for aid in TYPOS}
+    assert persons["30"] == ["Lothar Quieler"] and persons["40"] == ["Daniel Quandtberg"], persons
+    assert persons["28"] == ["Lothar Quieler"], persons
+    assert persons["29"] == ["Daniela Quandtberg"], persons

@@ -22,8 +22,21 @@ from typing import Any
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary
-from search.enrich.entities.keys import hyphen_made, initials_key, middle_initials, without_middle_name
-from search.enrich.entities.late import PENDING, RunPersons, alias_table, from_elsewhere, written_forms
+from search.enrich.entities.keys import (
+    hyphen_made,
+    initials_key,
+    middle_initials,
+    misspellings,
+    without_middle_name,
+)
+from search.enrich.entities.late import (
+    PENDING,
+    RunPersons,
+    alias_table,
+    from_elsewhere,
+    renamed,
+    written_forms,
+)
 from search.enrich.entities.names import person_key
 from search.text.analysis import PreAnalyzed, pre_analyzed
 
@@ -136,7 +149,7 @@ class LatePersons:
         recheck = from_elsewhere(ents, text)
         if recheck:
             pending = {**(pending or {}), "recheck": recheck}
-        if pending:
+        if pending or ents.get("persons"):  # a person may turn out a misspelling (:func:`misspellings`)
             if self._fd is None:
                 fd, path = tempfile.mkstemp(prefix="late-persons-", dir=self.spill_dir)
                 os.unlink(path)  # nothing stays behind, also when the run fails before changed()
@@ -155,10 +168,12 @@ class LatePersons:
             return
         started = time.process_time()
         changed = 0
+        typos = misspellings(self.count, alias_table().values())  # this run's articles per person
         try:
             for offset, length in self._kept:
                 pending, doc = pickle.loads(os.pread(self._fd, length, offset))
-                ents = self.persons.resolve(doc["entities"], doc.get("_stored_body") or "", pending)
+                ents = self.persons.resolve(doc["entities"], doc.get("_stored_body") or "", pending or {})
+                ents = renamed(ents or doc["entities"], typos) or ents
                 if ents is None:
                     continue
                 _analysed(doc)

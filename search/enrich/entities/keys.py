@@ -222,3 +222,45 @@ def repair_key(
     if len(longer) > 1:
         return None
     return key
+
+
+#: A person named in at least this many articles of a run, and in this many times as many as a spelling one
+#: letter off, is what that spelling means ("Lothar Zieler" in 1 article beside Lothar Wieler in 39).
+MISSPELT_MIN = 5
+MISSPELT_RATIO = 3
+
+
+def misspellings(counts: Mapping[str, int], keep: Iterable[str] = ()) -> dict[str, str]:
+    """Persons of a run that are a misspelling of another: name -> the name it misspells.
+
+    ``counts``: articles per person of the run. A name is a misspelling when it has as many words as a far more
+    frequent name (:data:`MISSPELT_MIN`, :data:`MISSPELT_RATIO`) and differs from it in one word by one letter
+    (words of four letters or more): "Emanuel Macron", "Christian Linder", "Melanie Trump", "Sucharid Bhakdi"
+    (typos of real articles). Not a feminine form ("Karla", "Daniela" beside "Karl", "Daniel": a letter added
+    at the end), not a name of ``keep`` (the alias table's persons), and not when two names fit equally."""
+    from rapidfuzz.distance import Levenshtein
+
+    groups: dict[tuple[int, tuple[str, ...]], list[str]] = {}
+    for name in counts:
+        words = tuple(name.split())
+        if len(words) >= 2:
+            for i in range(len(words)):
+                groups.setdefault((i, words[:i] + words[i + 1 :]), []).append(name)
+    keep = set(keep)
+    found: dict[str, set[str]] = {}
+    for (i, _), names in groups.items():
+        if len(names) < 2:
+            continue
+        for rare in names:
+            if rare in keep:
+                continue
+            for often in names:
+                if counts[often] < max(MISSPELT_MIN, MISSPELT_RATIO * counts[rare]):
+                    continue
+                a, b = rare.split()[i], often.split()[i]
+                if min(len(a), len(b)) < 4 or Levenshtein.distance(a, b) != 1:
+                    continue
+                if a.startswith(b) or b.startswith(a):  # "Karla" / "Karl": a letter added at the end
+                    continue
+                found.setdefault(rare, set()).add(often)
+    return {rare: next(iter(often)) for rare, often in found.items() if len(often) == 1}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -141,6 +142,26 @@ def from_elsewhere(ents: dict, text: str) -> list[list]:
     per = [(s, e, v) for s, e, kind, v in ents.get("spans", ()) if kind == "PER"]
     full = {v for s, e, v in per if " " in text[s:e].strip()}
     return [[s, e, v] for s, e, v in per if v not in full and " " in v]  # not a one-word person of its own
+
+
+def renamed(ents: dict, names: Mapping[str, str]) -> dict | None:
+    """``ents`` (an article's entity detail) with the persons of ``names`` renamed to the person each names
+    (counts, aliases and spans merged: a misspelling, :func:`.keys.misspellings`); None when none is there."""
+    persons = ents.get("persons") or {}
+    if not any(p in names for p in persons):
+        return None
+    counts: dict[str, int] = {}
+    for p, n in persons.items():
+        counts[names.get(p, p)] = counts.get(names.get(p, p), 0) + n
+    aliases: dict[str, list[str]] = {}
+    for p, forms in (ents.get("aliases") or {}).items():
+        seen = aliases.setdefault(names.get(p, p), [])
+        seen.extend(f for f in forms if f not in seen)
+    out = dict(ents)
+    out["persons"] = dict(sorted(counts.items()))
+    out["aliases"] = {k: aliases[k] for k in sorted(aliases)}
+    out["spans"] = [[s, e, k, names.get(v, v) if k == "PER" else v] for s, e, k, v in ents.get("spans", ())]
+    return out
 
 
 def shifted(pending: dict, offset: int) -> dict:
