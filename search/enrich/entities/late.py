@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -214,6 +214,18 @@ class RunPersons:
     def count_words(self, text: str) -> None:
         """Count the capitalised words of one written article (see :meth:`Registry._shared`)."""
         self.word_counts.update(set(CAPITALISED.findall(text)))
+
+    def genitive_displays(self, names: Iterable[str]) -> dict[str, str]:
+        """Persons of ``names`` shown in the genitive ("Maybrit Illners", the first spelling the writer saw of
+        the key) whose run writes them without it more often ("Maybrit Illner"; but "Bill Gates" is
+        no genitive of the "Bill Gate" of a few articles): display -> that spelling."""
+        out = {}
+        for name in names:
+            if name.endswith("s") and " " in name:
+                spellings = self.known.get(person_key_cached(name), Counter())
+                if spellings.get(name[:-1], 0) > spellings.get(name, 0):
+                    out[name] = name[:-1]
+        return out
 
     def registry(self) -> Registry:
         """The registry of every person learned (built once, at the first late resolution)."""
