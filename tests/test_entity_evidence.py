@@ -274,3 +274,18 @@ def test_english_titles_bands_and_labels_are_no_persons() -> None:
     assert extract("Das berichtet die britische Zeitung The Sun am Montag.").persons == {}
     assert extract("Das Label Warner Music meldet Gewinne.").persons == {}
     assert extract("Der Präsident Moon Jae In sagte das.").persons == {"Moon Jae In": 1}
+
+
+def test_an_author_of_a_reference_list_with_another_initial_is_someone_else() -> None:
+    """ "11: Lambrecht, B., Hammad, H. The immunology …" (a reference list in a real article) was the minister
+    Christine Lambrecht, known from other articles: a family name with another first initial after it is
+    another person."""
+    texts = [
+        "Die Ministerin Christine Quambrecht sagte das am Montag. Quambrecht will handeln.",
+        "Christine Quambrecht legte einen Entwurf vor. Quambrecht sagte, er sei fertig.",
+        "Quellen: 11: Quambrecht, B., Hammad, H. The immunology of the allergy epidemic. Nature 2010.",
+        "Quellen: 12: Quambrecht, C., Hammad, H. Ein Kommentar. Recht 2010.",
+    ]
+    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    assert "Christine Quambrecht" not in found[2], found
+    assert found[3] == {"Christine Quambrecht": 1}, found

@@ -134,6 +134,13 @@ NAMESAKES = {
     "24": "Der frühere Präsident Tom Quandtberg hielt eine Rede. Quandtberg sagte, er unterstütze sie.",
     "25": "Tom Quandtberg besuchte Berlin. Quandtberg traf die Bürgermeisterin.",
     "26": "Tom Quandtberg schrieb ein Buch. Quandtberg erinnert sich an Washington.",
+    # a son with a generational suffix shares the family name too ("Kennedy" of Robert F. Kennedy Jr.)
+    "60": "Der frühere Präsident John F. Quennedy sprach in Dallas. Quennedy sagte, die Lage sei ernst.",
+    "61": "John F. Quennedy reiste nach Berlin. Quennedy traf dort den Bürgermeister.",
+    "62": "Der Impfgegner Robert F. Quennedy Jr. klagte. Er will weiter klagen.",
+    "63": "Robert F. Quennedy Jr. sprach in Berlin vor Demonstranten.",
+    "64": "Robert F. Quennedy Jr. gründete eine Stiftung gegen Impfungen.",
+    "65": "Im Heft: die große Impfdebatte Quennedy contra Dershowitz. Hier bestellen.",
 }
 
 
@@ -147,6 +154,7 @@ def test_a_name_two_persons_of_the_run_share_names_neither_alone(tmp_path: Path,
     persons = {aid: engine.article(aid).data["persons"] for aid in NAMESAKES}
     assert persons["22"] == ["Hanna Quandtberg"] and persons["26"] == ["Tom Quandtberg"], persons
     assert persons["23"] == [], persons
+    assert persons["60"] == ["John F. Quennedy"] and persons["65"] == [], persons
 
 
 # A name one letter off a name the run's articles write far more often is its misspelling ("Lothar Zieler"

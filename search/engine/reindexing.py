@@ -169,6 +169,7 @@ class LatePersons:
         started = time.process_time()
         changed = 0
         typos = misspellings(self.count, alias_table().values())  # this run's articles per person
+        self.persons.misspelt = {person_key(rare): person_key(name) for rare, name in typos.items()}
         typos.update(self.persons.genitive_displays(self.count))
         try:
             for offset, length in self._kept:

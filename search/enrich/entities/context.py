@@ -203,7 +203,7 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
         return True
     if text[s:e] not in words and family_plural(text, s, e, listed=not own):  # not "Harris" of Kamala Harris
         return True
-    if other_initials(text, s, spellings):
+    if other_initials(text, s, spellings) or (" " not in text[s:e] and cited_initials(text, e, spellings)):
         return True
     suffix = generation_after(text, e)
     if suffix is None:
@@ -212,6 +212,21 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
 
 
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])((?:[A-ZÄÖÜ]\.[ \t]?)+)$")
+
+
+#: Initials after a family name and a comma, before the next author or the title of a reference list
+#: ("Lambrecht, B., Hammad, H. The immunology …").
+_INITIALS_CITED = re.compile(r",[ \t]?((?:[A-ZÄÖÜ]\.[ \t-]?){1,3})(?=[ \t]*[,;:(]|[ \t]*$)", re.MULTILINE)
+
+
+def cited_initials(text: str, e: int, spellings: Iterable[str]) -> bool:
+    """Is the family name ending at ``e`` an author of a reference list whose first initial is not the known
+    person's ("Lambrecht, B.," is no Christine Lambrecht)?"""
+    m = _INITIALS_CITED.match(text, e)
+    if not m:
+        return False
+    firsts = {ws[0][0] for v in spellings if len(ws := v.split()) >= 2 and ws[0][:1].isupper()}
+    return bool(firsts) and m.group(1)[0] not in firsts
 
 
 def other_initials(text: str, s: int, spellings: Iterable[str]) -> bool:

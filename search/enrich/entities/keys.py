@@ -18,6 +18,7 @@ from search.enrich.entities.lexicon import glue_verbs, stop_words
 from search.enrich.entities.names import (
     GENERATIONS,
     family_end,
+    fold,
     key_tokens,
     person_key_cached,
     strip_genitive,
@@ -236,13 +237,13 @@ def misspellings(counts: Mapping[str, int], keep: Iterable[str] = ()) -> dict[st
     ``counts``: articles per person of the run. A name is a misspelling when it has as many words as a far more
     frequent name (:data:`MISSPELT_MIN`, :data:`MISSPELT_RATIO`) and differs from it in one word by one letter
     (words of four letters or more): "Emanuel Macron", "Christian Linder", "Melanie Trump", "Sucharid Bhakdi"
-    (typos of real articles). Not a feminine form ("Karla", "Daniela" beside "Karl", "Daniel": a letter added
+    (typos of real articles; compared without case and diacritics: "Victor Orban"). Not a feminine form ("Karla", "Daniela" beside "Karl", "Daniel": a letter added
     at the end), not a name of ``keep`` (the alias table's persons), and not when two names fit equally."""
     from rapidfuzz.distance import Levenshtein
 
     groups: dict[tuple[int, tuple[str, ...]], list[str]] = {}
-    for name in counts:
-        words = tuple(name.split())
+    folded = {name: tuple(fold(w) for w in name.split()) for name in counts}  # "Orbán" is "Orban"
+    for name, words in folded.items():
         if len(words) >= 2:
             for i in range(len(words)):
                 groups.setdefault((i, words[:i] + words[i + 1 :]), []).append(name)
@@ -257,7 +258,7 @@ def misspellings(counts: Mapping[str, int], keep: Iterable[str] = ()) -> dict[st
             for often in names:
                 if counts[often] < max(MISSPELT_MIN, MISSPELT_RATIO * counts[rare]):
                     continue
-                a, b = rare.split()[i], often.split()[i]
+                a, b = folded[rare][i], folded[often][i]
                 if min(len(a), len(b)) < 4 or Levenshtein.distance(a, b) != 1:
                     continue
                 if a.startswith(b) or b.startswith(a):  # "Karla" / "Karl": a letter added at the end

@@ -28,18 +28,22 @@ from search.enrich.entities.lexicon import (
     everyday_word,
     german_common_word,
     non_person_head,
+    particles,
 )
 from search.enrich.entities.mentions import Draft, Mention, SpanIndex
 from search.enrich.entities.names import (
     ALIASES_TSV,
+    fold,
     is_full,
+    key_tokens,
     load_alias_table,
+    name_ends,
     person_key_cached,
     strip_genitive,
     strip_genitive_s,
 )
 from search.enrich.entities.references import good_reference
-from search.enrich.entities.registry import Registry
+from search.enrich.entities.registry import DOMINANCE, Registry
 
 if TYPE_CHECKING:
     from search.enrich.entities.corrections import Corrections
@@ -201,6 +205,10 @@ class RunPersons:
         self.word_counts: Counter = Counter()  # articles of the run writing each capitalised word
         self.corrections = corrections
         self._registry: Registry | None = None
+        self._by_word: dict[str, list[str]] | None = None  # name word -> every person so called (_ambiguous)
+        self.misspelt: dict[
+            str, str
+        ] = {}  # person key -> the key it misspells (set by the writer, _ambiguous)
         if primed:  # the index's persons, taught as a worker is taught them (Enricher.prime)
             self.learn(primed, weights)
 
@@ -244,7 +252,11 @@ class RunPersons:
         """
         reg = self.registry()
         refs = reg._corpus_references()
-        dropped = {(s, e) for s, e, _ in pending.get("recheck", ()) if self._ambiguous(reg, text[s:e])}
+        dropped = {
+            (s, e)
+            for s, e, v in pending.get("recheck", ())
+            if self._ambiguous(reg, text[s:e], person_key_cached(v))
+        }
         per = {
             (s, e): v for s, e, kind, v in ents.get("spans", ()) if kind == "PER" and (s, e) not in dropped
         }
@@ -269,19 +281,51 @@ class RunPersons:
         countries = SpanIndex((s, e) for s, e, kind, _ in ents.get("spans", ()) if kind != "PER")
         # further one-word mentions only: a full spelling found in the text is the workers' (they know every
         # full name established in the run), and a one-off name of another article ("Milliarden Euro") is none
-        more = [(m, p) for m, p in reg._propagate(Draft(text), found, local) if " " not in m.surface]
+        # and none whose word names several persons of the run, unless the article names that one in full
+        named = {p for m, p in found if " " in m.surface.strip()}
+        more = [
+            (m, p)
+            for m, p in reg._propagate(Draft(text), found, local)
+            if " " not in m.surface and (p in named or not self._ambiguous(reg, m.surface, p))
+        ]
         added = [(m, p) for m, p in added + more if not countries.overlaps(m.start, m.end)]
         if not added and not dropped:
             return None
         return self._merge(ents, text, renamed, added, dropped)
 
-    @staticmethod
-    def _ambiguous(reg: Registry, surface: str) -> bool:
-        """Does this word alone name several of the run's persons, none far more often than the others
-        (:meth:`Registry._dominant`: "Clinton" of Hillary and Bill Clinton)?"""
+    def _ambiguous(self, reg: Registry, surface: str, person: str | None = None) -> bool:
+        """Does this word alone name several of the run's persons, none named (in full, or so alone by
+        articles that name them in full) :data:`DOMINANCE` times as often as any other ("Clinton" of Hillary and
+        Bill Clinton)? Also a son with a generational suffix ("Kennedy" of Robert F. Kennedy Jr. beside John F.
+        Kennedy), whom a worker never picks; a misspelling counts as the person it misspells. With ``person``
+        (a key): also when the word means another person of the run ("von Obama" of one article)."""
         word = strip_genitive_s(strip_genitive(surface))
-        cands = reg._known_by_word(person_key_cached(word))
-        return len(cands) > 1 and len(reg._dominant(word, cands)) > 1
+        if self._by_word is None:
+            self._by_word = {}
+            for p in reg.variants:
+                for w in name_ends(key_tokens(p)):
+                    self._by_word.setdefault(w, []).append(p)
+        # not a family name with its particle alone ("von Obama"): no person of its own
+        cands = {
+            self.misspelt.get(p, p)
+            for p in self._by_word.get(person_key_cached(word), ())
+            if key_tokens(p)[0] not in particles()
+        }
+        if len(cands) < 2:
+            return person is not None and bool(cands) and self.misspelt.get(person, person) not in cands
+        folded = fold(word)
+
+        def weight(p: str) -> int:  # "Orbán" alone where the surface is "Orban": the same word
+            spellings = reg.variants.get(p, Counter())
+            words = {word} | {strip_genitive(s).split()[-1] for s in spellings}
+            alone = sum(reg.bare_support[(w, p)] for w in words if fold(w) == folded)  # taught ones included
+            return sum(spellings.values()) + alone
+
+        ranked = sorted(((weight(p), p) for p in cands), reverse=True)
+        (top, best), (second, _) = ranked[0], ranked[1]
+        if top < DOMINANCE * max(second, 1):
+            return True
+        return person is not None and self.misspelt.get(person, person) != best  # another's word
 
     def _merge(
         self,
