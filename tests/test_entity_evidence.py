@@ -289,3 +289,19 @@ def test_an_author_of_a_reference_list_with_another_initial_is_someone_else() ->
     found = [r.persons for r in EntityExtractor().extract_many(texts)]
     assert "Christine Quambrecht" not in found[2], found
     assert found[3] == {"Christine Quambrecht": 1}, found
+
+
+def test_a_square_and_a_company_written_with_hyphens_are_no_person() -> None:
+    """ "auf dem Roßmarkt, dem Goethe- und dem Rathenauplatz" was Goethe and "Johnson-&-Johnson-Impfstoff"
+    Boris Johnson (an independent review of 3,000 real FANG-COVID articles): a truncated part shares the head
+    of the compound after it also when that is written as one word after an article; "&" in a hyphenated
+    compound makes a company."""
+    texts = [
+        "Der Premier Boris Quohnson sprach in London. Quohnson sagte, die Lage sei ernst.",
+        "Boris Quohnson traf die Königin. Danach erklärte Quohnson, man habe sich geeinigt.",
+        "Die Kundgebung auf dem Roßmarkt, dem Quohnson- und dem Rathenauplatz wurde aufgelöst.",
+        "Der Quohnson-&-Quohnson-Impfstoff steht kurz vor der Zulassung in der EU.",
+        "Auch Quohnson äußerte sich am Abend dazu.",
+    ]
+    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    assert found[2:] == [{}, {}, {"Boris Quohnson": 1}], found

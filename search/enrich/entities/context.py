@@ -22,17 +22,18 @@ from search.enrich.entities.lexicon import (
     german_compound,
     head_after_name,
     is_cue,
+    non_person_compound,
     non_person_head,
     noun_compound,
     stop_words,
 )
 from search.enrich.entities.names import GENERATIONS, strip_genitive_s
 
-_AMPERSAND_AFTER = re.compile(r"\s*[&+]")
+_AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
 # "Bush- und Clinton-Gruppen": a truncated compound part, and the full compound whose head it shares
 _TRUNCATED_AFTER = re.compile(
-    r"[\-\u2010\u2011][ \t]+(?:und|oder|sowie|bzw\.|&)[ \t]+([^\W\d_]\w*[\-\u2010\u2011][^\W\d_][\w\-]*)"
+    r"[\-\u2010\u2011][ \t]+(?:und|oder|sowie|bzw\.|&)[ \t]+(?:(?:dem|der|den|die|das)[ \t]+)?([^\W\d_][\w\-\u2010\u2011]*)"
 )
 
 
@@ -40,10 +41,10 @@ def in_organisation(text: str, s: int, e: int) -> bool:
     """A name word of a company or institution: "&" beside it ("Johnson & Johnson"), an organisation word
     right after it ("Gates Foundation", "Hopkins University"), or a truncated compound part that shares the
     organisation head of the compound coordinated with it ("Bush- und Clinton-Gruppen")."""
-    if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 3) : s].rstrip().endswith(("&", "+")):
+    if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 3) : s].rstrip(" \t-").endswith(("&", "+")):
         return True
-    truncated = _TRUNCATED_AFTER.match(text, e)
-    if truncated and non_person_head(truncated.group(1)):
+    truncated = _TRUNCATED_AFTER.match(text, e)  # "dem Goethe- und dem Rathenauplatz": also written as one
+    if truncated and (non_person_head(truncated.group(1)) or non_person_compound(truncated.group(1))):
         return True
     m = _WORD_AFTER.match(text, e)
     return bool(m and m.group(1)[:1].isupper() and head_after_name(m.group(1)))

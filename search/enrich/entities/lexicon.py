@@ -334,6 +334,14 @@ def non_person_head(word: str) -> bool:
     return len(parts) > 1 and last.endswith("n") and (last[:-1] in heads or last[:-2] in heads)
 
 
+def non_person_compound(word: str) -> bool:
+    """Is ``word`` a compound written as one whose head (four letters or more) is a non-person head
+    ("Rathenauplatz", "Goethestraße"), for the truncated part coordinated with it ("Goethe- und
+    Rathenauplatz")?"""
+    low = word.lower()
+    return any(low.endswith(h) and len(low) > len(h) for h in _non_person_heads() if len(h) >= 4)
+
+
 def no_name_word(word: str) -> bool:
     """Is ``word`` (or its last hyphenated part, or that without a plural -s) a head that no person's name
     has after its first word, even one starting with a given name ("Stanford University", "Pearl Harbor",
