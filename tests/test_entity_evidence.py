@@ -193,6 +193,13 @@ def test_a_hyphenated_family_name_has_no_middle_name() -> None:
     assert not hyphen_made("Torben Henrik Quaas", person_key("Torben Henrik Quaas"))
 
 
+#: Two articles that name Elon Quaskon in full and call him "Quaskon" alone: a person known from elsewhere.
+QUASKON = [
+    "Tesla-Chef Elon Quaskon kündigte ein Werk an. Quaskon sagte, es gehe schnell.",
+    "Der Unternehmer Elon Quaskon twitterte wieder. Quaskon will zum Mars.",
+]
+
+
 def test_a_given_name_alone_names_nobody_known_from_elsewhere() -> None:
     """ "die der User Michel … schreibt Michel" (a Telegram user in a real article) became the EU's Charles
     Michel, known from other articles: a word that is a given name of several persons of the run names no
@@ -203,8 +210,7 @@ def test_a_given_name_alone_names_nobody_known_from_elsewhere() -> None:
         "Der Maler Dietrich Brenntal stellte aus. Brenntal malt.",
         "Die Rede von Tobias Dietrich war lang. Dietrich sagte, der Gipfel sei gut.",
         "Ein zweiter Gipfel. Tobias Dietrich lud ein, Dietrich sagte nichts.",
-        "Tesla-Chef Elon Quaskon kündigte ein Werk an. Quaskon sagte, es gehe schnell.",
-        "Der Unternehmer Elon Quaskon twitterte wieder. Quaskon will zum Mars.",
+        *QUASKON,
         "Die Liste stammt vom User Dietrich, schreibt Dietrich an die Gruppe.",
         "Die Liste stammt vom User Quaskon, schreibt Quaskon an die Gruppe.",
     ]
@@ -229,8 +235,7 @@ def test_an_adjective_without_an_article_goes_with_a_common_noun() -> None:
     assert not noun("Der „spanische Quaskon“ betonte das.", "Quaskon")
     assert not noun("Der Vertrag zwischen Quaskon und dem Land.", "Quaskon")
     texts = [
-        "Tesla-Chef Elon Quaskon kündigte ein Werk an. Quaskon sagte, es gehe schnell.",
-        "Der Unternehmer Elon Quaskon twitterte wieder. Quaskon will zum Mars.",
+        *QUASKON,
         "Das klingt nicht schräger als Samples klassischer arabischer Quaskon. Zenji nickt.",
         "Die Welt von Quaskon ist voller Raketen.",
     ]

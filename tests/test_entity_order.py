@@ -90,6 +90,17 @@ def test_opensearch(folder: Path, path: str, opensearch_url: str) -> None:
     check(engine)
 
 
+def persons_after_reindex(tmp_path: Path, texts: dict[str, str]) -> dict[str, list[str]]:
+    """Each article's persons after a full reindex with NER of ``texts`` (id -> text) on Whoosh."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for name, text in texts.items():
+        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
+    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
+    engine.reindex(articles, full=True, ner=True)
+    return {aid: engine.article(aid).data["persons"] for aid in texts}
+
+
 # A family, an organisation or a relative named after a person known from other articles is not that person
 # (issue 16): "die Brunnfelds", "Brunnfeld-Clan", "Haskell sen." never become Walter Brunnfeld / George W.
 # Haskell through knowledge from elsewhere, whatever the order of the articles.
@@ -110,13 +121,7 @@ KIN = {
 def test_a_family_a_clan_or_a_father_is_not_the_person_known_from_elsewhere(
     tmp_path: Path, path: str
 ) -> None:
-    articles = tmp_path / "kin"
-    articles.mkdir()
-    for name, text in KIN.items():
-        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
-    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
-    engine.reindex(articles, full=True, ner=True)
-    persons = {aid: engine.article(aid).data["persons"] for aid in KIN}
+    persons = persons_after_reindex(tmp_path, KIN)
     assert "Walter Brunnfeld" in persons["13"] and "George W. Haskell" in persons["15"], persons
     assert persons["10"] == [], persons  # the family in the plural
     assert persons["11"] == [], persons  # "-Clan", "-Studie"
@@ -145,13 +150,7 @@ NAMESAKES = {
 
 
 def test_a_name_two_persons_of_the_run_share_names_neither_alone(tmp_path: Path, path: str) -> None:
-    articles = tmp_path / "namesakes"
-    articles.mkdir()
-    for name, text in NAMESAKES.items():
-        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
-    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
-    engine.reindex(articles, full=True, ner=True)
-    persons = {aid: engine.article(aid).data["persons"] for aid in NAMESAKES}
+    persons = persons_after_reindex(tmp_path, NAMESAKES)
     assert persons["22"] == ["Hanna Quandtberg"] and persons["26"] == ["Tom Quandtberg"], persons
     assert persons["23"] == [], persons
     assert persons["60"] == ["John F. Quennedy"] and persons["65"] == [], persons
@@ -175,13 +174,7 @@ TYPOS = {
 
 
 def test_a_name_one_letter_off_a_frequent_one_is_its_misspelling(tmp_path: Path, path: str) -> None:
-    articles = tmp_path / "typos"
-    articles.mkdir()
-    for name, text in TYPOS.items():
-        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
-    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
-    engine.reindex(articles, full=True, ner=True)
-    persons = {aid: engine.article(aid).data["persons"] for aid in TYPOS}
+    persons = persons_after_reindex(tmp_path, TYPOS)
     assert persons["30"] == ["Lothar Quieler"] and persons["40"] == ["Daniel Quandtberg"], persons
     assert persons["28"] == ["Lothar Quieler"], persons
     assert persons["29"] == ["Daniela Quandtberg"], persons
@@ -198,11 +191,5 @@ GENITIVE = {
 
 
 def test_a_name_first_seen_in_the_genitive_is_shown_without_it(tmp_path: Path, path: str) -> None:
-    articles = tmp_path / "genitive"
-    articles.mkdir()
-    for name, text in GENITIVE.items():
-        (articles / f"{name}.txt").write_text(text, encoding="utf-8")
-    engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
-    engine.reindex(articles, full=True, ner=True)
-    persons = {aid: engine.article(aid).data["persons"] for aid in GENITIVE}
+    persons = persons_after_reindex(tmp_path, GENITIVE)
     assert persons == {aid: ["Hanna Quertel"] for aid in GENITIVE}, persons
