@@ -234,11 +234,12 @@ MISSPELT_RATIO = 3
 def misspellings(counts: Mapping[str, int], keep: Iterable[str] = ()) -> dict[str, str]:
     """Persons of a run that are a misspelling of another: name -> the name it misspells.
 
-    ``counts``: articles per person of the run. A name is a misspelling when it has as many words as a far more
-    frequent name (:data:`MISSPELT_MIN`, :data:`MISSPELT_RATIO`) and differs from it in one word by one letter
-    (words of four letters or more): "Emanuel Macron", "Christian Linder", "Melanie Trump", "Sucharid Bhakdi"
-    (typos of real articles; compared without case and diacritics: "Victor Orban"). Not a feminine form ("Karla", "Daniela" beside "Karl", "Daniel": a letter added
-    at the end), not a name of ``keep`` (the alias table's persons), and not when two names fit equally."""
+    ``counts``: articles per person of the run. A name is a misspelling when it has as many words as a far
+    more frequent name (:data:`MISSPELT_MIN`, :data:`MISSPELT_RATIO`) and differs from it in one word by one
+    letter (words of four letters or more, compared without case and diacritics): "Emanuel Macron", "Christian
+    Linder", "Melanie Trump", "Victor Orban" (typos of real articles). Not a feminine form ("Karla", "Daniela"
+    beside "Karl", "Daniel": a letter added at the end), not a name of ``keep`` (the alias table's persons),
+    and not when two names fit equally."""
     from rapidfuzz.distance import Levenshtein
 
     groups: dict[tuple[int, tuple[str, ...]], list[str]] = {}

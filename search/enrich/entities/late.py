@@ -206,9 +206,8 @@ class RunPersons:
         self.corrections = corrections
         self._registry: Registry | None = None
         self._by_word: dict[str, list[str]] | None = None  # name word -> every person so called (_ambiguous)
-        self.misspelt: dict[
-            str, str
-        ] = {}  # person key -> the key it misspells (set by the writer, _ambiguous)
+        self.misspelt: dict[str, str] = {}  # person key -> the key it misspells (set by the writer)
+        self._ranked: dict[str, list[tuple[int, str]]] = {}  # word -> its persons by weight (_ambiguous)
         if primed:  # the index's persons, taught as a worker is taught them (Enricher.prime)
             self.learn(primed, weights)
 
@@ -299,7 +298,19 @@ class RunPersons:
         Bill Clinton)? Also a son with a generational suffix ("Kennedy" of Robert F. Kennedy Jr. beside John F.
         Kennedy), whom a worker never picks; a misspelling counts as the person it misspells. With ``person``
         (a key): also when the word means another person of the run ("von Obama" of one article)."""
-        word = strip_genitive_s(strip_genitive(surface))
+        ranked = self._persons_of(reg, strip_genitive_s(strip_genitive(surface)))
+        if not ranked:
+            return False
+        if len(ranked) > 1 and ranked[0][0] < DOMINANCE * max(ranked[1][0], 1):
+            return True
+        return person is not None and self.misspelt.get(person, person) != ranked[0][1]  # another's word
+
+    def _persons_of(self, reg: Registry, word: str) -> list[tuple[int, str]]:
+        """The persons of the run this word alone may name, (weight, key), heaviest first; once per word (the
+        registry does not change after the run)."""
+        found = self._ranked.get(word)
+        if found is not None:
+            return found
         if self._by_word is None:
             self._by_word = {}
             for p in reg.variants:
@@ -311,8 +322,6 @@ class RunPersons:
             for p in self._by_word.get(person_key_cached(word), ())
             if key_tokens(p)[0] not in particles()
         }
-        if len(cands) < 2:
-            return person is not None and bool(cands) and self.misspelt.get(person, person) not in cands
         folded = fold(word)
 
         def weight(p: str) -> int:  # "Orbán" alone where the surface is "Orban": the same word
@@ -321,11 +330,8 @@ class RunPersons:
             alone = sum(reg.bare_support[(w, p)] for w in words if fold(w) == folded)  # taught ones included
             return sum(spellings.values()) + alone
 
-        ranked = sorted(((weight(p), p) for p in cands), reverse=True)
-        (top, best), (second, _) = ranked[0], ranked[1]
-        if top < DOMINANCE * max(second, 1):
-            return True
-        return person is not None and self.misspelt.get(person, person) != best  # another's word
+        found = self._ranked[word] = sorted(((weight(p), p) for p in cands), reverse=True)
+        return found
 
     def _merge(
         self,

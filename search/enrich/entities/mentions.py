@@ -403,12 +403,7 @@ def _common_noun_phrase(tokens: list[str]) -> bool:
     :func:`plausible_model_name`, which would also refuse real names after a role ("Gerd Landsberg":
     Gerd is missing from the given names, Landsberg splits like a compound)."""
     words = [t for t in tokens if not initial_or_particle(t)]
-    return (
-        len(words) >= 2
-        and words[0] not in first_names()
-        and german_common_word(words[0])
-        and everyday_word(words[-1])
-    )
+    return len(words) >= 2 and _noun_not_name(words[0]) and everyday_word(words[-1])
 
 
 def _merge_mentions(found: list[Mention]) -> list[Mention]:

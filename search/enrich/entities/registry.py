@@ -469,7 +469,7 @@ class Registry:
                 return None  # another article's "Thomas Winter" is not this article's "Winter"
             person = corpus_get(phrase)
             if person is not None and self._given_name_alone(phrase, role_before(text, s)):
-                return None  # "Epstein, Clinton und …": Bill or Hillary, or someone's given name
+                return None  # "Akne Kid Joe" (a band) is no Joe Biden of other articles
             return person
 
         text = draft.text
