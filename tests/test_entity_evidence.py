@@ -12,6 +12,7 @@ from search.enrich.entities.extractor import EntityExtractor
 from search.enrich.entities.keys import hyphen_made, without_middle_name
 from search.enrich.entities.late import learn_article
 from search.enrich.entities.lexicon import noun_use, speech_marked
+from search.enrich.entities.mentions import Draft, Mention
 from search.enrich.entities.names import person_key
 from search.enrich.entities.registry import Registry
 
@@ -309,3 +310,19 @@ def test_a_square_and_a_company_written_with_hyphens_are_no_person() -> None:
     ]
     found = [r.persons for r in EntityExtractor().extract_many(texts)]
     assert found[2:] == [{}, {}, {"Boris Quohnson": 1}], found
+
+
+def test_a_function_word_or_a_compound_of_the_given_name_is_no_further_mention() -> None:
+    """Once an article names "Al Quorndorf", "Als" (a conjunction that looks like the genitive of "Al") and
+    "Al-Qaida" (a compound whose first part is his given name) are not him; his family name alone is (in
+    real FANG-COVID articles: "Als dann der Demokrat ..." and "Al-Qaida" were Al Gore, "Des einen Privileg"
+    a "De Bolle", "John-F.-Kennedy-Institut" a John Adams, "Corona-Krise" a "Corona Kirschbauer")."""
+    text = (
+        "Al Quorndorf verlor die Wahl. Als dann die Richter entschieden, schwieg Quorndorf. "
+        "Die Al-Qaida-Kämpfer jubelten, und die Quorndorf-Kampagne war am Ende."
+    )
+    person = "al quorndorf"
+    reg = Registry.build([], {}, {person: Counter({"Al Quorndorf": 3})}, Counter(), None)
+    found = [(Mention(0, 12, "Al Quorndorf", "model"), person)]
+    more = reg._propagate(Draft(text), found, {person: Counter()})
+    assert [(m.surface, p) for m, p in more] == [("Quorndorf", person), ("Quorndorf", person)]

@@ -193,3 +193,30 @@ GENITIVE = {
 def test_a_name_first_seen_in_the_genitive_is_shown_without_it(tmp_path: Path, path: str) -> None:
     persons = persons_after_reindex(tmp_path, GENITIVE)
     assert persons == {aid: ["Hanna Quertel"] for aid in GENITIVE}, persons
+
+
+# A one-word name after the role of an office that none of the run's full mentions of the person known from
+# elsewhere has is another person ("Präsident Johnsons Friedensverhandlungen" of 1968 is not the
+# Premierminister Boris Johnson, in a real FANG-COVID article); a role of the same office, of no office
+# ("Herr") or a minister's keeps it.
+ROLES = {
+    **{
+        f"7{i}": f"Premierminister Boris Quonson sprach am {day} im Parlament. Quonson sagte, die Lage sei ernst."
+        for i, day in enumerate(["Montag", "Dienstag", "Mittwoch", "Donnerstag"])
+    },
+    "90": "Die Verhandlungen von 1968 scheiterten. Präsident Quonsons Berater hatten gewarnt.",
+    "91": "Premier Quonson kündigte am Freitag neue Regeln an.",
+    "92": "Regierungschef Quonson sprach von Fortschritten.",
+    "93": "Herr Quonson äußerte sich dazu nicht.",
+    "94": "Der frühere Außenminister Quonson war dabei.",
+}
+
+
+def test_a_role_the_person_is_never_named_with_is_another_person(tmp_path: Path, path: str) -> None:
+    persons = persons_after_reindex(tmp_path, ROLES)
+    assert persons["70"] == ["Boris Quonson"], persons
+    assert persons["90"] == [], persons  # "Präsident": not an office of his
+    assert persons["91"] == ["Boris Quonson"], persons  # "Premier": a form of "Premierminister"
+    assert persons["92"] == ["Boris Quonson"], persons  # "Regierungschef": the same office
+    assert persons["93"] == ["Boris Quonson"], persons  # "Herr" names no office
+    assert persons["94"] == ["Boris Quonson"], persons  # a minister may become head of government

@@ -144,6 +144,7 @@ class LatePersons:
             self.seconds += time.process_time() - started
             return
         self.persons.learn(written_forms(ents, text))
+        self.persons.learn_roles(ents, text)
         for name in ents.get("persons") or ():
             self.count[name] = self.count.get(name, 0) + 1
         recheck = from_elsewhere(ents, text)

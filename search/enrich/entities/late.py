@@ -28,7 +28,10 @@ from search.enrich.entities.lexicon import (
     everyday_word,
     german_common_word,
     non_person_head,
+    office,
     particles,
+    role_word_before,
+    roles_agree,
 )
 from search.enrich.entities.mentions import Draft, Mention, SpanIndex
 from search.enrich.entities.names import (
@@ -50,6 +53,9 @@ if TYPE_CHECKING:
 
 #: The key under which a prepared document carries what its resolution left open; the writer takes it out.
 PENDING = "_pending"
+#: How many times the run must have seen a person named in full after the role of an office before the role of
+#: another office may rule out a one-word mention of it ("Präsident Johnson" is not the Premierminister).
+ROLE_EVIDENCE = 3
 #: The capitalised tokens of :data:`WORD_TOKEN` (a name word starts with a capital letter; Latin letters).
 CAPITALISED = re.compile(r"(?<![\w'’\-\u2010\u2011])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*(?:[-\u2010\u2011][^\W_][\w'’]*)*")
 
@@ -208,6 +214,7 @@ class RunPersons:
         self._by_word: dict[str, list[str]] | None = None  # name word -> every person so called (_ambiguous)
         self.misspelt: dict[str, str] = {}  # person key -> the key it misspells (set by the writer)
         self._ranked: dict[str, list[tuple[int, str]]] = {}  # word -> its persons by weight (_ambiguous)
+        self.roles: dict[str, Counter] = {}  # person key -> the roles before its full name (learn_roles)
         if primed:  # the index's persons, taught as a worker is taught them (Enricher.prime)
             self.learn(primed, weights)
 
@@ -217,6 +224,26 @@ class RunPersons:
         learn_article(self.known, self.support, person_aliases, weights)
         for name in person_aliases:
             self.spelling.setdefault(person_key_cached(name), name)
+
+    def learn_roles(self, ents: dict, text: str) -> None:
+        """Count the roles of an office right before each mention of a person in an article that names it in
+        full ("Premierminister Boris Johnson", "Premier Johnson" after it), for :meth:`role_conflict`."""
+        per = [(s, e, v) for s, e, kind, v in ents.get("spans", ()) if kind == "PER"]
+        full = {v for s, e, v in per if " " in text[s:e].strip()}
+        for s, _, v in per:
+            role = role_word_before(text, s) if v in full else None
+            if role is not None and office(role) is not None:
+                self.roles.setdefault(person_key_cached(v), Counter())[role] += 1
+
+    def role_conflict(self, text: str, s: int, person: str) -> bool:
+        """Is the one-word mention at ``s`` after the role of an office that agrees with none of the roles the
+        run has seen the person (a key) named in full with, seen :data:`ROLE_EVIDENCE` times or more
+        ("Präsident Johnsons Friedensverhandlungen" of 1968 is not the Premierminister Boris Johnson)?"""
+        role = role_word_before(text, s)
+        seen = self.roles.get(self.misspelt.get(person, person))
+        if role is None or office(role) is None or not seen or seen.total() < ROLE_EVIDENCE:
+            return False
+        return not any(roles_agree(role, other) for other in seen)
 
     def count_words(self, text: str) -> None:
         """Count the capitalised words of one written article (see :meth:`Registry._shared`)."""
@@ -255,6 +282,7 @@ class RunPersons:
             (s, e)
             for s, e, v in pending.get("recheck", ())
             if self._ambiguous(reg, text[s:e], person_key_cached(v))
+            or self.role_conflict(text, s, person_key_cached(v))
         }
         per = {
             (s, e): v for s, e, kind, v in ents.get("spans", ()) if kind == "PER" and (s, e) not in dropped
@@ -263,7 +291,7 @@ class RunPersons:
         renamed: dict[str, str] = {}  # a person of its own -> the known person it is
         for s, e, surface, source, marked, own in pending.get("mentions", ()):
             person, _ = reg.known_person(Mention(s, e, surface, source), marked, text)
-            if person is None:
+            if person is None or self.role_conflict(text, s, person):
                 continue
             if not own:
                 added.append((Mention(s, e, surface, source), person))
@@ -285,7 +313,10 @@ class RunPersons:
         more = [
             (m, p)
             for m, p in reg._propagate(Draft(text), found, local)
-            if " " not in m.surface and (p in named or not self._ambiguous(reg, m.surface, p))
+            if " " not in m.surface
+            and (
+                p in named or not (self._ambiguous(reg, m.surface, p) or self.role_conflict(text, m.start, p))
+            )
         ]
         added = [(m, p) for m, p in added + more if not countries.overlaps(m.start, m.end)]
         if not added and not dropped:

@@ -9,7 +9,8 @@ modules that use these answers.
 Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt``, ``determiners_de.txt``,
 ``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``, ``time_words_de.txt``,
 ``non_person_heads.txt``, ``eponymous_organisations.txt``, ``glue_verbs_de.txt``, ``speech_verbs_de.txt``,
-``country_lookalikes_de.txt``, ``everyday_words_de.txt``, ``english_titles.txt`` and ``noun_endings_de.tsv``;
+``country_lookalikes_de.txt``, ``everyday_words_de.txt``, ``english_titles.txt``, ``role_offices_de.txt`` and
+``noun_endings_de.tsv``;
 their header comments say what each list is for. spaCy's German stop words and CLDR's month and weekday names
 (Babel) complete them.
 """
@@ -39,6 +40,7 @@ EVERYDAY_WORDS_TXT = DATA_DIR / "everyday_words_de.txt"
 EPONYMOUS_TXT = DATA_DIR / "eponymous_organisations.txt"
 ENGLISH_TITLES_TXT = DATA_DIR / "english_titles.txt"
 ENGLISH_FUNCTION_WORDS_TXT = DATA_DIR / "english_function_words.txt"
+ROLE_OFFICES_TXT = DATA_DIR / "role_offices_de.txt"
 
 # Sizes of the per-string caches: the distinct words of a large archive, not of one article.
 WORD_CACHE = 1 << 16
@@ -68,6 +70,7 @@ class _Cues:
     exact: frozenset[str]
     suffixes: frozenset[str]
     suffix_lengths: tuple[int, ...]  # distinct lengths of ``suffixes``: a suffix test is one set lookup each
+    bases: dict[str, str]  # every form -> its line (lower case, without "="): the role a form is
 
 
 def _cue_forms(base: str) -> set[str]:
@@ -83,32 +86,71 @@ def _cue_forms(base: str) -> set[str]:
 def _cues() -> _Cues:
     exact: set[str] = set()
     suffixes: set[str] = set()
+    bases: dict[str, str] = {}
     for line in read_lines(CUES_TXT):
         whole_only = line.startswith("=")
         forms = _cue_forms(line.lstrip("="))
         exact |= forms
+        for form in forms:  # a form of two lines ("Anwältin": Anwalt + in, and a line of its own): the own
+            if form not in bases or form == line.lstrip("=").lower():
+                bases[form] = line.lstrip("=").lower()
         if not whole_only and len(line) >= 4:
             suffixes |= forms
-    lengths = tuple(sorted({len(s) for s in suffixes}))
-    return _Cues(frozenset(exact), frozenset(suffixes), lengths)
+    lengths = tuple(sorted({len(s) for s in suffixes}, reverse=True))
+    return _Cues(frozenset(exact), frozenset(suffixes), lengths, bases)
 
 
 @lru_cache(maxsize=WORD_CACHE)
 def is_cue(word: str) -> bool:
     """True for a title or role word (also inside compounds: ``US-Außenminister``, ``Atomunterhändlers``)."""
+    return cue_base(word) is not None
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def cue_base(word: str) -> str | None:
+    """The role a title or role word is, as its line of ``person_cues_de.txt`` (lower case): "präsident" for
+    "US-Präsidenten", "außenminister" for "Bundesaußenministerin" (the longest line it ends in); None for
+    a word that is none."""
     w = word.lower().strip(".,;:")
     if not w:
-        return False
+        return None
     cues = _cues()
     if w in cues.exact:
-        return True
+        return cues.bases[w]
     last = HYPHEN_SPLIT.split(w)[-1]
     if last in cues.exact:
-        return True
-    # a cue ending after at least three letters of its own ("Atomunterhändlers")
+        return cues.bases[last]
+    # a cue ending after at least three letters of its own ("Atomunterhändlers"), the longest first
     room = len(w) - 3
     suffixes = cues.suffixes
-    return any(n <= room and w[-n:] in suffixes for n in cues.suffix_lengths)
+    for n in cues.suffix_lengths:
+        if n <= room and w[-n:] in suffixes:
+            return cues.bases[w[-n:]]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _offices() -> dict[str, str]:
+    """``role_offices_de.txt``: role (as :func:`cue_base` gives it) -> the office it names."""
+    out = {}
+    for line in read_lines(ROLE_OFFICES_TXT):
+        office, _, roles = line.partition(":")
+        out.update((role.lower(), office.strip()) for role in roles.split())
+    return out
+
+
+def office(role: str) -> str | None:
+    """The office a role (:func:`cue_base`) names ("premier": head of government); None for a title, a
+    profession or a word the press uses for any office ("machthaber")."""
+    return _offices().get(role)
+
+
+def roles_agree(one: str, other: str) -> bool:
+    """Can two roles (:func:`cue_base`) be the same person's: one names no office, both the same, or one is a
+    compound of the other ("präsident" and "ministerpräsident": a "Präsident Söder" is not ruled out)?"""
+    if office(one) is None or office(other) is None or office(one) == office(other):
+        return True
+    return one.endswith(other) or other.endswith(one)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -448,6 +490,15 @@ def role_before(text: str, s: int) -> bool:
     roles go with family names; a verb of saying goes with a given name alone as well ("schreibt Michel")."""
     before = _WORD_BEFORE_NAME.search(text, max(0, s - 40), s)
     return bool(before and before.group(1)[:1].isupper() and is_cue(before.group(1)))
+
+
+def role_word_before(text: str, s: int) -> str | None:
+    """The role (:func:`cue_base`) of the title or role word right before ``s``; None when there is none (also
+    after a full stop: "die Ministerpräsidenten. Merkel drückte ...")."""
+    before = _WORD_BEFORE_NAME.search(text, max(0, s - 40), s)
+    if not before or not before.group(1)[:1].isupper() or before.group(1).endswith("."):
+        return None
+    return cue_base(before.group(1))
 
 
 def speech_marked(text: str, s: int, e: int) -> bool:

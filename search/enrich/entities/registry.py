@@ -45,6 +45,7 @@ from search.enrich.entities.lexicon import (
     noun_use,
     role_before,
     speech_marked,
+    stop_words,
 )
 from search.enrich.entities.mentions import Draft, Mention, SpanIndex, trim_glue
 from search.enrich.entities.names import (
@@ -422,6 +423,13 @@ class Registry:
             self._person_refs[person] = refs
         return refs
 
+    def _given_name_of(self, word: str, person: str, spellings: Iterable[str]) -> bool:
+        """Is ``word`` the given name of the person (the first word of a spelling), never its family name?"""
+        words = [spelling_words(sp) for sp in (*self.variants.get(person, ()), *spellings)]
+        return any(ws[0] == word for ws in words if len(ws) > 1) and not any(
+            family_end(ws)[-1] == word for ws in words
+        )
+
     def _propagate(
         self, draft: Draft, found: list[tuple[Mention, str]], local: dict[str, Counter]
     ) -> list[tuple[Mention, str]]:
@@ -500,7 +508,7 @@ class Registry:
                 person = lookup(phrase, s)
                 if person is None:
                     stripped = strip_genitive_s(phrase)
-                    if stripped != phrase:
+                    if stripped != phrase and phrase.lower() not in stop_words():  # "Als" is no "Al"'s
                         person = lookup(stripped, s)
                 # one word after a determiner or number ("die App", "100 Euro") is the common noun
                 if person is not None and not (n == 1 and noun_use(text, s)):
@@ -510,6 +518,8 @@ class Registry:
                 # "Trump-Administration": the name part of a compound
                 head = HYPHEN_SPLIT.split(token)[0]
                 person = lookup(head, s) if head != token and not non_person_head(token) else None
+                if person is not None and self._given_name_of(head, person, local.get(person, ())):
+                    person = None  # a family name, not a given name: "Al-Qaida" is no Al Gore
                 if person is not None:  # not "Gates-Stiftung", "Tönnies-Gruppe": the organisation
                     hit = (s, s + len(head), 1, person)
             if hit:
