@@ -296,6 +296,45 @@ def test_an_author_of_a_reference_list_with_another_initial_is_someone_else() ->
     assert found[3] == {"Christine Quambrecht": 1}, found
 
 
+def test_a_family_in_a_list_of_plurals_is_no_person_whose_genitive_was_learned() -> None:
+    """ "Die Könige, Rothschilds, Bushs, Rockefellers und Jesuiten" (a real article) was George W. Bush: the
+    plural was let through as the name of a person ending in s ("Harris") because an article had written
+    "George W. Bushs" in full. A name that ends in s stays one."""
+    texts = [
+        "Der Präsident George W. Quush sprach am Montag. Quush sagte, er sei zufrieden.",
+        "George W. Quush reiste nach Texas. Quush traf dort Unterstützer.",
+        "Unter George W. Quushs Regierung begann der Krieg. Quush blieb dabei.",
+        "Die Könige, Rothschilds, Quushs, Rockefellers und Jesuiten stehen nicht im Gesetz.",
+        "Die Vizepräsidentin Kamala Quarris sprach in Ohio. Quarris sagte, sie kämpfe weiter.",
+        "Kamala Quarris traf Wähler. Quarris und Biden warben um Stimmen.",
+    ]
+    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    assert found[2] == {"George W. Quush": 2}, found
+    assert "George W. Quush" not in found[3], found
+    assert found[5].get("Kamala Quarris") == 2, found  # "Quarris und Biden": her name, no plural
+
+
+def test_genitives_before_an_adjective_or_after_a_noun_are_no_family_plural() -> None:
+    """Once "Bushs" of a learned genitive spelling is checked as a plural, genitives must not be taken for
+    one: "Merkels und Spahns ureigenes Verdienst", "die Trumps eigene Gesundheitsbehörde", "die Politik
+    Merkels, Söders & Co." (real articles: each lost a person so)."""
+    teach = [
+        "Die Kanzlerin Hanna Querkel sprach am Montag. Querkel sagte, die Lage sei ernst.",
+        "Hanna Querkel reiste nach Paris. Querkel traf dort den Präsidenten.",
+        "In Hanna Querkels Rede ging es um die Lage. Querkel blieb dabei.",
+    ]
+    texts = [
+        *teach,
+        "Die Zahlen sind gut – Querkels und Spahns ureigenes Verdienst, sagen Kritiker.",
+        "Für die Toten, die Querkels eigene Behörde zählte, gab es keinen Trost.",
+        "Die verantwortungslose Politik Querkels, Söders & Co. wird kritisiert.",
+        "Die Kritiker nennen die Querkels, Rockefellers und Rothschilds in einem Atemzug.",
+    ]
+    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    assert all(found[i].get("Hanna Querkel") == 1 for i in (3, 4, 5)), found
+    assert "Hanna Querkel" not in found[6], found
+
+
 def test_a_square_and_a_company_written_with_hyphens_are_no_person() -> None:
     """ "auf dem Roßmarkt, dem Goethe- und dem Rathenauplatz" was Goethe and "Johnson-&-Johnson-Impfstoff"
     Boris Johnson (an independent review of 3,000 real FANG-COVID articles): a truncated part shares the head

@@ -9,10 +9,11 @@ Johnson", "Black Widow", "Schirin Kretschmann"), and these tests are the same fo
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from search.enrich.entities.keys import middle_initials
 from search.enrich.entities.lexicon import (
+    determiner,
     english,
     english_titles,
     everyday,
@@ -151,6 +152,10 @@ _COMPOUND_AT = re.compile(r"[^\W\d_][\w'’]*(?:[-\u2010\u2011][^\W_][\w'’]*)+
 _LIST_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]*s)(?:,[ \t]*|[ \t]+(?:und|oder|sowie|&)[ \t]+)$")
 _LIST_AFTER = re.compile(r"(?:,[ \t]*|[ \t]+(?:und|oder|sowie|&)[ \t]+)([A-ZÄÖÜ][^\W\d_]*s)\b")
 _CAPITAL_AFTER = re.compile(r"[ \t]+[A-ZÄÖÜ]")
+#: An inflected adjective and a noun ("Merkels und Spahns ureigenes Verdienst"): what a genitive goes with.
+_ADJECTIVE_NOUN_AFTER = re.compile(r"[ \t]+([a-zäöüß]+(?:e|em|en|er|es))[ \t]+[A-ZÄÖÜ]")
+#: A noun right before a list of -s forms, the noun they are genitives of ("die Politik Merkels, Söders & Co.").
+_NOUN_BEFORE = re.compile(r"(?<![.!?:;\n])[ \t][A-ZÄÖÜ][a-zäöüß]+[ \t]+$")
 _DETERMINER_BEFORE = re.compile(r"(?<!\w)(?:[Dd]ie|[Dd]er|[Dd]en|[Tt]he)[ \t]+$")
 _SUFFIX_AFTER = re.compile(r",?[ \t]+([A-Za-z]+)\.?(?![\w\-])")
 
@@ -176,9 +181,31 @@ def family_plural(text: str, s: int, e: int, listed: bool = True) -> bool:
         end = nxt.end()
     if _CAPITAL_AFTER.match(text, end):
         return False
+    adjective = _ADJECTIVE_NOUN_AFTER.match(text, end)
+    if adjective and not determiner(adjective.group(1)):  # not "die Hayalis der Republik"
+        return False
     if _DETERMINER_BEFORE.search(text, max(0, s - 12), s):
         return True
-    return listed and (end > e or bool(_LIST_BEFORE.search(text, max(0, s - 40), s)))
+    if not listed:
+        return False
+    start = s
+    while prev := _LIST_BEFORE.search(text, max(0, start - 40), start):  # to the start of the list
+        start = prev.start(1)
+    if _NOUN_BEFORE.search(text, max(0, start - 40), start) and not _DETERMINER_BEFORE.search(
+        text, max(0, start - 12), start
+    ):
+        return False
+    return end > e or start < s
+
+
+def _own_s_name(word: str, spellings: Iterable[str]) -> bool:
+    """Is ``word`` (ending in s) the person's name itself ("Harris" of Kamala Harris), not an -s form of it
+    ("Bushs", although an article wrote "George W. Bushs" in full)? With counted spellings, the form the
+    person's spellings write more often; else any spelling with the word."""
+    if not isinstance(spellings, Mapping):
+        return any(word in v.split() for v in spellings)
+    own = sum(n for v, n in spellings.items() if word in v.split())
+    return own > sum(n for v, n in spellings.items() if word[:-1] in v.split())
 
 
 def generation_after(text: str, e: int) -> str | None:
@@ -202,7 +229,7 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     words = {w for v in spellings for w in v.split()}
     if organisation_compound(text, s):
         return True
-    if text[s:e] not in words and family_plural(text, s, e, listed=not own):  # not "Harris" of Kamala Harris
+    if not _own_s_name(text[s:e], spellings) and family_plural(text, s, e, listed=not own):
         return True
     if other_initials(text, s, spellings) or (" " not in text[s:e] and cited_initials(text, e, spellings)):
         return True

@@ -30,6 +30,7 @@ from search.enrich.entities.lexicon import (
     non_person_head,
     office,
     particles,
+    role_before,
     role_word_before,
     roles_agree,
 )
@@ -283,6 +284,8 @@ class RunPersons:
             for s, e, v in pending.get("recheck", ())
             if self._ambiguous(reg, text[s:e], person_key_cached(v))
             or self.role_conflict(text, s, person_key_cached(v))
+            # a given name alone that the whole run knows as several persons' ("Wladimir und Estragon")
+            or reg._given_name_alone(strip_genitive_s(strip_genitive(text[s:e])), role_before(text, s))
         }
         per = {
             (s, e): v for s, e, kind, v in ents.get("spans", ()) if kind == "PER" and (s, e) not in dropped

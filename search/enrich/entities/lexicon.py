@@ -169,6 +169,11 @@ def _determiners() -> frozenset[str]:
     return frozenset(read_lines(DETERMINERS_TXT))
 
 
+def determiner(word: str) -> bool:
+    """An article, demonstrative or possessive ("der", "dieser", "ihre"; ``determiners_de.txt``)."""
+    return word.lower() in _determiners()
+
+
 @lru_cache(maxsize=1)
 def particles() -> frozenset[str]:
     """Name particles ("von", "bin", "de"), lower case."""
