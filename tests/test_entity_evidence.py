@@ -365,3 +365,11 @@ def test_a_function_word_or_a_compound_of_the_given_name_is_no_further_mention()
     found = [(Mention(0, 12, "Al Quorndorf", "model"), person)]
     more = reg._propagate(Draft(text), found, {person: Counter()})
     assert [(m.surface, p) for m, p in more] == [("Quorndorf", person), ("Quorndorf", person)]
+
+
+def test_a_dash_glued_to_a_name_is_not_part_of_it() -> None:
+    """ "Erdogan and Viktor Orbán– you'll realize" (a real article, a space lost before the dash) left only
+    "Viktor" of the person: the dash is a token of its own; a dash inside a compound stays."""
+    extract = EntityExtractor().extract
+    assert extract("Der Präsident Emmanuel Quacron– wie immer – lächelte.").persons == {"Emmanuel Quacron": 1}
+    assert extract("Die Regierung von Hanna Quertel– so heißt es – plant das.").persons == {"Hanna Quertel": 1}

@@ -79,6 +79,7 @@ def load_pipeline(model: str | None = None, alias_surfaces: dict[str, str] | Non
             nlp = spacy.blank("de")
     if not any(p in nlp.pipe_names for p in ("senter", "sentencizer", "parser")):
         nlp.add_pipe("sentencizer", first=True)
+    _split_glued_dashes(nlp)
     if "ner" in nlp.pipe_names:
         nlp.add_pipe(_STASH, after="ner")
         ruler = nlp.add_pipe(
@@ -96,6 +97,16 @@ def load_pipeline(model: str | None = None, alias_surfaces: dict[str, str] | Non
         ruler.add_patterns(patterns)
     ruler.matcher = _OrthMatcher(ruler.matcher)
     return nlp
+
+
+def _split_glued_dashes(nlp: Language) -> None:
+    """A dash glued to the end of a word is a token of its own ("Viktor Orbán– you'll realize", a lost
+    space): spaCy's German suffixes leave "Orbán–" one token, which no name rule takes for a name, so only
+    "Viktor" was left of the person."""
+    from spacy.util import compile_suffix_regex
+
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[^\W\d_])[\u2013\u2014]"]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
 
 
 class _OrthMatcher:
