@@ -372,4 +372,6 @@ def test_a_dash_glued_to_a_name_is_not_part_of_it() -> None:
     "Viktor" of the person: the dash is a token of its own; a dash inside a compound stays."""
     extract = EntityExtractor().extract
     assert extract("Der Präsident Emmanuel Quacron– wie immer – lächelte.").persons == {"Emmanuel Quacron": 1}
-    assert extract("Die Regierung von Hanna Quertel– so heißt es – plant das.").persons == {"Hanna Quertel": 1}
+    assert extract("Die Regierung von Hanna Quertel– so heißt es – plant das.").persons == {
+        "Hanna Quertel": 1
+    }
