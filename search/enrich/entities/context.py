@@ -32,6 +32,10 @@ from search.enrich.entities.names import GENERATIONS, strip_genitive_s
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
+# "Johnson and Johnson", "Johnson und Johnson": a name twice around "and" is a company's
+_SAME_AFTER = re.compile(r"[ \t]+(?:and|und)[ \t]+([^\W\d_]+)")
+_SAME_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+(?:and|und)[ \t]+$")
+
 # "Bush- und Clinton-Gruppen": a truncated compound part, and the full compound whose head it shares
 _TRUNCATED_AFTER = re.compile(
     r"[\-\u2010\u2011][ \t]+(?:und|oder|sowie|bzw\.|&)[ \t]+(?:(?:dem|der|den|die|das)[ \t]+)?([^\W\d_][\w\-\u2010\u2011]*)"
@@ -39,10 +43,14 @@ _TRUNCATED_AFTER = re.compile(
 
 
 def in_organisation(text: str, s: int, e: int) -> bool:
-    """A name word of a company or institution: "&" beside it ("Johnson & Johnson"), an organisation word
+    """A name word of a company or institution: "&" beside it ("Johnson & Johnson"), the same word on the other
+    side of "and" ("Johnson and Johnson"), an organisation word
     right after it ("Gates Foundation", "Hopkins University"), or a truncated compound part that shares the
     organisation head of the compound coordinated with it ("Bush- und Clinton-Gruppen")."""
     if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 3) : s].rstrip(" \t-").endswith(("&", "+")):
+        return True
+    same = _SAME_AFTER.match(text, e) or _SAME_BEFORE.search(text, max(0, s - 40), s)
+    if same and same.group(1) == text[s:e]:
         return True
     truncated = _TRUNCATED_AFTER.match(text, e)  # "dem Goethe- und dem Rathenauplatz": also written as one
     if truncated and (non_person_head(truncated.group(1)) or non_person_compound(truncated.group(1))):

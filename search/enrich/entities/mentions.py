@@ -156,6 +156,11 @@ def _person_candidates(
             while (
                 j - i > 2
                 and texts[j - 2].lower() not in particles()
+                and not (
+                    texts[j - 2] == "der"
+                    and texts[j - 3].lower() in particles()
+                    and not german_common_word(texts[j - 1])
+                )  # "Walther von der Vogelweide", not "Bianca von der Arbeiterwohlfahrt"
                 and _trailing_noun(texts[j - 1])
                 and not all(t in first or is_initial(t) for t in texts[i : j - 1])
             ):

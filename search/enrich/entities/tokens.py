@@ -21,6 +21,8 @@ from search.enrich.entities.lexicon import (
     PARTICLE_ARTICLES,
     WORD_CACHE,
     calendar_words,
+    determiner,
+    everyday_word,
     first_names,
     german_common_word,
     is_cue,
@@ -183,6 +185,15 @@ class TokenView:
             t = texts[j]
             if n >= 2 and t in first and j + 1 < n_tok and self.namey(j + 1, True):
                 break  # "Staatschef Recep Tayyip Erdogan Wladimir Putin": a second person starts
+            prev = texts[j - 1]
+            if (
+                n >= 2
+                and everyday_word(t)
+                and not (prev in first or (initial_or_particle(prev) and not determiner(prev)))
+            ):
+                # "erlaubt Bodo Ramelow Moslems zu Ramadan", "Horst Seehofer das Problem": an everyday word
+                # after a family name (but "Harvey J. Alter", "Carl Maria von Weber")
+                break
             if self.namey(j, n > 0, n == 1 and texts[j - 1] in first):
                 n += 1
                 j += 1
