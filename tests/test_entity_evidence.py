@@ -17,6 +17,11 @@ from search.enrich.entities.names import person_key
 from search.enrich.entities.registry import Registry
 
 
+def persons_of(texts: list[str]) -> list[dict[str, int]]:
+    """Each text's persons, extracted together (as one batch of a reindex)."""
+    return [r.persons for r in EntityExtractor().extract_many(texts)]
+
+
 def per_spans(text: str, ents) -> list[tuple[str, str]]:
     return [(text[s:e], name) for s, e, kind, name in ents.spans if kind == "PER"]
 
@@ -187,7 +192,7 @@ def test_a_hyphenated_family_name_has_no_middle_name() -> None:
         "Nils Brenn-Quastberg vom Handelsverband sagte das.",
         "Der Handelsverband: Nils Brenn-Quastberg warnte.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert found == [{"Nils Quastberg": 2}, {"Nils Brenn-Quastberg": 1}, {"Nils Brenn-Quastberg": 1}], found
     key = person_key("Nils Brenn-Quastberg")
     assert hyphen_made("Nils Brenn-Quastberg", key)
@@ -215,7 +220,7 @@ def test_a_given_name_alone_names_nobody_known_from_elsewhere() -> None:
         "Die Liste stammt vom User Dietrich, schreibt Dietrich an die Gruppe.",
         "Die Liste stammt vom User Quaskon, schreibt Quaskon an die Gruppe.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert found[6] == {}, found[6]
     assert found[7] == {"Elon Quaskon": 2}, found[7]
 
@@ -240,7 +245,7 @@ def test_an_adjective_without_an_article_goes_with_a_common_noun() -> None:
         "Das klingt nicht schräger als Samples klassischer arabischer Quaskon. Zenji nickt.",
         "Die Welt von Quaskon ist voller Raketen.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert found[2:] == [{}, {"Elon Quaskon": 1}], found
 
 
@@ -291,7 +296,7 @@ def test_an_author_of_a_reference_list_with_another_initial_is_someone_else() ->
         "Quellen: 11: Quambrecht, B., Hammad, H. The immunology of the allergy epidemic. Nature 2010.",
         "Quellen: 12: Quambrecht, C., Hammad, H. Ein Kommentar. Recht 2010.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert "Christine Quambrecht" not in found[2], found
     assert found[3] == {"Christine Quambrecht": 1}, found
 
@@ -308,7 +313,7 @@ def test_a_family_in_a_list_of_plurals_is_no_person_whose_genitive_was_learned()
         "Die Vizepräsidentin Kamala Quarris sprach in Ohio. Quarris sagte, sie kämpfe weiter.",
         "Kamala Quarris traf Wähler. Quarris und Biden warben um Stimmen.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert found[2] == {"George W. Quush": 2}, found
     assert "George W. Quush" not in found[3], found
     assert found[5].get("Kamala Quarris") == 2, found  # "Quarris und Biden": her name, no plural
@@ -330,7 +335,7 @@ def test_genitives_before_an_adjective_or_after_a_noun_are_no_family_plural() ->
         "Die verantwortungslose Politik Querkels, Söders & Co. wird kritisiert.",
         "Die Kritiker nennen die Querkels, Rockefellers und Rothschilds in einem Atemzug.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert all(found[i].get("Hanna Querkel") == 1 for i in (3, 4, 5)), found
     assert "Hanna Querkel" not in found[6], found
 
@@ -347,7 +352,7 @@ def test_a_square_and_a_company_written_with_hyphens_are_no_person() -> None:
         "Der Quohnson-&-Quohnson-Impfstoff steht kurz vor der Zulassung in der EU.",
         "Auch Quohnson äußerte sich am Abend dazu.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert found[2:] == [{}, {}, {"Boris Quohnson": 1}], found
 
 
@@ -386,7 +391,7 @@ def test_a_name_twice_around_and_is_no_person_from_elsewhere() -> None:
         "Der Pharmariese Quonson and Quonson (Q&Q) meldet Gewinne. Quonson und Quonson zahlt Strafen.",
         "Quonson sagte am Dienstag, er wolle verhandeln.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert found[0] == {"Boris Quonson": 2}, found
     assert found[2] == {}, found
     assert found[3] == {"Boris Quonson": 1}, found
@@ -406,7 +411,7 @@ def test_common_german_given_names_are_known_and_a_particles_article_ends_no_nam
         "Zum Jubiläum: 800 Jahre Walther von der Vogelweide\nAuf der Suche nach dem Glück",
         "Was zu Ostern verboten war, erlaubt Bodo Quamelow Moslems zu Ramadan: Treffen in Moscheen.",
     ]
-    found = [r.persons for r in EntityExtractor().extract_many(texts)]
+    found = persons_of(texts)
     assert found[0] == {"Christian Quindner": 2}, found
     assert "Christian Quindner" not in found[2], found
     assert found[3] == {"Torsten Quandtberg": 1}, found

@@ -209,6 +209,7 @@ ROLES = {
     "92": "Regierungschef Quonson sprach von Fortschritten.",
     "93": "Herr Quonson äußerte sich dazu nicht.",
     "94": "Der frühere Außenminister Quonson war dabei.",
+    "95": "Gewarnt hatten die Präsidenten. Quonson sagte, er sei dagegen.",
 }
 
 
@@ -220,6 +221,7 @@ def test_a_role_the_person_is_never_named_with_is_another_person(tmp_path: Path,
     assert persons["92"] == ["Boris Quonson"], persons  # "Regierungschef": the same office
     assert persons["93"] == ["Boris Quonson"], persons  # "Herr" names no office
     assert persons["94"] == ["Boris Quonson"], persons  # a minister may become head of government
+    assert persons["95"] == ["Boris Quonson"], persons  # "Präsidenten." ends a sentence: no role of his
 
 
 # A given name alone that a worker completed to the one person of that given name it knew ("Wladimir und

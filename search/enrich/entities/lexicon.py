@@ -146,11 +146,9 @@ def office(role: str) -> str | None:
 
 
 def roles_agree(one: str, other: str) -> bool:
-    """Can two roles (:func:`cue_base`) be the same person's: one names no office, both the same, or one is a
-    compound of the other ("präsident" and "ministerpräsident": a "Präsident Söder" is not ruled out)?"""
-    if office(one) is None or office(other) is None or office(one) == office(other):
-        return True
-    return one.endswith(other) or other.endswith(one)
+    """Can two roles of an office (:func:`cue_base`, :func:`office`) be the same person's: the same office, or
+    one a compound of the other ("präsident" and "ministerpräsident": a "Präsident Söder" is not ruled out)?"""
+    return office(one) == office(other) or one.endswith(other) or other.endswith(one)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -490,20 +488,24 @@ _WORD_AFTER_SPEECH = re.compile(r"[ \t]+([^\W\d_]+)")
 _WORD_BEFORE_NAME = re.compile(r"([^\W\d_][\w\-\u2010\u2011]*\.?)[ \t]+$")
 
 
+def _capital_word_before(text: str, s: int) -> str | None:
+    """The capitalised word right before ``s`` (with a dot of its own: "Prof."), if any."""
+    before = _WORD_BEFORE_NAME.search(text, max(0, s - 40), s)
+    return before.group(1) if before and before.group(1)[:1].isupper() else None
+
+
 def role_before(text: str, s: int) -> bool:
     """Is the word at ``s`` right after a title or role ("Ratspräsident Michel", "Prof. Schwab")? Titles and
     roles go with family names; a verb of saying goes with a given name alone as well ("schreibt Michel")."""
-    before = _WORD_BEFORE_NAME.search(text, max(0, s - 40), s)
-    return bool(before and before.group(1)[:1].isupper() and is_cue(before.group(1)))
+    word = _capital_word_before(text, s)
+    return word is not None and is_cue(word)
 
 
 def role_word_before(text: str, s: int) -> str | None:
     """The role (:func:`cue_base`) of the title or role word right before ``s``; None when there is none (also
     after a full stop: "die Ministerpräsidenten. Merkel drückte ...")."""
-    before = _WORD_BEFORE_NAME.search(text, max(0, s - 40), s)
-    if not before or not before.group(1)[:1].isupper() or before.group(1).endswith("."):
-        return None
-    return cue_base(before.group(1))
+    word = _capital_word_before(text, s)
+    return None if word is None or word.endswith(".") else cue_base(word)
 
 
 def speech_marked(text: str, s: int, e: int) -> bool:

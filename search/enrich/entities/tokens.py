@@ -95,6 +95,12 @@ def is_initial(t: str) -> bool:
 
 
 @lru_cache(maxsize=WORD_CACHE)
+def _name_goes_on(prev: str, first: frozenset[str]) -> bool:
+    """May a name go on after ``prev`` with an everyday word: after a given name, an initial or a name particle
+    ("Harvey J. Alter", "Carl Maria von Weber"), not after a family name or a determiner ("das")?"""
+    return prev in first or (initial_or_particle(prev) and not determiner(prev))
+
+
 def initial_or_particle(t: str) -> bool:
     """A name word that cannot stand alone or end a name: "E.", "von", "bin"."""
     return INITIAL.match(t) is not None or t.lower() in particles()
@@ -185,12 +191,7 @@ class TokenView:
             t = texts[j]
             if n >= 2 and t in first and j + 1 < n_tok and self.namey(j + 1, True):
                 break  # "Staatschef Recep Tayyip Erdogan Wladimir Putin": a second person starts
-            prev = texts[j - 1]
-            if (
-                n >= 2
-                and everyday_word(t)
-                and not (prev in first or (initial_or_particle(prev) and not determiner(prev)))
-            ):
+            if n >= 2 and everyday_word(t) and not _name_goes_on(texts[j - 1], first):
                 # "erlaubt Bodo Ramelow Moslems zu Ramadan", "Horst Seehofer das Problem": an everyday word
                 # after a family name (but "Harvey J. Alter", "Carl Maria von Weber")
                 break
