@@ -410,6 +410,7 @@ def test_common_german_given_names_are_known_and_a_particles_article_ends_no_nam
         "Die Rede hielt Torsten Quandtberg, der Vorsitzende des Vereins.",
         "Zum Jubiläum: 800 Jahre Walther von der Vogelweide\nAuf der Suche nach dem Glück",
         "Was zu Ostern verboten war, erlaubt Bodo Quamelow Moslems zu Ramadan: Treffen in Moscheen.",
+        "Die Vorsitzende des Gerichts, Hanna van den Berg, und der Fotograf kamen.",
     ]
     found = persons_of(texts)
     assert found[0] == {"Christian Quindner": 2}, found
@@ -418,3 +419,4 @@ def test_common_german_given_names_are_known_and_a_particles_article_ends_no_nam
     assert found[4] == {"Walther von der Vogelweide": 1}, found
     # now that "Bodo" is a known given name, its sequence must end after the family name, not run on
     assert found[5] == {"Bodo Quamelow": 1}, found
+    assert found[6] == {"Hanna van den Berg": 1}, found  # Dutch "van den": a name, "von den": a phrase

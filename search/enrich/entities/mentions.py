@@ -157,10 +157,12 @@ def _person_candidates(
                 j - i > 2
                 and texts[j - 2].lower() not in particles()
                 and not (
-                    texts[j - 2] == "der"
+                    texts[j - 2] in PARTICLE_ARTICLES
                     and texts[j - 3].lower() in particles()
+                    and (texts[j - 2] == "der" or texts[j - 3].lower() not in _GERMAN_PREPOSITIONS)
                     and not german_common_word(texts[j - 1])
-                )  # "Walther von der Vogelweide", not "Bianca von der Arbeiterwohlfahrt"
+                )  # "Walther von der Vogelweide", "Jeroen van den Berg"; not "Bianca von der Arbeiterwohlfahrt",
+                # "Sundermeyer von den Demonstrationen"
                 and _trailing_noun(texts[j - 1])
                 and not all(t in first or is_initial(t) for t in texts[i : j - 1])
             ):
@@ -280,6 +282,8 @@ def _person_candidates(
 
 
 _COORDINATORS = frozenset({"und", "sowie", "oder"})
+#: Name particles that are German prepositions too: with "den" or "dem" they are a phrase ("von den Konzernen").
+_GERMAN_PREPOSITIONS = frozenset({"von", "zu"})
 #: A role glued to the given name after it where a line break was lost ("freie AutorinMascha Jacobs"); not the
 #: capital I of a gendered plural ("AutorInnen").
 _GLUED_GIVEN = re.compile(r"(?<=[a-zäöüß])([A-ZÄÖÜ][a-zäöüß]+)$")
