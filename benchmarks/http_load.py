@@ -45,7 +45,7 @@ def start_server(
     articles: Path,
     index: Path,
     port: int,
-    threads: int = 8,
+    threads: int | None = None,
     ner: bool = True,
     workers: int = 1,
     cache: bool = True,
@@ -55,9 +55,8 @@ def start_server(
     (``extra_env``: more variables, e.g. ``SEARCH_ENGINE=opensearch`` and its cluster)."""
     log = open(Path(index).parent / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     cmd = [sys.executable, "-m", "search.cli", "serve", "--host", HOST, "--port", str(port)]
+    cmd += ["--threads", str(threads)] if threads is not None else []  # None: the server's default
     cmd += [
-        "--threads",
-        str(threads),
         "--workers",
         str(workers),
         "--articles",
@@ -165,13 +164,13 @@ def http_benchmark(
     cache: bool = False,
 ) -> dict:
     """Start the server, drive it for ``seconds`` with the query mix, stop it; the figures as a dict."""
+    from search.cli.serve import serve_threads
     from search.engine.whoosh.generations import current_generation
 
     paths = [api_path(p) for p in params_list]
     port = free_port()
     before = current_generation(index)
-    threads = 4 if workers > 1 else 8
-    proc = start_server(articles, index, port, threads=threads, ner=ner, workers=workers, cache=cache)
+    proc = start_server(articles, index, port, ner=ner, workers=workers, cache=cache)
     try:
         ready_s = wait_ready(proc, port, paths[0])
         for path in paths * workers:  # warm-up: every distinct request once per worker (roughly)
@@ -191,7 +190,7 @@ def http_benchmark(
     result["startup_s"] = round(ready_s, 2)
     result["distinct_paths"] = len(paths)
     result["server"] = (
-        f"search serve --workers {workers} --threads {threads}"
+        f"search serve --workers {workers} (threads: the default, {serve_threads(None, workers)} per process)"
         + (" (gunicorn)" if workers > 1 else " (waitress)")
         + f", SEARCH_CACHE_SIZE={'512' if cache else '0'}, SEARCH_RATE_LIMIT=off"
     )

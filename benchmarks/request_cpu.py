@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--passes", type=int, default=5, help="passes over the mix per round")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workers", type=int, default=1, help="1: waitress; more: gunicorn")
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=None, help="threads per process (default: the server's)")
     ap.add_argument("--load", type=int, default=0, help="seconds of concurrent load after the rounds")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument(

@@ -54,6 +54,7 @@ from benchmarks.run import (
     top_values,
 )
 from benchmarks.sections import add_output_options, run_or_render
+from search.cli.serve import serve_threads
 
 MD_START = "<!-- typesense:start -->"
 MD_END = "<!-- typesense:end -->"
@@ -206,8 +207,10 @@ def run(args: argparse.Namespace) -> dict:
             "facets": facets,
         },
         "ours_server": {
-            "command": f"search serve --threads {args.threads} --workers {args.workers} "
-            + ("(waitress)" if args.workers == 1 else "(gunicorn)"),
+            "command": f"search serve --workers {args.workers}"
+            + (f" --threads {args.threads}" if args.threads else "")
+            + f" ({serve_threads(args.threads, args.workers)} threads per process, "
+            + ("waitress)" if args.workers == 1 else "gunicorn)"),
             "env": "SEARCH_CACHE_SIZE=0 SEARCH_RATE_LIMIT=off SEARCH_NER=0",
             "ready_s": round(ours_ready, 2),
         },
@@ -408,7 +411,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--http", type=int, default=20, metavar="SECONDS", help="throughput run per engine (0: none)"
     )
     ap.add_argument("--clients", type=int, default=8, help="client threads of the throughput run")
-    ap.add_argument("--threads", type=int, default=8, help="threads of each search serve process")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads of each search serve process (default: the server's)",
+    )
     ap.add_argument(
         "--workers", type=int, default=1, help="search serve processes (1: waitress; more: gunicorn)"
     )

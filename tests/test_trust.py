@@ -287,6 +287,31 @@ def test_budget_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert allowed_hosts(prod) == frozenset({"localhost", "127.0.0.1", "::1"})
 
 
+def test_one_client_gets_fewer_than_the_threads_serve_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``search serve`` runs 8 waitress threads or 4 per gunicorn worker (issue 20: more requests at once
+    in one worker only take turns at the interpreter lock); one client's cap stays below them."""
+    from flask import Flask
+
+    from search.cli.serve import serve_threads
+
+    monkeypatch.delenv("SEARCH_CLIENT_CONCURRENCY", raising=False)
+    monkeypatch.delenv("SEARCH_RATE_LIMIT", raising=False)
+    assert (serve_threads(None, 1), serve_threads(None, 2), serve_threads(6, 2), serve_threads(1, 1)) == (
+        8,
+        4,
+        6,
+        1,
+    )
+    caps = {}
+    for threads in (1, 2, 4, 8, 16):
+        app = Flask(f"t{threads}")
+        app.config["SEARCH_SERVE_THREADS"] = threads
+        caps[threads] = client_concurrency(app)
+    assert caps == {1: 1, 2: 1, 4: 3, 8: 4, 16: 4}
+    app.config["SEARCH_CLIENT_CONCURRENCY"] = "6"  # set explicitly: as set
+    assert client_concurrency(app) == 6
+
+
 def _budget_app(seed_index: Path, **config: str):
     return create_app({"TESTING": True, "SEARCH_INDEX_DIR": str(seed_index), **config})
 

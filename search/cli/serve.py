@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 #: queue of LISTEN_BACKLOG), and idle keep-alive connections are closed after IDLE_CONNECTION_SECONDS so
 #: they do not hold those places. Which client may occupy how many threads: search/web/security.py.
 DEFAULT_CONNECTION_LIMIT = 100
+#: Threads per process when ``--threads`` is not given. waitress (one process) reads and writes every
+#: connection in its own loop, so its threads only run the app. A gunicorn worker runs each request's
+#: Python in one of its threads, and more than about four requests at once in one process only take turns
+#: at the interpreter lock: with 8 threads per worker the same two-worker server answered 20-25 % fewer
+#: requests per second under 8 clients than with 2-4 (and each thread's allocations grow the process), so
+#: a worker has four (issue 20, BENCHMARKS.md "Threads per worker").
+WAITRESS_THREADS = 8
+WORKER_THREADS = 4
 LISTEN_BACKLOG = 128
 IDLE_CONNECTION_SECONDS = 30
 #: Bind addresses that mean every interface: they name no host a client would ask for.
@@ -34,7 +42,10 @@ _ALL_INTERFACES = ("", "0.0.0.0", "::", "[::]", "*")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option(
-    "--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process."
+    "--threads",
+    default=None,
+    type=click.IntRange(1, 256),
+    help=f"Threads per process [default: {WAITRESS_THREADS} with one process, {WORKER_THREADS} per gunicorn worker].",
 )
 @click.option(
     "--workers",
@@ -58,7 +69,7 @@ def serve_cmd(
     index_dir: Path | None,
     host: str,
     port: int,
-    threads: int,
+    threads: int | None,
     workers: int,
     connection_limit: int,
 ) -> None:
@@ -66,10 +77,12 @@ def serve_cmd(
     folder meanwhile: the server answers from the last complete index and switches when the new one lands."""
     s = settings(articles_dir=articles_dir, index_dir=index_dir)
     _update_in_background(s)
+    threads = serve_threads(threads, workers)
     config = {
         "SEARCH_INDEX_DIR": str(s.index_dir),
         "SEARCH_ARTICLES_DIR": str(s.articles_dir),
         "SEARCH_SERVE_HOST": host,  # answered besides the loopback names unless SEARCH_ALLOWED_HOSTS says
+        "SEARCH_SERVE_THREADS": threads,  # one client's share of them: search/web/security.py
     }
     click.echo(f"Nachrichtensuche: http://{host}:{port}/  (Ctrl+C to stop)")
     every_interface = host.strip().lower() in _ALL_INTERFACES
@@ -100,6 +113,13 @@ def serve_cmd(
         # the host of a request without a Host header (HTTP/1.0): an allowed name, not "waitress.invalid"
         server_name="localhost" if every_interface else host,
     )
+
+
+def serve_threads(threads: int | None, workers: int) -> int:
+    """Threads per process: ``--threads`` when given, else the default of the server that runs."""
+    if threads is not None:
+        return threads
+    return WAITRESS_THREADS if workers == 1 else WORKER_THREADS
 
 
 def _update_in_background(s: Settings) -> None:

@@ -22,8 +22,9 @@ Configuration (app config wins over the environment, the environment over the de
 * ``SEARCH_PAGE_RATE_LIMIT``: the same for the HTML pages (default ``10/second;180/minute``).
 * ``SEARCH_SUGGEST_RATE_LIMIT``: the same for ``/suggest.json`` (default ``20/second;300/minute``).
 * ``SEARCH_CLIENT_CONCURRENCY``: requests of one client address served at the same time (pages, API,
-  suggestions; default 4, ``0`` disables); one more is a 429 at once, so a single client never holds
-  every server thread.
+  suggestions; default 4, but one less than the threads of a ``search serve`` process when it has fewer
+  than 5 (a gunicorn worker's 4: 3), ``0`` disables); one more is a 429 at once, so a single client never
+  holds every server thread.
 * ``SEARCH_TIME_LIMIT``: seconds of search work per request (default 5; ``0`` disables).
 
 Behind a reverse proxy, wrap the app in ``werkzeug.middleware.proxy_fix.ProxyFix`` so the limits apply to
@@ -141,8 +142,14 @@ def suggest_rate_limit(app: Flask) -> str:
 
 
 def client_concurrency(app: Flask) -> int:
-    """Requests one client address may have in service at once (0: no cap)."""
-    default = str(DEFAULT_CLIENT_CONCURRENCY) if rate_limit(app) else "0"
+    """Requests one client address may have in service at once (0: no cap). By default fewer than the
+    threads of a process that ``search serve`` runs (``SEARCH_SERVE_THREADS``), so that one client never
+    holds them all: 4 of waitress' 8, 3 of a gunicorn worker's 4."""
+    cap = DEFAULT_CLIENT_CONCURRENCY
+    threads = app.config.get("SEARCH_SERVE_THREADS")
+    if isinstance(threads, int) and threads > 0:
+        cap = min(cap, max(1, threads - 1))
+    default = str(cap) if rate_limit(app) else "0"
     raw = _setting(app, "SEARCH_CLIENT_CONCURRENCY", default)
     if raw.lower() in _OFF:
         return 0
