@@ -53,6 +53,32 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path: Path) -> None:
     assert "Performance at archive scale" in text
 
 
+def test_server_configurations_are_driven_in_turn(seed_index: Path, tmp_path: Path) -> None:
+    """``benchmarks.serve_configs`` (how the threads per gunicorn worker were chosen) runs real servers of
+    each configuration over copies of an index and reports figures for each; it asserts no speed."""
+    from benchmarks import serve_configs
+
+    from .conftest import SEEDS
+
+    argv = ["--index", str(seed_index), "--articles", str(SEEDS), "--reps", "2", "--seconds", "1"]
+    argv += ["--config", "workers=1", "--config", "workers=2,threads=2", "--clients", "2"]
+    argv += ["--workdir", str(tmp_path / "work"), "--results", str(tmp_path / "configs.json")]
+    totals = serve_configs.main(argv)
+
+    assert list(totals) == ["workers=1", "workers=2,threads=2"]
+    for t in totals.values():
+        assert len(t["rounds"]) == 2 and t["requests"] > 0 and t["requests_per_s"] > 0 and t["non_2xx"] == 0
+        assert t["cpu_ms_per_request"] > 0 and t["rss_mb_largest_process"] > 5
+    assert json.loads((tmp_path / "configs.json").read_text()) == totals
+    assert serve_configs.parse_config("workers=2,threads=4") == {
+        "workers": 2,
+        "threads": 4,
+        "name": "workers=2,threads=4",
+    }
+    with pytest.raises(SystemExit):
+        serve_configs.parse_config("workers=2,procs=3")
+
+
 def test_placeholders_resolve_against_the_index_values() -> None:
     queries = [
         {
