@@ -137,6 +137,16 @@ def test_a_place_or_institution_after_a_given_name_is_no_person() -> None:
     assert extract("Der Angriff auf Pearl Harbor am 7. Dezember 1941 war ein Schock.").persons == {}
     assert extract("In Schöneberg beginnt ein Protest zum Christopher Street Day.").persons == {}
     assert extract("Auch Aldi Nord und Aldi Süd animieren ihre Kunden.").persons == {}
+    # company and club words (a 3,000-article sample had "Fosun Pharma", a review "Janssen-Cilag International"
+    # and "Augusta National" as persons)
+    for sentence in (
+        "Das Mittel liefert Harald Pharma aus Kiel an die Kliniken.",
+        "Die Studie bezahlte Gerald International mit Sitz in Basel.",
+        "Den Flug bot Gordon Airlines ab Montag wieder an.",
+        "Laut Harvey Motors sinkt der Absatz.",
+        "Im Augusta National spielte der Favorit am Sonntag.",
+    ):
+        assert extract(sentence).persons == {}, sentence
     assert extract("Gekommen waren Ricki Lake und Michael Bay.").persons == {
         "Ricki Lake": 1,
         "Michael Bay": 1,
