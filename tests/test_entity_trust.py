@@ -87,6 +87,32 @@ def test_countries_and_persons_of_a_title_from_metadata_count(tmp_path) -> None:
     assert b.get("country", "") == ""  # a derived title is the text's own first sentence: counted there
 
 
+def test_a_family_name_in_a_title_is_the_person_the_text_names(tmp_path) -> None:
+    """A headline's "Bauminister Quastberg" is the text's Jens Quastberg, not the Quastberg whom most other
+    articles of the run mean (seen: "Entwicklungsminister Müller" of a text about Gerd Müller counted as
+    Michael Müller, the Berlin mayor)."""
+    from search.core.models import Article
+    from search.enrich.pipeline import enrich_articles
+
+    tims = [
+        Article(
+            f"a{i}",
+            f"a{i}.txt",
+            f"Bürgermeister Tim Quastberg eröffnete am Montag die Brücke Nummer {i}. Quastberg sagte, sie sei "
+            "ein Symbol. Später sprach Quastberg mit Anwohnern.",
+            f"Brücke {i} eröffnet",
+            f"h{i}",
+            title_derived=True,
+        )
+        for i in range(4)
+    ]
+    text = "Bundesbauminister Jens Quastberg (CSU) fordert mehr Geld. Das Land müsse investieren, sagte Quastberg."
+    jens = Article("b", "b.txt", text, "Bauminister Quastberg fordert mehr Geld", "hb", title_derived=False)
+    *_, b = enrich_articles([*tims, jens])
+    assert b["person"] == "Jens Quastberg"
+    assert b["entities"]["persons"] == {"Jens Quastberg": 3}  # two in the text, one in the title
+
+
 def test_names_after_a_verb_of_saying_beside_another_name_and_in_bylines(ex) -> None:
     said = '"Es gibt Berater", erklärte Tarek Nuwaiser, Generalsekretär der Organisation.'
     assert persons(ex, said) == {"Tarek Nuwaiser"}

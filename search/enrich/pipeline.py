@@ -292,8 +292,31 @@ def _with_titles(extractor: EntityExtractor, articles: list[Article]) -> list:
     ents = found[: len(articles)]
     for i, title in zip(titled, found[len(articles) :], strict=True):
         if title.persons or title.countries:
-            ents[i] = _merge_pieces([(0, ents[i]), (0, dataclasses.replace(title, spans=[], pending={}))])
+            title = dataclasses.replace(_title_in_text(title, ents[i]), spans=[], pending={})
+            ents[i] = _merge_pieces([(0, ents[i]), (0, title)])
     return ents
+
+
+def _title_in_text(title: ArticleEntities, text: ArticleEntities) -> ArticleEntities:
+    """The title's persons, where a one-word mention is the family name of exactly one person of the text
+    counted as that person: the headline "Entwicklungsminister Müller fordert ..." names the text's "Gerd
+    Müller", not the Müller whom the run's other articles mean most (the title alone cannot tell)."""
+    from search.enrich.entities.names import strip_genitive, strip_genitive_s
+
+    persons: dict[str, int] = {}
+    aliases: dict[str, set[str]] = {}
+    for name, count in title.persons.items():
+        surfaces = title.person_aliases.get(name) or [name]
+        target = name
+        words = {strip_genitive_s(strip_genitive(s)) for s in surfaces}
+        if name not in text.persons and len(words) == 1 and " " not in (word := words.pop()):
+            own = [p for p in text.persons if p != name and p.split()[-1] == word]
+            target = own[0] if len(own) == 1 else name
+        persons[target] = persons.get(target, 0) + count
+        aliases.setdefault(target, set()).update(surfaces)
+    return dataclasses.replace(
+        title, persons=persons, person_aliases={n: sorted(v) for n, v in aliases.items()}
+    )
 
 
 def split_text(text: str, limit: int) -> list[tuple[int, str]]:
