@@ -145,8 +145,12 @@ def test_a_place_or_institution_after_a_given_name_is_no_person() -> None:
         "Den Flug bot Gordon Airlines ab Montag wieder an.",
         "Laut Harvey Motors sinkt der Absatz.",
         "Im Augusta National spielte der Favorit am Sonntag.",
+        # a place or ship named after a person, its word before the name (non_person_heads.txt, "<" lines)
+        "Wir landeten pünktlich am Flughafen Gerald Quastberg in Neustadt.",
+        "Der Flugzeugträger Harald Quastberg lief am Montag aus.",
     ):
         assert extract(sentence).persons == {}, sentence
+    assert extract("Am Flughafen begrüßte Gerald Quastberg die Gäste.").persons == {"Gerald Quastberg": 1}
     assert extract("Gekommen waren Ricki Lake und Michael Bay.").persons == {
         "Ricki Lake": 1,
         "Michael Bay": 1,

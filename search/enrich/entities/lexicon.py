@@ -215,7 +215,12 @@ def english_function_word(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _non_person_heads() -> frozenset[str]:
-    return frozenset(w.lstrip("!") for w in read_lines(NON_PERSON_HEADS_TXT) if not w.startswith(">"))
+    return frozenset(w.lstrip("!") for w in read_lines(NON_PERSON_HEADS_TXT) if not w.startswith((">", "<")))
+
+
+@lru_cache(maxsize=1)
+def _heads_before_names() -> frozenset[str]:
+    return frozenset(w[1:] for w in read_lines(NON_PERSON_HEADS_TXT) if w.startswith("<"))
 
 
 @lru_cache(maxsize=1)
@@ -400,6 +405,14 @@ def head_after_name(word: str) -> bool:
     """Is ``word``, right after a name, the head of what is named after the person: a :func:`non_person_head`,
     or a head that is a given name too and so counts only there ("Marx Halle"; "Halle Berry" is a person)?"""
     return non_person_head(word) or HYPHEN_SPLIT.split(word.lower())[-1] in _heads_after_names()
+
+
+def head_before_name(word: str) -> bool:
+    """Is ``word``, right before a name, what is named after the person ("Flughafen John F. Kennedy",
+    "Flugzeugträger Charles de Gaulle"; the ``<`` lines of ``non_person_heads.txt``, also with a genitive -s)?"""
+    low = word.lower()
+    heads = _heads_before_names()
+    return low in heads or (low.endswith("s") and low[:-1] in heads)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from search.enrich.entities.lexicon import (
     german_common_word,
     german_compound,
     glue_verbs,
+    head_before_name,
     is_cue,
     no_name_word,
     non_person_head,
@@ -378,12 +379,14 @@ def _label_cut(texts: list[str], i: int, j: int) -> int:
 
 
 def _organisation_around(tv: TokenView, i: int, j: int) -> bool:
-    """Is the name [i, j) part of an organisation's name: "&" beside it ("Johnson & Johnson", "Bill &
-    Melinda Gates"), or an organisation word right after it ("Johns Hopkins University", "Gates
-    Foundation", "Robert Koch Institut")?"""
+    """Is the name [i, j) part of an organisation's or place's name: "&" beside it ("Johnson & Johnson", "Bill &
+    Melinda Gates"), a place word right before it ("Flughafen John F. Kennedy") or an organisation word right
+    after it ("Johns Hopkins University", "Gates Foundation", "Robert Koch Institut")?"""
     texts, n = tv.texts, tv.n
     if (i > 0 and texts[i - 1] in ("&", "+")) or (j < n and texts[j] in ("&", "+")):
         return True
+    if i > 0 and head_before_name(texts[i - 1]):
+        return True  # "am Flughafen John F. Kennedy": a place named after the person
     return j < n and texts[j][:1].isupper() and non_person_head(texts[j])
 
 
