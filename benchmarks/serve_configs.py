@@ -56,7 +56,6 @@ def main(argv: list[str] | None = None) -> dict:
     configs = [parse_config(c) for c in args.config]
     servers = []
     totals: dict = {}
-    first_index = args.index
     try:
         for i, cfg in enumerate(configs):
             index = args.workdir / f"config{i}" / "index"
@@ -74,11 +73,10 @@ def main(argv: list[str] | None = None) -> dict:
                 cache=False,
             )
             servers.append((cfg, proc, port))
-            first_index = first_index if i else index
         for _cfg, proc, port in servers:
             http_load.wait_ready(proc, port, "/healthz")
             wait_reindex_reported(proc)
-        reqs = [("GET", p, None, {"Accept": "application/json"}) for p in mix(first_index)]
+        reqs = [("GET", p, None, {"Accept": "application/json"}) for p in mix(args.index)]
         for _cfg, _proc, port in servers:
             load(port, reqs, 3, args.clients)  # every worker sees the mix before the rounds
         rss = RssSampler({cfg["name"]: proc.pid for cfg, proc, _port in servers})

@@ -94,13 +94,13 @@ def is_initial(t: str) -> bool:
     return INITIAL.match(t) is not None
 
 
-@lru_cache(maxsize=WORD_CACHE)
 def _name_goes_on(prev: str, first: frozenset[str]) -> bool:
     """May a name go on after ``prev`` with an everyday word: after a given name, an initial or a name particle
     ("Harvey J. Alter", "Carl Maria von Weber"), not after a family name or a determiner ("das")?"""
     return prev in first or (initial_or_particle(prev) and not determiner(prev))
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def initial_or_particle(t: str) -> bool:
     """A name word that cannot stand alone or end a name: "E.", "von", "bin"."""
     return INITIAL.match(t) is not None or t.lower() in particles()
