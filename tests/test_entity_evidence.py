@@ -434,3 +434,24 @@ def test_common_german_given_names_are_known_and_a_particles_article_ends_no_nam
     # now that "Bodo" is a known given name, its sequence must end after the family name, not run on
     assert found[5] == {"Bodo Quamelow": 1}, found
     assert found[6] == {"Hanna van den Berg": 1}, found  # Dutch "van den": a name, "von den": a phrase
+
+
+def test_given_names_common_in_germany_austria_switzerland_are_known() -> None:
+    """ "Beate Schröder" of a real article was Gerhard Schröder of other articles: Beate, Lambert, Dominik,
+    Katja, Oskar, … were in no list (first_names.SOURCE.md, source 4), so nothing said that another person of
+    that family name is meant; "Stadtrat" (a city councillor) was no role word."""
+    texts = [
+        "Der Minister Christian Quindner sprach im Bundestag. Quindner sagte, er sei dagegen.",
+        "Christian Quindner traf Unternehmer. Quindner fordert Entlastungen.",
+        'Sie: "Ach, ich finde, mit Maske geht es!"\nGehört von Beate\nQuindner\nBiobaumwolle statt Tasche',
+        "Gehört von Lambert\nQuindner\nEin Laden in der Altstadt verkauft Stoffe.",
+        "„Das reicht nicht“, sagt Neuköllns Stadtrat Falko Quiecke (CDU), der viele Stellen schuf. Quiecke wartet.",
+        "Im Matthäus Evangelium heißt es, man solle teilen.",
+    ]
+    found = persons_of(texts)
+    assert found[0] == {"Christian Quindner": 2}, found
+    assert "Christian Quindner" not in found[2], found
+    assert "Christian Quindner" not in found[3], found
+    # once "Falko" was known, the rest of the model's "Neuköllns Stadtrat Falko Quiecke" was a person of its own
+    assert found[4] == {"Falko Quiecke": 2}, found
+    assert found[5] == {}, found  # a gospel, now that "Matthäus" is a known given name

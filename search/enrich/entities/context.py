@@ -60,6 +60,7 @@ def in_organisation(text: str, s: int, e: int) -> bool:
 
 
 _NAME_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]$")
+_GIVEN_BEFORE_BREAK = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]*\n[ \t]*$")  # "Gehört von Beate\nSchröder"
 _NAME_AFTER = re.compile(r"[ \t]([A-ZÄÖÜ][^\W\d_]+)")
 _NEXT_PART = re.compile(r"[ \-\u2010\u2011]([A-Z][a-z]+)")
 _COUPLE_AFTER = re.compile(r"[ \t]+(?:und|&|sowie|oder)[ \t]+([A-ZÄÖÜ][^\W\d_]+)[ \t]+([A-ZÄÖÜ][^\W\d_]+)")
@@ -84,12 +85,16 @@ def part_of_another_name(
     coordinated with another given name before a family name that is not ``mine`` (a couple or siblings:
     "Alexander und Margarete Mitscherlich"; only for one of the person's ``given`` names: "Epstein, Clinton
     und Bill Gates" is no couple)? Also after another name's first word that is none of the known
-    persons' ``names`` (:func:`_other_name_word`: "Pink Floyd", "Schirin Kretschmann")."""
+    persons' ``names`` (:func:`_other_name_word`: "Pink Floyd", "Schirin Kretschmann"). A given name at the
+    end of the line before counts too: a byline's name broken over two lines ("Gehört von Beate\nSchröder")."""
     before = _NAME_BEFORE.search(text, max(0, s - 40), s)
     if before and before.group(1) not in mine:
         word = before.group(1)
         if word in first_names() or _other_name_word(text, before.start(1), word, names):
             return True
+    broken = _GIVEN_BEFORE_BREAK.search(text, max(0, s - 40), s)
+    if broken and broken.group(1) not in mine and broken.group(1) in first_names():
+        return True
     if strip_genitive_s(text[s:e]) not in first_names():
         return False
     after = _NAME_AFTER.match(text, e)

@@ -6,7 +6,7 @@ organisation's name ("University") — and the answers come from data files in `
 once, on first use, and cached) and from word frequencies (wordfreq). The rules themselves live in the
 modules that use these answers.
 
-Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt``, ``determiners_de.txt``,
+Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt`` and ``first_names_dach.txt``, ``determiners_de.txt``,
 ``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``, ``time_words_de.txt``,
 ``non_person_heads.txt``, ``eponymous_organisations.txt``, ``glue_verbs_de.txt``, ``speech_verbs_de.txt``,
 ``country_lookalikes_de.txt``, ``everyday_words_de.txt``, ``english_titles.txt``, ``role_offices_de.txt`` and
@@ -26,6 +26,7 @@ from search.core.settings import DATA_DIR
 
 CUES_TXT = DATA_DIR / "person_cues_de.txt"
 FIRST_NAMES_TXT = DATA_DIR / "first_names.txt"
+FIRST_NAMES_DACH_TXT = DATA_DIR / "first_names_dach.txt"
 DETERMINERS_TXT = DATA_DIR / "determiners_de.txt"
 PARTICLES_TXT = DATA_DIR / "name_particles.txt"
 GAP_STARTERS_TXT = DATA_DIR / "name_gap_starters_de.txt"
@@ -158,8 +159,9 @@ def roles_agree(one: str, other: str) -> bool:
 
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
-    """Given names that start a person's name ("Andrew Kim"), as written."""
-    return frozenset(read_lines(FIRST_NAMES_TXT))
+    """Given names that start a person's name ("Andrew Kim"), as written: two lists of different licences
+    (``first_names.txt``, CC BY 4.0 and public domain; ``first_names_dach.txt``, GNU FDL)."""
+    return frozenset(read_lines(FIRST_NAMES_TXT)) | frozenset(read_lines(FIRST_NAMES_DACH_TXT))
 
 
 @lru_cache(maxsize=1)
