@@ -455,3 +455,33 @@ def test_given_names_common_in_germany_austria_switzerland_are_known() -> None:
     # once "Falko" was known, the rest of the model's "Neuköllns Stadtrat Falko Quiecke" was a person of its own
     assert found[4] == {"Falko Quiecke": 2}, found
     assert found[5] == {}, found  # a gospel, now that "Matthäus" is a known given name
+
+
+def test_a_cited_author_a_changed_name_and_a_stadium_are_no_person_from_elsewhere() -> None:
+    """Seed-18 review: "(Preprint: Lindner et al., 2020)" and "(Johnson, 2011; …)" cite authors, "Mark
+    Schröder (Name geändert)" is a private person the article calls "Schröder" seven times, "Estadio Ramón
+    Sánchez Pizjuán" names a Ramón (the list has "Ramon"); each was the famous person of that family name
+    known from other articles; so were the "Bonds" (Anleihen) of "Green Bonds" James Bond."""
+    texts = [
+        "Der Minister Christian Quindner sprach im Bundestag. Quindner sagte, er sei dagegen.",
+        "Christian Quindner traf Unternehmer. Quindner fordert Entlastungen.",
+        "Premierminister Pedro Quánchez sprach in Madrid. Quánchez sagte, das Land leide.",
+        "Pedro Quánchez regiert seit 2018. Quánchez will Hilfen.",
+        "Die Viruslast sinkt schneller (Preprint: Quindner et al., 2020). Das zeigen die Daten.",
+        "Frühere Studien (Quindner, 2011; Meier, 2012) fanden das nicht. Das bleibt offen.",
+        "Die schlechte Nachricht für Mark Quindner (Name geändert): Quindner muss zahlen, sagt er.",
+        "Das Estadio Ramón Quánchez Pizjuán droht leer zu bleiben. Der Klub spart.",
+        "Der Agent Jasper Bond rettet wieder die Welt. Bond trinkt Martini.",
+        "Der neue Jasper Bond kommt ins Kino. Bond fährt schnell.",
+        "Die EU könnte Kredite über Bonds (Anleihen) aufnehmen. Bonds sind gefragt.",
+        "Die Ausgabe von Green Bonds wächst.",
+        "Bonds Martini bleibt geschüttelt.",
+    ]
+    found = persons_of(texts)
+    assert found[8] == {"Jasper Bond": 2}, found
+    assert found[10] == {} and found[11] == {}, found  # English plurals, no genitive of Bond
+    assert found[12] == {"Jasper Bond": 1}, found  # a genitive before its noun
+    assert found[0] == {"Christian Quindner": 2}, found
+    assert found[2] == {"Pedro Quánchez": 2}, found
+    for i in (4, 5, 6, 7):
+        assert "Christian Quindner" not in found[i] and "Pedro Quánchez" not in found[i], (i, found)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 
 from search.enrich.entities.keys import middle_initials
 from search.enrich.entities.lexicon import (
@@ -28,7 +29,7 @@ from search.enrich.entities.lexicon import (
     noun_compound,
     stop_words,
 )
-from search.enrich.entities.names import GENERATIONS, strip_genitive_s
+from search.enrich.entities.names import GENERATIONS, fold, strip_genitive_s
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
@@ -90,7 +91,11 @@ def part_of_another_name(
     before = _NAME_BEFORE.search(text, max(0, s - 40), s)
     if before and before.group(1) not in mine:
         word = before.group(1)
-        if word in first_names() or _other_name_word(text, before.start(1), word, names):
+        if (
+            word in first_names()
+            or _accented_given_name(word)
+            or _other_name_word(text, before.start(1), word, names)
+        ):
             return True
     broken = _GIVEN_BEFORE_BREAK.search(text, max(0, s - 40), s)
     if broken and broken.group(1) not in mine and broken.group(1) in first_names():
@@ -109,14 +114,36 @@ def part_of_another_name(
     )
 
 
+#: A name a newspaper changed to protect someone: "Mark Schröder (Name geändert)", "(Namen von der
+#: Redaktion geändert)". The article's word is that private person's, never a known one's.
+_PSEUDONYM = r"(?!\w)[ \t]*\((?:[^()\n]{0,40}[ \t])?Namen?[ \t](?:[^()\n]{0,40}[ \t])?geändert"
+
+
+@lru_cache(maxsize=1)
+def _folded_given_names() -> frozenset[str]:
+    return frozenset(fold(n) for n in first_names())
+
+
+def _accented_given_name(word: str) -> bool:
+    """A given name of the lists written with accents they lack ("Ramón" of "Ramon", "José" of "Jose");
+    German umlauts are letters of their own ("Ära" is no "Ara")."""
+    return not word.isascii() and not _UMLAUTS.search(word) and fold(word) in _folded_given_names()
+
+
+_UMLAUTS = re.compile("[äöüÄÖÜß]")
+
+
 def named_otherwise(
     text: str, s: int, word: str, mine: set[str], names: Collection[str] = (), given: Collection[str] = ()
 ) -> bool:
     """Does the article use the one name word ``word`` (the mention at ``s``) for someone else than the person
     of the name words ``mine``: after a given name that is not one of ``mine`` anywhere in the text (the
-    article's own "Peter Michael Huber" beside "so Huber"), or after the English article "The" ("The
-    Lancet": a title, no person)?"""
+    article's own "Peter Michael Huber" beside "so Huber"), after the English article "The" ("The
+    Lancet": a title, no person), or for a private person whose name the article changed ("Mark Schröder
+    (Name geändert)")?"""
     if text[max(0, s - 4) : s] == "The ":
+        return True
+    if re.search(r"(?<!\w)" + re.escape(word) + _PSEUDONYM, text):
         return True
     pattern = re.compile(r"(?<![\w\-])" + re.escape(word) + r"(?!\w)")
     return any(
@@ -238,7 +265,8 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     a family plural ("die Rockefellers"; in a list of plurals only when the article does not name the person
     in full itself: ``own``), a compound with an organisation head ("Rockefeller-Clan"), or a generational
     suffix the person's known names lack ("Bush Sr." is no George W. Bush; nor, conservatively, "Bush
-    Junior": "Trump Jr." beside Donald Trump is his son)? Other articles never turn these into the person."""
+    Junior": "Trump Jr." beside Donald Trump is his son), or a family name cited as an author ("Lindner et
+    al.", "(Johnson, 2011)")? Other articles never turn these into the person."""
     words = {w for v in spellings for w in v.split()}
     if organisation_compound(text, s):
         return True
@@ -246,6 +274,8 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
         return True
     if other_initials(text, s, spellings) or (" " not in text[s:e] and cited_initials(text, e, spellings)):
         return True
+    if not own and " " not in text[s:e] and cited_author(text, s, e):
+        return True  # (the article's own "Ping Liu" is its "Liu et al.")
     suffix = generation_after(text, e)
     if suffix is None:
         return False
@@ -258,6 +288,20 @@ _INITIALS_BEFORE = re.compile(r"(?<![\w.])((?:[A-ZÄÖÜ]\.[ \t]?)+)$")
 #: Initials after a family name and a comma, before the next author or the title of a reference list
 #: ("Lambrecht, B., Hammad, H. The immunology …").
 _INITIALS_CITED = re.compile(r",[ \t]?((?:[A-ZÄÖÜ]\.[ \t-]?){1,3})(?=[ \t]*[,;:(]|[ \t]*$)", re.MULTILINE)
+
+
+#: A family name cited as an author: "Lindner et al."; in parentheses with a year: "(Johnson, 2011; …)".
+_ET_AL = re.compile(r"[ \t]+et[ \t]+al\b")
+_CITED_YEAR = re.compile(r",[ \t]*(?:19|20)\d\d[a-z]?[;),]")
+_CITATION_OPEN = re.compile(r"[(;][ \t]*$")
+
+
+def cited_author(text: str, s: int, e: int) -> bool:
+    """Is the one-word family name at [s, e) an author cited in a study's manner ("Lindner et al.",
+    "(Johnson, 2011; Bush, 2012)")?"""
+    if _ET_AL.match(text, e):
+        return True
+    return bool(_CITED_YEAR.match(text, e) and _CITATION_OPEN.search(text, max(0, s - 3), s))
 
 
 def cited_initials(text: str, e: int, spellings: Iterable[str]) -> bool:

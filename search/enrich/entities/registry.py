@@ -36,6 +36,7 @@ from search.enrich.entities.context import (
 from search.enrich.entities.keys import InitialSplits, KeyIndex, closest, joined_keys, repair_key
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
+    english_plural,
     eponymous_organisation,
     everyday_english,
     everyday_word,
@@ -312,6 +313,7 @@ class Registry:
                 text, m.start, word, self._name_words(cands[0]), self._all_names(), self._given(cands[0])
             )
             and not in_organisation(text, m.start, m.end)
+            and not english_plural(text, m.start, m.end, self._name_words(cands[0]))
             and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
             and not eponymous_organisation(strip_genitive(m.surface))  # "laut Bloomberg", "bei Tönnies"
         ):
@@ -343,14 +345,11 @@ class Registry:
 
     def _may_complete(self, m: Mention, person: str, marked: bool) -> bool:
         """May a one-word mention that no full name of its own article explains name ``person``, a person
-        known from the alias table or other articles?
-
-        Only with evidence in this article that the word names that person: the person is in the alias
-        table, or a title, a role or a verb of saying marks the word ("Präsident Trump", "sagte Winter"),
-        or the word is neither an everyday word (:func:`everyday_word`: "Spahn" is none; "Alter",
-        "Corona", "Bayern" are, even where the model reads a name) nor a given name alone ("Amy" is no Amy
-        Coney Barrett): another article's "Steve Alter" says nothing about this one.
-        """
+        known from the alias table or other articles? Only with evidence in this article that the word names
+        that person: the person is in the alias table, or a title, a role or a verb of saying marks the word
+        ("Präsident Trump", "sagte Winter"), or the word is neither an everyday word (:func:`everyday_word`:
+        "Spahn" is none; "Alter", "Corona", "Bayern" are, even where the model reads a name) nor a given name
+        alone ("Amy" is no Amy Coney Barrett): another article's "Steve Alter" says nothing about this one."""
         if person in self._curated() or marked:
             return True
         word = strip_genitive_s(strip_genitive(m.surface))
@@ -433,11 +432,9 @@ class Registry:
     def _propagate(
         self, draft: Draft, found: list[tuple[Mention, str]], local: dict[str, Counter]
     ) -> list[tuple[Mention, str]]:
-        """Further mentions of the article's persons: full spellings and unique first/last name words.
-
-        In a batch, also the last name of a known person (from another article) when it is unique among
-        all known persons and the article has no person of its own with that word.
-        """
+        """Further mentions of the article's persons: full spellings and unique first/last name words. In a
+        batch, also the last name of a known person (from another article) when it is unique among all known
+        persons and the article has no person of its own with that word."""
         taken = SpanIndex((m.start, m.end) for m, _ in found)
         named = {p for m, p in found if is_full(m.surface)} | {p for p, c in local.items() if c}
         # hits come in text order, each after the last (a bisection for the found mentions, a comparison
@@ -529,6 +526,7 @@ class Registry:
                     and not last_end > s
                     and not in_organisation(text, s, e)
                     and not (n == 1 and english_phrase_after(text, e))
+                    and (person in local or not english_plural(text, s, e, self._name_words(person)))
                     and not (n == 1 and self._part_of_another_name(text, s, e, person))
                     and not (n == 1 and person not in local and self._named_otherwise(text, s, person))
                     and not someone_else(text, s, e, self.variants.get(person, ()), person in named)
