@@ -485,3 +485,20 @@ def test_a_cited_author_a_changed_name_and_a_stadium_are_no_person_from_elsewher
     assert found[2] == {"Pedro Quánchez": 2}, found
     for i in (4, 5, 6, 7):
         assert "Christian Quindner" not in found[i] and "Pedro Quánchez" not in found[i], (i, found)
+
+
+def test_a_shop_named_by_its_trade_and_owner_is_no_person_from_elsewhere() -> None:
+    """ "zwischen Woolworth und Butter Lindner" (a Berlin grocery chain) was Christian Lindner twice in the
+    seed-18 review: a trade word right before a family name names a shop (``<`` lines of
+    non_person_heads.txt)."""
+    texts = [
+        "Der Minister Christian Quindner sprach im Bundestag. Quindner sagte, er sei dagegen.",
+        "Christian Quindner traf Unternehmer. Quindner fordert Entlastungen.",
+        "Die Schlange vor Butter Quindner war lang. Die Kunden warteten.",
+        "Im Laden zwischen Woolworth und Möbel Quindner ist es leer.",
+        "Am Montag besuchte Quindner die Messe.",
+    ]
+    found = persons_of(texts)
+    assert found[2] == {} and found[3] == {}, found
+    assert found[4] == {"Christian Quindner": 1}, found
+

@@ -23,6 +23,7 @@ from search.enrich.entities.lexicon import (
     german_common_word,
     german_compound,
     head_after_name,
+    head_before_name,
     is_cue,
     non_person_compound,
     non_person_head,
@@ -46,8 +47,9 @@ _TRUNCATED_AFTER = re.compile(
 def in_organisation(text: str, s: int, e: int) -> bool:
     """A name word of a company or institution: "&" beside it ("Johnson & Johnson"), the same word on the other
     side of "and" ("Johnson and Johnson"), an organisation word
-    right after it ("Gates Foundation", "Hopkins University"), or a truncated compound part that shares the
-    organisation head of the compound coordinated with it ("Bush- und Clinton-Gruppen")."""
+    right after it ("Gates Foundation", "Hopkins University"), a shop's trade right before it ("vor Butter
+    Lindner"), or a truncated compound part that shares the organisation head of the compound coordinated
+    with it ("Bush- und Clinton-Gruppen")."""
     if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 3) : s].rstrip(" \t-").endswith(("&", "+")):
         return True
     same = _SAME_AFTER.match(text, e) or _SAME_BEFORE.search(text, max(0, s - 40), s)
@@ -55,6 +57,9 @@ def in_organisation(text: str, s: int, e: int) -> bool:
         return True
     truncated = _TRUNCATED_AFTER.match(text, e)  # "dem Goethe- und dem Rathenauplatz": also written as one
     if truncated and (non_person_head(truncated.group(1)) or non_person_compound(truncated.group(1))):
+        return True
+    before = _NAME_BEFORE.search(text, max(0, s - 40), s)  # "vor Butter Lindner": a shop
+    if before and head_before_name(before.group(1)):
         return True
     m = _WORD_AFTER.match(text, e)
     return bool(m and m.group(1)[:1].isupper() and head_after_name(m.group(1)))
@@ -143,7 +148,7 @@ def named_otherwise(
     (Name geändert)")?"""
     if text[max(0, s - 4) : s] == "The ":
         return True
-    if re.search(r"(?<!\w)" + re.escape(word) + _PSEUDONYM, text):
+    if "geändert" in text and re.search(r"(?<!\w)" + re.escape(word) + _PSEUDONYM, text):
         return True
     pattern = re.compile(r"(?<![\w\-])" + re.escape(word) + r"(?!\w)")
     return any(

@@ -6,12 +6,11 @@ organisation's name ("University") — and the answers come from data files in `
 once, on first use, and cached) and from word frequencies (wordfreq). The rules themselves live in the
 modules that use these answers.
 
-Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt`` and ``first_names_dach.txt``, ``determiners_de.txt``,
-``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``, ``time_words_de.txt``,
-``non_person_heads.txt``, ``eponymous_organisations.txt``, ``glue_verbs_de.txt``, ``speech_verbs_de.txt``,
-``country_lookalikes_de.txt``, ``everyday_words_de.txt``, ``english_titles.txt``, ``role_offices_de.txt`` and
-``noun_endings_de.tsv``;
-their header comments say what each list is for. spaCy's German stop words and CLDR's month and weekday names
+Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt`` and ``first_names_dach.txt``,
+``determiners_de.txt``, ``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``,
+``time_words_de.txt``, ``non_person_heads.txt``, ``eponymous_organisations.txt``, ``glue_verbs_de.txt``,
+``speech_verbs_de.txt``, ``country_lookalikes_de.txt``, ``everyday_words_de.txt``, ``english_titles.txt``,
+``role_offices_de.txt`` and ``noun_endings_de.tsv``; their header comments say what each list is for. spaCy's German stop words and CLDR's month and weekday names
 (Babel) complete them.
 """
 
