@@ -16,6 +16,12 @@ from search.enrich.entities.mentions import Draft, Mention
 from search.enrich.entities.names import person_key
 from search.enrich.entities.registry import Registry
 
+#: Two articles that name "Christian Quindner" in full and call him "Quindner": what other articles learn.
+QUINDNER_NAMED_IN_FULL = [
+    "Der Minister Christian Quindner sprach im Bundestag. Quindner sagte, er sei dagegen.",
+    "Christian Quindner traf Unternehmer. Quindner fordert Entlastungen.",
+]
+
 
 def persons_of(texts: list[str]) -> list[dict[str, int]]:
     """Each text's persons, extracted together (as one batch of a reindex)."""
@@ -418,8 +424,7 @@ def test_common_german_given_names_are_known_and_a_particles_article_ends_no_nam
     name: "Vogelweide" is kept, the family name after "von der", though it ends in a noun; "Bodo Ramelow
     Moslems zu Ramadan" none either: an everyday word after a family name ends the name."""
     texts = [
-        "Der Minister Christian Quindner sprach im Bundestag. Quindner sagte, er sei dagegen.",
-        "Christian Quindner traf Unternehmer. Quindner fordert Entlastungen.",
+        *QUINDNER_NAMED_IN_FULL,
         "Es schadet nicht, dass Constanze Quindner beim Eröffnungsabend auftritt. Quindner war gut gelaunt.",
         "Die Rede hielt Torsten Quandtberg, der Vorsitzende des Vereins.",
         "Zum Jubiläum: 800 Jahre Walther von der Vogelweide\nAuf der Suche nach dem Glück",
@@ -441,8 +446,7 @@ def test_given_names_common_in_germany_austria_switzerland_are_known() -> None:
     Katja, Oskar, … were in no list (first_names.SOURCE.md, source 4), so nothing said that another person of
     that family name is meant; "Stadtrat" (a city councillor) was no role word."""
     texts = [
-        "Der Minister Christian Quindner sprach im Bundestag. Quindner sagte, er sei dagegen.",
-        "Christian Quindner traf Unternehmer. Quindner fordert Entlastungen.",
+        *QUINDNER_NAMED_IN_FULL,
         'Sie: "Ach, ich finde, mit Maske geht es!"\nGehört von Beate\nQuindner\nBiobaumwolle statt Tasche',
         "Gehört von Lambert\nQuindner\nEin Laden in der Altstadt verkauft Stoffe.",
         "„Das reicht nicht“, sagt Neuköllns Stadtrat Falko Quiecke (CDU), der viele Stellen schuf. Quiecke wartet.",
@@ -463,8 +467,7 @@ def test_a_cited_author_a_changed_name_and_a_stadium_are_no_person_from_elsewher
     Sánchez Pizjuán" names a Ramón (the list has "Ramon"); each was the famous person of that family name
     known from other articles; so were the "Bonds" (Anleihen) of "Green Bonds" James Bond."""
     texts = [
-        "Der Minister Christian Quindner sprach im Bundestag. Quindner sagte, er sei dagegen.",
-        "Christian Quindner traf Unternehmer. Quindner fordert Entlastungen.",
+        *QUINDNER_NAMED_IN_FULL,
         "Premierminister Pedro Quánchez sprach in Madrid. Quánchez sagte, das Land leide.",
         "Pedro Quánchez regiert seit 2018. Quánchez will Hilfen.",
         "Die Viruslast sinkt schneller (Preprint: Quindner et al., 2020). Das zeigen die Daten.",
@@ -492,8 +495,7 @@ def test_a_shop_named_by_its_trade_and_owner_is_no_person_from_elsewhere() -> No
     seed-18 review: a trade word right before a family name names a shop (``<`` lines of
     non_person_heads.txt)."""
     texts = [
-        "Der Minister Christian Quindner sprach im Bundestag. Quindner sagte, er sei dagegen.",
-        "Christian Quindner traf Unternehmer. Quindner fordert Entlastungen.",
+        *QUINDNER_NAMED_IN_FULL,
         "Die Schlange vor Butter Quindner war lang. Die Kunden warteten.",
         "Im Laden zwischen Woolworth und Möbel Quindner ist es leer.",
         "Am Montag besuchte Quindner die Messe.",
