@@ -503,4 +503,3 @@ def test_a_shop_named_by_its_trade_and_owner_is_no_person_from_elsewhere() -> No
     found = persons_of(texts)
     assert found[2] == {} and found[3] == {}, found
     assert found[4] == {"Christian Quindner": 1}, found
-
