@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 from search.core.models import Article
 from search.core.settings import settings
+from search.enrich.entities.names import strip_genitive, strip_genitive_s
 from search.enrich.entities.registry import REFERENCE_SHARE
 
 log = logging.getLogger(__name__)
@@ -301,8 +302,6 @@ def _title_in_text(title: ArticleEntities, text: ArticleEntities) -> ArticleEnti
     """The title's persons, where a one-word mention is the family name of exactly one person of the text
     counted as that person: the headline "Entwicklungsminister Müller fordert ..." names the text's "Gerd
     Müller", not the Müller whom the run's other articles mean most (the title alone cannot tell)."""
-    from search.enrich.entities.names import strip_genitive, strip_genitive_s
-
     persons: dict[str, int] = {}
     aliases: dict[str, set[str]] = {}
     for name, count in title.persons.items():

@@ -10,14 +10,13 @@ Files read here: ``person_cues_de.txt`` (titles and roles), ``first_names.txt`` 
 ``determiners_de.txt``, ``name_particles.txt``, ``name_gap_starters_de.txt``, ``conjunctions_de.txt``,
 ``time_words_de.txt``, ``non_person_heads.txt``, ``eponymous_organisations.txt``, ``glue_verbs_de.txt``,
 ``speech_verbs_de.txt``, ``country_lookalikes_de.txt``, ``everyday_words_de.txt``, ``english_titles.txt``,
-``role_offices_de.txt`` and ``noun_endings_de.tsv``; their header comments say what each list is for. spaCy's German stop words and CLDR's month and weekday names
-(Babel) complete them.
+``role_offices_de.txt`` and ``noun_endings_de.tsv``; their header comments say what each list is for.
+spaCy's German stop words and CLDR's month and weekday names (Babel) complete them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -474,21 +473,22 @@ def everyday_english(word: str) -> bool:
     return english(word) >= VERY_COMMON
 
 
-def english_plural(text: str, s: int, e: int, own: Collection[str]) -> bool:
-    """Is the word at [s, e), ending in -s, a common English word ("Bonds", "Kings", "Parks") and none of a
-    person's ``own`` name words ("Gates")? Beside the family name without the -s ("James Bond") it is far
-    more often the English plural ("Green Bonds", "Kredite über Bonds (Anleihen)") than a German genitive,
-    which comes before its noun ("Bonds Martini")."""
+#: A capitalised word after a word: the noun a German genitive comes before ("Bonds Martini").
+_CAPITAL_AFTER = re.compile(r"[ \t]+[A-ZÄÖÜ]")
+ENGLISH_PLURAL = 4.0  # "bonds" 4.27, "kings" 4.41; "browns" 3.86, "trumps" and "merkels" far below
+
+
+def english_plural(text: str, s: int, e: int) -> bool:
+    """Is the one word at [s, e), ending in -s, a common English plural of a common English word ("Bonds",
+    "Kings", "Parks")? Beside a family name without the -s ("James Bond") it is far more often the English
+    plural ("Green Bonds", "Kredite über Bonds (Anleihen)") than a German genitive, which comes before its
+    noun ("Bonds Martini"). Whether it is a person's own name word ("Gates") the caller knows."""
     word = text[s:e]
-    if len(word) <= 3 or not word.endswith("s") or word.endswith("ss") or word in own or " " in word:
+    if len(word) <= 3 or not word.endswith("s") or word.endswith("ss") or " " in word:
         return False
     if _CAPITAL_AFTER.match(text, e):
         return False
     return english(word) >= ENGLISH_PLURAL and english(word[:-1]) >= ENGLISH_PLURAL  # not "Jesus" of "Jesu"
-
-
-_CAPITAL_AFTER = re.compile(r"[ \t]+[A-ZÄÖÜ]")
-ENGLISH_PLURAL = 4.0  # "bonds" 4.27, "kings" 4.41; "browns" 3.86, "trumps" and "merkels" far below
 
 
 @lru_cache(maxsize=WORD_CACHE)

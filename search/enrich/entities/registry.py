@@ -182,6 +182,10 @@ class Registry:
     def _name_words(self, person: str) -> set[str]:
         return {w for s in self.variants.get(person, ()) for w in spelling_words(s)}
 
+    def _english_plural(self, text: str, s: int, e: int, person: str) -> bool:
+        """:func:`english_plural`, unless the word is one of the person's own ("Gates" of Bill Gates)."""
+        return english_plural(text, s, e) and text[s:e] not in self._name_words(person)
+
     # helpers ------------------------------------------------------------------------------------------------
 
     def person_of(self, key: str) -> str:
@@ -313,7 +317,7 @@ class Registry:
                 text, m.start, word, self._name_words(cands[0]), self._all_names(), self._given(cands[0])
             )
             and not in_organisation(text, m.start, m.end)
-            and not english_plural(text, m.start, m.end, self._name_words(cands[0]))
+            and not self._english_plural(text, m.start, m.end, cands[0])
             and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
             and not eponymous_organisation(strip_genitive(m.surface))  # "laut Bloomberg", "bei Tönnies"
         ):
@@ -526,7 +530,7 @@ class Registry:
                     and not last_end > s
                     and not in_organisation(text, s, e)
                     and not (n == 1 and english_phrase_after(text, e))
-                    and (person in local or not english_plural(text, s, e, self._name_words(person)))
+                    and (person in local or not self._english_plural(text, s, e, person))
                     and not (n == 1 and self._part_of_another_name(text, s, e, person))
                     and not (n == 1 and person not in local and self._named_otherwise(text, s, person))
                     and not someone_else(text, s, e, self.variants.get(person, ()), person in named)
@@ -539,12 +543,10 @@ class Registry:
         return extra
 
     def corpus_words(self) -> dict[str, set[str]]:
-        """Last names and full spellings of every known person, for other articles; computed once.
-
-        Only words that are unique to one person and are no common German word ("Art", "Gipfel"); a last
-        name alone only for persons of the alias table or when at least two articles use it alone for that
-        person (so a newspaper called "Pravda" does not become the person "Nikolas Pravda" everywhere).
-        """
+        """Last names and full spellings of every known person, for other articles; computed once. Only words
+        that are unique to one person and are no common German word ("Art", "Gipfel"); a last name alone only
+        for persons of the alias table or when at least two articles use it alone for that person (so a
+        newspaper called "Pravda" does not become the person "Nikolas Pravda" everywhere)."""
         if self._corpus_words is None:
             table: dict[str, set[str]] = {}
             curated = self._curated()
