@@ -289,7 +289,7 @@ def _build(
                 writer.commit(merge=False)
                 writer = _writer(ix, WRITER_MB)
                 in_segment = 0
-        changed = late.changed()
+        changed = late.changed(helpers=max(1, workers - 1) if parallel else 0)
         doc = next(changed, None)
         if doc is not None:  # written again: the segment must be committed for the old one to be deleted
             writer.commit(merge=False)

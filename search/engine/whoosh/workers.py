@@ -340,6 +340,20 @@ class _Lane:
             self.executor = None
 
 
+def helper_pool(processes: int) -> ProcessPoolExecutor:
+    """Processes for the reindex process's own parallel work after the workers have finished (the late
+    stage's analysis of the documents it writes again, :meth:`search.engine.reindexing.LatePersons.changed`):
+    started fresh ("spawn"), they die with the reindex process and use one BLAS thread, like the workers."""
+    return ProcessPoolExecutor(
+        processes, mp_context=mp.get_context("spawn"), initializer=_init_helper, initargs=(os.getpid(),)
+    )
+
+
+def _init_helper(parent: int) -> None:
+    _die_with_parent(parent)
+    _one_blas_thread()
+
+
 def _worker_context(enrich: Enrich | None) -> mp.context.BaseContext:
     """The "spawn" start method, or "fork" for an enricher that cannot be pickled (a class local to a test)."""
     try:
