@@ -75,6 +75,16 @@ def test_country_words_in_fixed_expressions_and_foreign_places_are_no_country(ex
     assert ents.countries == {"ES": 1}
 
 
+def test_a_coalition_named_after_a_flag_is_no_country_in_any_compound(ex) -> None:
+    """ "Jamaika-*" of the lookalike list: every hyphen compound of it is the coalition ("nach dem Jamaika-Aus"
+    counted Jamaica, seen in a screenshot), the country alone and another country's compounds still count."""
+    ents = ex.extract(
+        "Nach dem Jamaika-Aus und den Jamaika-Gesprächen reiste die Ministerin nach Jamaika. "
+        "Eine Kenia-Reise folgte."
+    )
+    assert ents.countries == {"JM": 1, "KE": 1}
+
+
 def test_countries_and_persons_of_a_title_from_metadata_count(tmp_path) -> None:
     from search.core.models import Article
     from search.enrich.pipeline import enrich_articles

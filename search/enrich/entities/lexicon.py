@@ -568,7 +568,11 @@ def country_lookalikes() -> Lookalikes:
     lines = read_lines(LOOKALIKES_TXT)
     codes = frozenset(ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("code:"))
     phrases = sorted((ln for ln in lines if not ln.startswith("code:")), key=len, reverse=True)
-    body = "|".join(re.escape(p) for p in phrases)
+    # "Jamaika-*": the hyphen compounds it starts ("Jamaika-Aus"), every part of them
+    body = "|".join(
+        re.escape(p[:-1]) + r"[^\W_][\w\-\u2010\u2011]*" if p.endswith("-*") else re.escape(p)
+        for p in phrases
+    )
     return Lookalikes(re.compile(r"(?<!\w)(?:" + body + r")(?!\w)") if phrases else None, codes)
 
 
