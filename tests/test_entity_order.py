@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from search.core.models import SearchRequest
 from search.core.settings import settings
 from search.engine import open_engine
 from search.engine.whoosh import workers
@@ -75,6 +76,11 @@ def test_whoosh(folder: Path, tmp_path: Path, path: str) -> None:
     engine = open_engine(settings(index_dir=tmp_path / "index", engine="whoosh"))
     engine.reindex(folder, full=True, ner=True)
     check(engine)
+    # articles written again at the end of the run (analysed by helper processes on the workers path) are
+    # found by their words, as their person's
+    merkel = {"person": ("Angela Merkel",)}
+    for word, aid in (("Krankenhaus", "00"), ("Opposition", "01")):
+        assert [h["id"] for h in engine.search(SearchRequest(q=word, filters=merkel)).results] == [aid]
     # an incremental run starts from the index's persons (Enricher.prime)
     (folder / "08.txt").write_text("Kanzlerin Merkel äußerte sich am Freitag zur Lage.", encoding="utf-8")
     engine.reindex(folder, ner=True)
