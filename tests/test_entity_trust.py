@@ -265,3 +265,39 @@ def test_a_company_named_after_its_founder_is_not_the_founder_known_from_elsewhe
     assert f"Michael {company}" not in found[2].persons and f"Michael {company}" not in found[3].persons
     control = list(EntityExtractor().extract_many([t.format(other) for t in texts]))
     assert f"Michael {other}" in control[3].persons  # the same sentences with a name that is no company
+
+
+def test_a_genitive_before_a_foreign_party_is_the_person_of_the_article(ex) -> None:
+    """ "Salvinis Lega" was a person of its own (seen in a screenshot): a genitive whose bare form the article
+    writes, and which is no given name, ends the name before any noun, also one that is no German word."""
+    ents = ex.extract("Marco Ferretti fordert Neuwahlen. Ferrettis Lega liegt vorn.")
+    assert ents.persons == {"Marco Ferretti": 2}
+    # a given name with -s the lists lack, its bare form not written after a given name: a name of its own
+    ents = ex.extract(
+        "Sprecher Dimitri Pavlenko äußerte sich. Außenminister Dimitris Karamanlidis sagte, es eile."
+    )
+    assert "Dimitris Karamanlidis" in ents.persons
+
+
+def test_a_name_compounded_with_a_noun_is_the_name_the_article_writes(ex) -> None:
+    """ "Ein Gunnar Kaiser-Fan" made the person "Gunnar Kaiser-Fan", even of the article's "Gunnar Kaiser"
+    (seen in a review); a double name stays whole, also where its first part stands alone."""
+    ents = ex.extract("Torsten Kemmler ist Autor. Ein Torsten Kemmler-Fan schrieb uns.")
+    assert ents.persons == {"Torsten Kemmler": 2}
+    ents = ex.extract("Die FDP-Politikerin Marie-Luise Brack-Zimmermann sagte, Brack sei ein Name.")
+    assert ents.persons == {"Marie-Luise Brack-Zimmermann": 1}
+    ents = ex.extract("Torsten Kemmler ist Autor. Seit der Heirat heißt er Torsten Kemmler-Axel.")
+    assert "Torsten Kemmler-Axel" in ents.persons  # a given name after the hyphen: a double name
+
+
+def test_two_family_names_in_one_span_are_the_two_persons_of_the_article(ex) -> None:
+    """ "lobte Lindner Strack-Zimmermann" was one person "Lindner Strack-Zimmermann" (seen in a screenshot):
+    two words the article writes each after a given name are two persons."""
+    ents = ex.extract("Jana Kowalski traf Emil Brandauer. Danach sagten Kowalski Brandauer habe recht.")
+    assert ents.persons == {"Jana Kowalski": 2, "Emil Brandauer": 2}
+    # two family names the article writes together after a given name are one person's
+    ents = ex.extract(
+        "Die Ministerin Carmen Ferrer sprach zuerst. Danach antwortete Isabel Ferrer Montalvo, Präsidentin der "
+        "Region. Isabel Montalvo ist seit 2019 im Amt. Dann sagte Ferrer Montalvo, sie sei zufrieden."
+    )
+    assert ents.persons.get("Carmen Ferrer") == 1

@@ -146,8 +146,27 @@ def _person_candidates(
     ranges: list[tuple[int, int]] = []  # token ranges of the full names found, for coordinations
     first = first_names()
     written = set(texts)  # the article's tokens: a genitive's bare form among them (see below)
+    pairs = set(zip(texts, texts[1:], strict=False))  # consecutive tokens (a name written whole)
+    # words the article writes after a given name ("Marie-Agnes" of two)
+    family = {b for a, b in pairs if a in first or ("-" in a and all(p in first for p in a.split("-")))}
+    # pairs of words the article writes after a given name: a name of two family names ("Isabel Díaz Ayuso")
+    whole = {(b, c) for a, b, c in zip(texts, texts[1:], texts[2:], strict=False) if a in first}
 
     def add(i: int, j: int, source: str, canonical: str | None = None) -> None:
+        if (
+            canonical is None
+            and j - i == 2
+            and texts[i] not in first
+            and {texts[i], texts[i + 1]} <= family
+            and (texts[i], texts[i + 1]) not in whole
+        ):
+            # "lobte Lindner Strack-Zimmermann": two persons the article names in full, one span of the model
+            add_one(i, i + 1, source)
+            add_one(i + 1, j, source)
+        else:
+            add_one(i, j, source, canonical)
+
+    def add_one(i: int, j: int, source: str, canonical: str | None = None) -> None:
         if canonical is None:
             j = _label_cut(texts, i, j)  # "Mark Zuckerberg von Facebook" -> "Mark Zuckerberg"
             while j - i > 1 and _leading_noun(texts[i]):
@@ -170,8 +189,13 @@ def _person_candidates(
                 # "Donald Trump Briefwählerinnen": a noun glued on at the end; but "Peter Michael Huber"
                 # keeps its family name (given names alone are no name)
                 j -= 1
-            if j - i >= 2 and _genitive_noun(texts[j - 2], texts[j - 1], written):
+            if j - i >= 2 and _genitive_noun(texts[j - 2], texts[j - 1], written, family):
                 j -= 1  # "Spahns Ministerium" where the article writes "Spahn": the noun is his, not a name
+            cut = 0  # "Gunnar Kaiser-Fan" where the article writes "Gunnar Kaiser"
+            if j - i >= 2 and HYPHEN_SPLIT.search(texts[j - 1]):
+                cut = _compound_tail(texts[j - 2], texts[j - 1], pairs)
+                if cut and (non_person_head(texts[j - 1][:-cut]) or no_name_word(texts[j - 1][:-cut])):
+                    return  # "ein Robert Koch-Institut-Sprecher": the name part is an institute's
             if j - i == 1 and source != "model":
                 return
             if j - i >= 2 and "-" in texts[j - 1] and non_person_head(texts[j - 1]):
@@ -189,10 +213,15 @@ def _person_candidates(
             if source == "cue" and _common_noun_phrase(texts[i:j]):
                 return  # "als Finanzminister Milliarden Euro an Staatshilfe": a role word before nouns
             if j - i >= 2 and j < n_tok and texts[j].rstrip(".").lower() in _SON_OR_FATHER:
-                j += 1  # "Donald Trump Jr.", "Robert F. Kennedy Jr.": another person than the name without
+                # "Donald Trump Jr.", "Robert F. Kennedy Jr.": another person than the name without
+                j, cut = j + 1, 0
                 if j < n_tok and texts[j] == "." and not tv.space[j - 1]:
                     j += 1
+        else:
+            cut = 0
         start, end, surface = tv.char_span(i, j)
+        if cut:
+            end, surface = end - cut, surface[:-cut]
         glued = _GLUED_GIVEN.search(texts[i]) if canonical is None else None
         if glued and glued.group(1) not in ("In", "Innen") and is_cue(texts[i][: glued.start(1)]):
             start, surface = start + glued.start(1), surface[glued.start(1) :]  # "AutorinMascha Jacobs"
@@ -333,16 +362,35 @@ def _leading_noun(token: str) -> bool:
     return (head != token and everyday_word(head)) or noun_compound(head)
 
 
-def _genitive_noun(name: str, noun: str, written: set[str]) -> bool:
+def _genitive_noun(name: str, noun: str, written: set[str], family: set[str]) -> bool:
     """A name in the genitive before a common noun ("Spahns Ministerium", "Noltes Thesen"): the article
-    writes the name without its "s" too, and the noun is no given name."""
-    return (
-        len(name) > 3
-        and name.endswith("s")
-        and name[:-1] in written
-        and noun not in first_names()
-        and (everyday_word(noun) or german_common_word(noun))
-    )
+    writes the name without its "s" too, and the noun is no given name. Before any noun ("Salvinis Lega",
+    "Orbans Fidesz": a party, no German word) when the article writes the bare name after a given name
+    ("Matteo Salvini") and neither form is a given name: "Dimitris Kairidis" beside "Dimitri Peskow" stays.
+    Never when both forms are given names ("Andreas Scheuer" in an article naming "Andrea Nahles")."""
+    if len(name) <= 3 or not name.endswith("s") or noun in first_names():
+        return False
+    bare = name[:-1]
+    if bare not in written or (name in first_names() and bare in first_names()):
+        return False
+    if everyday_word(noun) or german_common_word(noun):
+        return True
+    return bare in family and name not in first_names() and bare not in first_names()
+
+
+def _compound_tail(before: str, token: str, pairs: set[tuple[str, str]]) -> int:
+    """Characters to cut off a name's last word that is a compound of the name and a common noun ("Gunnar
+    Kaiser-Fan", "Olaf Scholz-Lager"): the article writes the name without it ("Gunnar Kaiser": the word
+    ``before`` and the name part as a pair of words), and the part after the last hyphen is a common noun
+    and no given name. 0 otherwise: a double name ("Marie-Agnes Strack-Zimmermann") is written whole."""
+    parts = HYPHEN_SPLIT.split(token)
+    if len(parts) < 2:
+        return 0
+    tail = parts[-1]
+    head = token[: -len(tail) - 1]
+    if not (tail[:1].isupper() and (before, head) in pairs) or tail in first_names():
+        return 0
+    return len(tail) + 1 if everyday_word(tail) or german_common_word(tail) else 0
 
 
 def _noun_not_name(token: str) -> bool:
