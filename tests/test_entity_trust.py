@@ -301,3 +301,15 @@ def test_two_family_names_in_one_span_are_the_two_persons_of_the_article(ex) -> 
         "Region. Isabel Montalvo ist seit 2019 im Amt. Dann sagte Ferrer Montalvo, sie sei zufrieden."
     )
     assert ents.persons.get("Carmen Ferrer") == 1
+
+
+def test_a_byline_glued_to_the_sentence_before_it_loses_neither_name(ex) -> None:
+    """ "sagte Benjamin Franklin.von Giorgio Agamben" (a line break lost in a scraped article): spaCy read
+    "Franklin.von" as a web address, so Benjamin Franklin was lost, and the byline was not seen as one."""
+    ents = ex.extract(
+        "„Wer die Freiheit aufgibt, verliert beides“, sagte Theodor Ambrosius.von Marco Pellegrini\n"
+        "Die Liebe wurde abgeschafft, im Namen der Gesundheit.\n\n"
+        "Die Lage ist ernst, sagen Fachleute.von Anna Kowalczyk-Brandt\nWeitere Texte der Reihe folgen."
+    )
+    assert ents.persons == {"Theodor Ambrosius": 1, "Marco Pellegrini": 1, "Anna Kowalczyk-Brandt": 1}
+    assert ex.extract("Mehr unter www.beispiel.von.de und bei Haus.von nebenan.").persons == {}

@@ -320,9 +320,11 @@ _GLUED_GIVEN = re.compile(r"(?<=[a-zäöüß])([A-ZÄÖÜ][a-zäöüß]+)$")
 #: Generational suffixes written after a full name, part of it (see ``context.GENERATIONS``).
 _SON_OR_FATHER = frozenset({"jr", "sr", "junior", "senior"})
 # An author line: "Von Anna Muster", "_von L. Berndt", "Ein Kommentar von Max Erdinger" (the line ends there;
-# the name never runs on into the next line: "Von Mona Berner" above "Mecklenburg-Vorpommern")
+# the name never runs on into the next line: "Von Mona Berner" above "Mecklenburg-Vorpommern"); also glued to
+# the end of the sentence before it, where a line break was lost ("... beides verlieren“, sagte Benjamin
+# Franklin.von Giorgio Agamben")
 _BYLINE = re.compile(
-    r"(?m)^(?:[^\w\n]|_){0,3}(?:[^\W\d_][^\n]{0,40}?[ \t])?[Vv]on[ \t]+"
+    r"(?m)(?:^(?:[^\w\n]|_){0,3}(?:[^\W\d_][^\n]{0,40}?[ \t])?|(?<=[^\W\d_]{2}\.))[Vv]on[ \t]+"
     r"((?:[A-ZÄÖÜ]\.[ \t]*|[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?[ \t]+){1,2}[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?)"
     r"[ \t\r]*$"
 )

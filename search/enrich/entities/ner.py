@@ -14,6 +14,7 @@ Speed: the EntityRuler's token Matcher is replaced by a set look-up for its exac
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 BUNDLED_MODEL = BUNDLED_NER_MODEL
 
 _STASH = "search_stash_model_ents"
+_GLUED_BYLINE = re.compile(r"[^\W\d_]{2,}\.[Vv]on$")  # "Franklin.von" (see _split_glued_dashes)
 
 
 def _register_components() -> None:
@@ -102,11 +104,19 @@ def load_pipeline(model: str | None = None, alias_surfaces: dict[str, str] | Non
 def _split_glued_dashes(nlp: Language) -> None:
     """A dash glued to the end of a word is a token of its own ("Viktor Orbán– you'll realize", a lost
     space): spaCy's German suffixes leave "Orbán–" one token, which no name rule takes for a name, so only
-    "Viktor" was left of the person."""
-    from spacy.util import compile_suffix_regex
+    "Viktor" was left of the person. So is a period before a glued "von" (below)."""
+    from spacy.util import compile_infix_regex, compile_suffix_regex
 
     suffixes = [*nlp.Defaults.suffixes, r"(?<=[^\W\d_])[\u2013\u2014]"]
     nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+    # a byline glued to the sentence before it ("sagte Benjamin Franklin.von Giorgio Agamben", a lost line
+    # break in scraped articles): the name before it was lost in the token "Franklin.von", which spaCy took
+    # for a web address ("von" its domain)
+    infixes = [*nlp.Defaults.infixes, r"(?<=[^\W\d_]{2})\.(?=[Vv]on$)"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    url_match = nlp.tokenizer.url_match
+    if url_match is not None:
+        nlp.tokenizer.url_match = lambda text: None if _GLUED_BYLINE.match(text) else url_match(text)
 
 
 class _OrthMatcher:
