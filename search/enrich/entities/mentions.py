@@ -24,6 +24,7 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -146,19 +147,15 @@ def _person_candidates(
     ranges: list[tuple[int, int]] = []  # token ranges of the full names found, for coordinations
     first = first_names()
     written = set(texts)  # the article's tokens: a genitive's bare form among them (see below)
-    pairs = set(zip(texts, texts[1:], strict=False))  # consecutive tokens (a name written whole)
-    # words the article writes after a given name ("Marie-Agnes" of two)
-    family = {b for a, b in pairs if a in first or ("-" in a and all(p in first for p in a.split("-")))}
-    # pairs of words the article writes after a given name: a name of two family names ("Isabel Díaz Ayuso")
-    whole = {(b, c) for a, b, c in zip(texts, texts[1:], texts[2:], strict=False) if a in first}
+    together = _WrittenTogether(texts, first)  # words the article writes in a row (asked for rarely)
 
     def add(i: int, j: int, source: str, canonical: str | None = None) -> None:
         if (
             canonical is None
             and j - i == 2
             and texts[i] not in first
-            and {texts[i], texts[i + 1]} <= family
-            and (texts[i], texts[i + 1]) not in whole
+            and {texts[i], texts[i + 1]} <= together.family
+            and (texts[i], texts[i + 1]) not in together.whole
         ):
             # "lobte Lindner Strack-Zimmermann": two persons the article names in full, one span of the model
             add_one(i, i + 1, source)
@@ -189,11 +186,11 @@ def _person_candidates(
                 # "Donald Trump Briefwählerinnen": a noun glued on at the end; but "Peter Michael Huber"
                 # keeps its family name (given names alone are no name)
                 j -= 1
-            if j - i >= 2 and _genitive_noun(texts[j - 2], texts[j - 1], written, family):
+            if j - i >= 2 and _genitive_noun(texts[j - 2], texts[j - 1], written, together):
                 j -= 1  # "Spahns Ministerium" where the article writes "Spahn": the noun is his, not a name
             cut = 0  # "Gunnar Kaiser-Fan" where the article writes "Gunnar Kaiser"
             if j - i >= 2 and HYPHEN_SPLIT.search(texts[j - 1]):
-                cut = _compound_tail(texts[j - 2], texts[j - 1], pairs)
+                cut = _compound_tail(texts[j - 2], texts[j - 1], together.pairs)
                 if cut and (non_person_head(texts[j - 1][:-cut]) or no_name_word(texts[j - 1][:-cut])):
                     return  # "ein Robert Koch-Institut-Sprecher": the name part is an institute's
             if j - i == 1 and source != "model":
@@ -324,7 +321,7 @@ _SON_OR_FATHER = frozenset({"jr", "sr", "junior", "senior"})
 # the end of the sentence before it, where a line break was lost ("... beides verlieren“, sagte Benjamin
 # Franklin.von Giorgio Agamben")
 _BYLINE = re.compile(
-    r"(?m)(?:^(?:[^\w\n]|_){0,3}(?:[^\W\d_][^\n]{0,40}?[ \t])?|(?<=[^\W\d_]{2}\.))[Vv]on[ \t]+"
+    r"(?m)(?:^(?:[^\w\n]|_){0,3}(?:[^\W\d_][^\n]{0,40}?[ \t])?|\.)[Vv]on[ \t]+"
     r"((?:[A-ZÄÖÜ]\.[ \t]*|[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?[ \t]+){1,2}[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?)"
     r"[ \t\r]*$"
 )
@@ -334,6 +331,8 @@ def _bylines(text: str) -> list[Mention]:
     """The author of a byline, a line that ends with "von <Name>": a person by the annotation guidelines."""
     out = []
     for m in _BYLINE.finditer(text):
+        if text[m.start()] == "." and not text[max(0, m.start() - 2) : m.start()].isalpha():
+            continue  # glued to a sentence's end: after a word, not "S. von Anna Muster"
         words = m.group(1).split()
         real = [w for w in words if not is_initial(w)]
         if not real or any(german_common_word(w) or non_person_head(w) for w in real):
@@ -364,7 +363,34 @@ def _leading_noun(token: str) -> bool:
     return (head != token and everyday_word(head)) or noun_compound(head)
 
 
-def _genitive_noun(name: str, noun: str, written: set[str], family: set[str]) -> bool:
+class _WrittenTogether:
+    """Which words an article writes in a row, built when first asked (few articles ask)."""
+
+    def __init__(self, texts: list[str], first: frozenset[str]) -> None:
+        self.texts = texts
+        self.first = first
+
+    def _given(self, word: str) -> bool:
+        return word in self.first or ("-" in word and all(p in self.first for p in word.split("-")))
+
+    @cached_property
+    def pairs(self) -> set[tuple[str, str]]:
+        """Consecutive tokens (a name written whole: "Gunnar Kaiser")."""
+        return set(zip(self.texts, self.texts[1:], strict=False))
+
+    @cached_property
+    def family(self) -> set[str]:
+        """Words written right after a given name ("Marie-Agnes" of two counts)."""
+        return {b for a, b in self.pairs if self._given(a)}
+
+    @cached_property
+    def whole(self) -> set[tuple[str, str]]:
+        """Pairs of words written right after a given name: a name of two family names ("Isabel Díaz Ayuso")."""
+        t = self.texts
+        return {(b, c) for a, b, c in zip(t, t[1:], t[2:], strict=False) if a in self.first}
+
+
+def _genitive_noun(name: str, noun: str, written: set[str], together: _WrittenTogether) -> bool:
     """A name in the genitive before a common noun ("Spahns Ministerium", "Noltes Thesen"): the article
     writes the name without its "s" too, and the noun is no given name. Before any noun ("Salvinis Lega",
     "Orbans Fidesz": a party, no German word) when the article writes the bare name after a given name
@@ -377,7 +403,7 @@ def _genitive_noun(name: str, noun: str, written: set[str], family: set[str]) ->
         return False
     if everyday_word(noun) or german_common_word(noun):
         return True
-    return bare in family and name not in first_names() and bare not in first_names()
+    return name not in first_names() and bare not in first_names() and bare in together.family
 
 
 def _compound_tail(before: str, token: str, pairs: set[tuple[str, str]]) -> int:

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 BUNDLED_MODEL = BUNDLED_NER_MODEL
 
 _STASH = "search_stash_model_ents"
-_GLUED_BYLINE = re.compile(r"[^\W\d_]{2,}\.[Vv]on$")  # "Franklin.von" (see _split_glued_dashes)
 
 
 def _register_components() -> None:
@@ -114,9 +113,11 @@ def _split_glued_dashes(nlp: Language) -> None:
     # for a web address ("von" its domain)
     infixes = [*nlp.Defaults.infixes, r"(?<=[^\W\d_]{2})\.(?=[Vv]on$)"]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    url_match = nlp.tokenizer.url_match
-    if url_match is not None:
-        nlp.tokenizer.url_match = lambda text: None if _GLUED_BYLINE.match(text) else url_match(text)
+    url = getattr(nlp.tokenizer.url_match, "__self__", None)  # its compiled pattern (spaCy's or a copy)
+    if isinstance(url, re.Pattern):  # the same pattern, "Wort.von" excepted
+        nlp.tokenizer.url_match = re.compile(
+            r"(?![^\W\d_]{2,}\.[Vv]on$)" + url.pattern.removeprefix("(?u)")
+        ).match
 
 
 class _OrthMatcher:
