@@ -124,6 +124,9 @@ def part_of_another_name(
 _PSEUDONYM = r"(?!\w)[ \t]*\((?:[^()\n]{0,40}[ \t])?Namen?[ \t](?:[^()\n]{0,40}[ \t])?geändert"
 
 
+_UMLAUTS = re.compile("[äöüÄÖÜß]")
+
+
 @lru_cache(maxsize=1)
 def _folded_given_names() -> frozenset[str]:
     return frozenset(fold(n) for n in first_names())
@@ -133,9 +136,6 @@ def _accented_given_name(word: str) -> bool:
     """A given name of the lists written with accents they lack ("Ramón" of "Ramon", "José" of "Jose");
     German umlauts are letters of their own ("Ära" is no "Ara")."""
     return not word.isascii() and not _UMLAUTS.search(word) and fold(word) in _folded_given_names()
-
-
-_UMLAUTS = re.compile("[äöüÄÖÜß]")
 
 
 def named_otherwise(

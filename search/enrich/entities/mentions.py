@@ -387,7 +387,7 @@ class _WrittenTogether:
     def whole(self) -> set[tuple[str, str]]:
         """Pairs of words written right after a given name: a name of two family names ("Isabel Díaz Ayuso")."""
         t = self.texts
-        return {(b, c) for a, b, c in zip(t, t[1:], t[2:], strict=False) if a in self.first}
+        return {(b, c) for a, b, c in zip(t, t[1:], t[2:], strict=False) if self._given(a)}
 
 
 def _genitive_noun(name: str, noun: str, written: set[str], together: _WrittenTogether) -> bool:

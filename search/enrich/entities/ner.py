@@ -80,7 +80,7 @@ def load_pipeline(model: str | None = None, alias_surfaces: dict[str, str] | Non
             nlp = spacy.blank("de")
     if not any(p in nlp.pipe_names for p in ("senter", "sentencizer", "parser")):
         nlp.add_pipe("sentencizer", first=True)
-    _split_glued_dashes(nlp)
+    _split_glued_punctuation(nlp)
     if "ner" in nlp.pipe_names:
         nlp.add_pipe(_STASH, after="ner")
         ruler = nlp.add_pipe(
@@ -100,7 +100,7 @@ def load_pipeline(model: str | None = None, alias_surfaces: dict[str, str] | Non
     return nlp
 
 
-def _split_glued_dashes(nlp: Language) -> None:
+def _split_glued_punctuation(nlp: Language) -> None:
     """A dash glued to the end of a word is a token of its own ("Viktor Orbán– you'll realize", a lost
     space): spaCy's German suffixes leave "Orbán–" one token, which no name rule takes for a name, so only
     "Viktor" was left of the person. So is a period before a glued "von" (below)."""
