@@ -28,6 +28,7 @@ from search.enrich.entities.lexicon import (
     non_person_compound,
     non_person_head,
     noun_compound,
+    role_word_before,
     stop_words,
 )
 from search.enrich.entities.names import GENERATIONS, fold, strip_genitive_s
@@ -100,6 +101,7 @@ def part_of_another_name(
             word in first_names()
             or _accented_given_name(word)
             or _other_name_word(text, before.start(1), word, names)
+            or _given_after_role(text, before.start(1), word)
         ):
             return True
     broken = _GIVEN_BEFORE_BREAK.search(text, max(0, s - 40), s)
@@ -150,6 +152,8 @@ def named_otherwise(
         return True
     if "geändert" in text and re.search(r"(?<!\w)" + re.escape(word) + _PSEUDONYM, text):
         return True
+    if word + "s" in mine and word not in mine:
+        word += "s"  # an -s of the person's name taken for a genitive ("Harri" of Kamala Harris)
     pattern = re.compile(r"(?<![\w\-])" + re.escape(word) + r"(?!\w)")
     return any(
         part_of_another_name(text, o.start(), o.end(), mine, names, given) for o in pattern.finditer(text)
@@ -186,6 +190,24 @@ def _other_name_word(text: str, start: int, word: str, names: Collection[str]) -
     if english(word) < EVERYDAY_ENGLISH_NEXT or german_common_word(word):
         return False
     return text[i - 1].islower() or text[i - 1].isdigit() or text[i - 1] == ","
+
+
+def _given_after_role(text: str, start: int, word: str) -> bool:
+    """Is the capitalised ``word`` at ``start`` (right before a family name) a given name because a role stands
+    right before it, in the same sentence ("Zivilisationshistoriker Lee Harris": "Lee" is in no given-name
+    list, being a German word too; and a family name of the run: "Spike Lee")? Not a role itself
+    ("US-Präsident Trump"), a word in capitals ("Frau MALU Dreyer"), a German word or compound."""
+    return (
+        role_word_before(text, start) is not None
+        and len(word) <= MAX_GIVEN_NAME
+        and not word.isupper()
+        and not is_cue(word)
+        and not german_common_word(word)
+        and word.lower() not in stop_words()
+        and not determiner(word)
+        and not german_compound(word)
+        and not noun_compound(word)
+    )
 
 
 _SENTENCE_ENDS = frozenset('.!?:;\n\r"„“”«»')
