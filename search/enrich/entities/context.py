@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 
+from search.core.settings import DATA_DIR
 from search.enrich.entities.keys import middle_initials
 from search.enrich.entities.lexicon import (
     determiner,
@@ -28,10 +29,13 @@ from search.enrich.entities.lexicon import (
     non_person_compound,
     non_person_head,
     noun_compound,
+    read_lines,
     role_word_before,
     stop_words,
 )
-from search.enrich.entities.names import GENERATIONS, fold, strip_genitive_s
+from search.enrich.entities.names import GENERATIONS, fold, spelling_words, strip_genitive_s
+
+FAMOUS_TXT = DATA_DIR / "famous_family_names_de.txt"
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
@@ -54,7 +58,7 @@ def in_organisation(text: str, s: int, e: int) -> bool:
     if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 3) : s].rstrip(" \t-").endswith(("&", "+")):
         return True
     same = _SAME_AFTER.match(text, e) or _SAME_BEFORE.search(text, max(0, s - 40), s)
-    if same and same.group(1) == text[s:e]:
+    if same and strip_genitive_s(same.group(1)) == strip_genitive_s(text[s:e]):  # "Johnson and Johnsons"
         return True
     truncated = _TRUNCATED_AFTER.match(text, e)  # "dem Goethe- und dem Rathenauplatz": also written as one
     if truncated and (non_person_head(truncated.group(1)) or non_person_compound(truncated.group(1))):
@@ -225,6 +229,24 @@ _ADJECTIVE_NOUN_AFTER = re.compile(r"[ \t]+([a-zäöüß]+(?:e|em|en|er|es))[ \t
 _NOUN_BEFORE = re.compile(r"(?<![.!?:;\n])[ \t][A-ZÄÖÜ][a-zäöüß]+[ \t]+$")
 _DETERMINER_BEFORE = re.compile(r"(?<!\w)(?:[Dd]ie|[Dd]er|[Dd]en|[Tt]he)[ \t]+$")
 _SUFFIX_AFTER = re.compile(r",?[ \t]+([A-Za-z]+)\.?(?![\w\-])")
+
+
+@lru_cache(maxsize=1)
+def _famous() -> dict[str, frozenset[str]]:
+    """``famous_family_names_de.txt``: family name -> the given names of the figures that bear it."""
+    out: dict[str, set[str]] = {}
+    for line in read_lines(FAMOUS_TXT):
+        words = line.split()
+        out.setdefault(words[-1], set()).add(words[0])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def famous_namesake(word: str, spellings: Iterable[str]) -> bool:
+    """Is ``word`` alone the family name of a historical figure ("Schuberts letzter Zyklus", "Kant und
+    Hegel") and the person of the known ``spellings`` another bearer of it (a living author Stefan Schubert
+    whom other articles name in full)? Then the word names the figure, never them."""
+    given = _famous().get(word)
+    return bool(given) and not any((ws := spelling_words(s)) and ws[0] in given for s in spellings)
 
 
 def organisation_compound(text: str, s: int) -> bool:

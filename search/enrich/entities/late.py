@@ -287,6 +287,12 @@ class RunPersons:
             # a given name alone that the whole run knows as several persons' ("Wladimir und Estragon")
             or reg._given_name_alone(strip_genitive_s(strip_genitive(text[s:e])), role_before(text, s))
         }
+        # a company the run writes as one word ("Astra Zeneca"): workers know only the counts of their start
+        dropped |= {
+            (s, e)
+            for s, e, kind, _ in ents.get("spans", ())
+            if kind == "PER" and " " in text[s:e] and reg._written_joined(text[s:e])
+        }
         per = {
             (s, e): v for s, e, kind, v in ents.get("spans", ()) if kind == "PER" and (s, e) not in dropped
         }

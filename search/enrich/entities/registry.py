@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 
 from search.enrich.entities.context import (
     english_phrase_after,
+    famous_namesake,
     in_organisation,
     named_otherwise,
     part_of_another_name,
@@ -94,8 +95,8 @@ class Registry:
         self.variants: dict[str, Counter] = {}  # key -> spelling counts
         self.canonical_key: dict[str, str] = {}  # key -> key of the person it belongs to
         self._corpus_words: dict[str, set[str]] | None = None
-        # (last name word, person) -> number of articles that use the word alone for that person
-        self.bare_support: Counter = Counter()
+        self.bare_support: Counter = Counter()  # (last name word, person) -> articles using the word alone so
+        self.known_total: dict[str, int] = {}  # key -> articles naming the person so, as taught (build)
         # look-up structures over the final variants, built on first use by resolve()
         self._known_index: KeyIndex | None = None
         self._by_word: dict[str, list[str]] | None = None
@@ -104,8 +105,7 @@ class Registry:
         self._corpus_firsts: frozenset[str] = frozenset()
         self._corpus_starts: frozenset[str] = frozenset()
         self._curated_keys: set[str] | None = None
-        # (word, person) pairs taught by EntityExtractor.learn: persons of earlier batches and of the index,
-        # which the enricher teaches only once they are named in several articles
+        # (word, person) taught by EntityExtractor.learn (earlier batches, the index; persons of several articles)
         self.learned_support: Counter = Counter()
         self._marked_only: set[str] = set()  # corpus last names that are everyday words (see corpus_words)
         self._names: frozenset[str] | None = None  # see _all_names
@@ -126,6 +126,7 @@ class Registry:
         :meth:`_shared`; None: not counted."""
         reg = cls(aliases)
         reg.word_counts = word_counts
+        reg.known_total = {k: sum(c.values()) for k, c in (known or {}).items()}
         for key, canonical in aliases.items():
             if " " in key:
                 reg.canonical_key[key] = person_key_cached(canonical)
@@ -175,9 +176,7 @@ class Registry:
         return reg
 
     def _last_words(self, person: str) -> set[str]:
-        return {
-            family_end(ws)[-1] for s in self.variants.get(person, ()) if len(ws := spelling_words(s)) >= 2
-        }
+        return {family_end(ws)[-1] for s in self.variants.get(person, ()) if len(ws := spelling_words(s)) > 1}
 
     def _name_words(self, person: str) -> set[str]:
         return {w for s in self.variants.get(person, ()) for w in spelling_words(s)}
@@ -185,8 +184,6 @@ class Registry:
     def _english_plural(self, text: str, s: int, e: int, person: str) -> bool:
         """:func:`english_plural`, unless the word is one of the person's own ("Gates" of Bill Gates)."""
         return english_plural(text, s, e) and text[s:e] not in self._name_words(person)
-
-    # helpers ------------------------------------------------------------------------------------------------
 
     def person_of(self, key: str) -> str:
         return self.canonical_key.get(key, key)
@@ -320,6 +317,7 @@ class Registry:
             and not self._english_plural(text, m.start, m.end, cands[0])
             and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
             and not eponymous_organisation(strip_genitive(m.surface))  # "laut Bloomberg", "bei Tönnies"
+            and not famous_namesake(word, self.variants.get(cands[0], ()))  # "Schuberts Lieder"
         ):
             return cands[0], cands
         return None, cands
@@ -380,12 +378,13 @@ class Registry:
         return sum(self.variants.get(person, Counter()).values()) >= REFERENCE_SHARE * written
 
     def _written_joined(self, surface: str) -> bool:
-        """A two-word "name" that articles of the run also write as one word ("Astra Zeneca" beside
-        "AstraZeneca" in 40 of 3,000 articles): a company or product spelled apart, no person."""
+        """A two-word "name" that articles of the run write as one word as often as they name it so ("Astra
+        Zeneca", "AstraZeneca" in 40 of 3,000; not "Joe Biden" of a few "#JoeBiden"): a company or product."""
         words = strip_genitive(surface).split()
         if len(words) != 2 or not self.word_counts:
             return False
-        return self.word_counts.get("".join(words), 0) >= JOINED_MIN
+        named = self.known_total.get(person_key_cached(" ".join(words)), 0)
+        return self.word_counts.get("".join(words), 0) >= max(JOINED_MIN, named)
 
     def _curated(self) -> set[str]:
         """Keys of the persons of the alias table."""
@@ -556,10 +555,10 @@ class Registry:
                     if len(ws) < 2:
                         continue
                     table.setdefault(" ".join(ws), set()).add(person)
-                    # a last name alone only when the alias table knows the person or two articles use it
-                    # so; an everyday word ("Alter", "Winter") only where a verb of saying marks it
-                    # (see _may_complete); never a company named after its founder ("Bloomberg", "Tönnies")
-                    if eponymous_organisation(ws[-1]):
+                    # a last name alone only when the alias table knows the person or two articles use it so;
+                    # an everyday word ("Alter") only where marked (_may_complete); never a company named
+                    # after its founder ("Bloomberg") nor a living namesake of a historical figure ("Kant")
+                    if eponymous_organisation(ws[-1]) or famous_namesake(ws[-1], (spelling,)):
                         continue
                     if person in curated or (
                         self.bare_support[(ws[-1], person)] >= MIN_BARE_SUPPORT
