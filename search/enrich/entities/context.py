@@ -156,12 +156,18 @@ def named_otherwise(
         return True
     if "geändert" in text and re.search(r"(?<!\w)" + re.escape(word) + _PSEUDONYM, text):
         return True
-    if word + "s" in mine and word not in mine:
-        word += "s"  # an -s of the person's name taken for a genitive ("Harri" of Kamala Harris)
-    pattern = re.compile(r"(?<![\w\-])" + re.escape(word) + r"(?!\w)")
+    # with the -s of the person's name, which the caller may have taken for a genitive ("Harri" of Harris)
+    ending = "s?" if word + "s" in mine else ""
+    pattern = re.compile(r"(?<![\w\-])" + re.escape(word) + ending + r"(?!\w)")
     return any(
         part_of_another_name(text, o.start(), o.end(), mine, names, given) for o in pattern.finditer(text)
     )
+
+
+def short_of_s_name(word: str, mine: Collection[str]) -> bool:
+    """Is ``word`` one of the family names ``mine`` without its final -s ("Sander" of Bernie Sanders)? No form
+    of "Sanders" drops it: the word is another name ("Leif-Erik Sander", "Doktor Sander")."""
+    return word + "s" in mine and word not in mine
 
 
 def _other_name_word(text: str, start: int, word: str, names: Collection[str]) -> bool:

@@ -32,6 +32,7 @@ from search.enrich.entities.context import (
     in_organisation,
     named_otherwise,
     part_of_another_name,
+    short_of_s_name,
     someone_else,
 )
 from search.enrich.entities.keys import InitialSplits, KeyIndex, closest, joined_keys, repair_key
@@ -318,6 +319,7 @@ class Registry:
             and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
             and not eponymous_organisation(strip_genitive(m.surface))  # "laut Bloomberg", "bei Tönnies"
             and not famous_namesake(word, self.variants.get(cands[0], ()))  # "Schuberts Lieder"
+            and not short_of_s_name(strip_genitive(m.surface), self._name_words(cands[0]))  # "Doktor Sander"
         ):
             return cands[0], cands
         return None, cands
@@ -388,8 +390,7 @@ class Registry:
 
     def _curated(self) -> set[str]:
         """Keys of the persons of the alias table."""
-        if self._curated_keys is None:
-            self._curated_keys = {person_key_cached(c) for c in self.aliases.values()}
+        self._curated_keys = self._curated_keys or {person_key_cached(c) for c in self.aliases.values()}
         return self._curated_keys
 
     def _part_of_another_name(self, text: str, s: int, e: int, person: str) -> bool:
