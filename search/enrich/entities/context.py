@@ -164,12 +164,6 @@ def named_otherwise(
     )
 
 
-def short_of_s_name(word: str, mine: Collection[str]) -> bool:
-    """Is ``word`` one of the family names ``mine`` without its final -s ("Sander" of Bernie Sanders)? No form
-    of "Sanders" drops it: the word is another name ("Leif-Erik Sander", "Doktor Sander")."""
-    return word + "s" in mine and word not in mine
-
-
 def _other_name_word(text: str, start: int, word: str, names: Collection[str]) -> bool:
     """Is the capitalised ``word`` at ``start`` (right before a family name) the first word of another name, when
     it is no title, German word or known person's name word: a common English word inside a sentence (after

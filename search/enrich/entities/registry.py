@@ -32,7 +32,6 @@ from search.enrich.entities.context import (
     in_organisation,
     named_otherwise,
     part_of_another_name,
-    short_of_s_name,
     someone_else,
 )
 from search.enrich.entities.keys import InitialSplits, KeyIndex, closest, joined_keys, repair_key
@@ -319,7 +318,6 @@ class Registry:
             and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
             and not eponymous_organisation(strip_genitive(m.surface))  # "laut Bloomberg", "bei Tönnies"
             and not famous_namesake(word, self.variants.get(cands[0], ()))  # "Schuberts Lieder"
-            and not short_of_s_name(strip_genitive(m.surface), self._name_words(cands[0]))  # "Doktor Sander"
         ):
             return cands[0], cands
         return None, cands
