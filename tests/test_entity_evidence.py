@@ -178,6 +178,9 @@ def test_professions_are_roles_and_country_names_no_persons() -> None:
         "Bereits zuvor hatte der Staatsepidemiologe Anders Tegnell gewarnt. Tegnell blieb dabei."
     )
     assert tegnell.persons == {"Anders Tegnell": 2}, tegnell.persons
+    # a screenshot of real results showed "Jurorin Insa Wilke" (10 FANG-COVID articles name a "Juror")
+    jury = extract("Es lobten Juror Hubert Quellbrink und Jurorin Insa Quelke den Text.").persons
+    assert jury == {"Hubert Quellbrink": 1, "Insa Quelke": 1}, jury
     assert extract("Als ich 2015 in Sierra Leone gegen Ebola im Einsatz war, half das.").persons == {}
     assert extract("Die Sonderbeziehungen der USA zu Hong Kong enden.").persons == {}
 
