@@ -27,7 +27,7 @@ BUCKETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("spaCy: tokenizer", ("Language.make_doc", "Language._ensure_doc")),
     ("spaCy: tok2vec and NER", ("Language.pipe", "spacy/util.py")),
     ("entity rules (mentions, resolution, late persons)", ("search/enrich/entities/", "LatePersons")),
-    ("our posting pool (runs sorted, spilled, merged)", ("_ChunkedPostingPool",)),
+    ("our posting pool (runs sorted, spilled, merged)", ("ChunkedPostingPool",)),
     ("Whoosh: segment commit (postings, term index, stored fields)", ("SegmentWriter.commit",)),
     ("Whoosh: add_document (field encoding, stored fields)", ("SegmentWriter.add_document",)),
     ("compound splitting", ("search/text/compounds.py",)),

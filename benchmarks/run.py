@@ -109,6 +109,23 @@ def tree_rss_each(root: int) -> list[int]:
     return out
 
 
+def tree_pss(root: int) -> int:
+    """Summed proportional set size (Pss) in bytes of ``root`` and its descendants: memory shared between
+    them (a fork server's loaded model and the workers forked from it) counted once, not once per process
+    as in :func:`tree_rss`."""
+    total = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    return total
+
+
 def run_sampled(cmd: list[str], env: dict | None = None) -> dict:
     """Run ``cmd``, sampling its process tree's RSS every :data:`SAMPLE_EVERY` s; wall time, peak, output."""
     out_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-{os.getpid()}-{time.monotonic_ns()}.out"
@@ -116,9 +133,10 @@ def run_sampled(cmd: list[str], env: dict | None = None) -> dict:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out_path, "w+b") as out, open(str(out_path) + ".err", "w+b") as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=PROJECT_ROOT)
-        peak = 0
+        peak = peak_pss = 0
         while proc.poll() is None:
             peak = max(peak, tree_rss(proc.pid))
+            peak_pss = max(peak_pss, tree_pss(proc.pid))
             time.sleep(SAMPLE_EVERY)
         seconds = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -131,7 +149,14 @@ def run_sampled(cmd: list[str], env: dict | None = None) -> dict:
     Path(str(out_path) + ".err").unlink()
     if proc.returncode != 0:
         raise RuntimeError(f"{shlex.join(cmd)} failed ({proc.returncode}): {stderr[-2000:]}")
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss": peak, "stdout": stdout, "stderr": stderr}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "peak_rss": peak,
+        "peak_pss": peak_pss,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
 
 
 def dir_bytes(folder: Path) -> int:
@@ -176,6 +201,7 @@ def measure_reindex(
         "skipped": len(summary.get("skipped", [])),
         "articles_per_s": round(indexed / full["seconds"], 2) if full["seconds"] else 0.0,
         "peak_rss_mb": round(full["peak_rss"] / 2**20, 1),
+        "peak_pss_mb": round(full["peak_pss"] / 2**20, 1),
         "index_bytes": dir_bytes(live) if live else 0,
         "generation": live.name if live else None,
         "noop_seconds": round(noop["seconds"], 2),
@@ -526,7 +552,7 @@ def run_one(
         reindex = measure_reindex(info.folder, index, args.ner, info.articles)
         print(
             f"[{key}] reindex {reindex['seconds']} s ({reindex['articles_per_s']} articles/s), "
-            f"peak RSS {reindex['peak_rss_mb']} MB, index {reindex['index_bytes'] / 2**20:.1f} MB, "
+            f"peak RSS {reindex['peak_rss_mb']} MB (Pss {reindex.get('peak_pss_mb', '-')} MB), index {reindex['index_bytes'] / 2**20:.1f} MB, "
             f"no-op {reindex['noop_seconds']} s",
             flush=True,
         )

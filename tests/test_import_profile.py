@@ -8,7 +8,7 @@ from benchmarks.import_profile import main, read
 
 RAW = """\
 process 1:"search reindex";<module> (search:8);reindex (search/engine/whoosh/indexer.py:161);SegmentWriter.commit (whoosh/writing.py:927);W3PostingsWriter._write_block (whoosh/codec/whoosh3.py:771) 30
-process 1:"search reindex";<module> (search:8);reindex (search/engine/whoosh/indexer.py:161);SegmentWriter.add_document (whoosh/writing.py:750);_ChunkedPostingPool.add (search/engine/whoosh/indexer.py:322) 10
+process 1:"search reindex";<module> (search:8);reindex (search/engine/whoosh/indexer.py:161);SegmentWriter.add_document (whoosh/writing.py:750);ChunkedPostingPool.add (search/engine/whoosh/segments.py:60) 10
 process 2:"worker";_process_worker (concurrent/futures/process.py:261);Language.pipe (spacy/language.py:1618);_pipe (spacy/util.py:1763) 40
 process 2:"worker";_process_worker (concurrent/futures/process.py:261);analyze (search/text/analysis.py:173);_split (search/text/compounds.py:228) 15
 process 2:"worker";_process_worker (concurrent/futures/process.py:261);analyze (search/text/analysis.py:176) 5

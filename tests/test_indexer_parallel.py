@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from search.core.errors import ReindexError
-from search.engine.whoosh import indexer, planning, workers
+from search.engine.whoosh import indexer, planning, segments, workers
 from search.engine.whoosh.generations import current_generation
 from search.engine.whoosh.indexer import reindex
 from search.engine.whoosh.schema import build_schema
@@ -219,8 +219,10 @@ def test_chunked_posting_pool_writes_the_same_postings(tmp_path: Path) -> None:
     def postings(folder: Path, chunked: bool) -> dict:
         folder.mkdir()
         ix = whoosh_index.create_in(str(folder), build_schema())
-        writer = indexer._writer(ix, 1) if chunked else ix.writer(limitmb=1)  # 1 MB: many spilled runs
-        assert isinstance(writer.pool, indexer._ChunkedPostingPool) == chunked
+        writer = (
+            segments.segment_writer(ix, 1) if chunked else ix.writer(limitmb=1)
+        )  # 1 MB: many spilled runs
+        assert isinstance(writer.pool, segments.ChunkedPostingPool) == chunked
         for doc in docs:
             writer.add_document(**doc)
         if chunked:
@@ -345,3 +347,90 @@ def test_new_workers_learn_the_persons_named_in_two_articles() -> None:
     assert set(enrich.established()) == {"Angela Merkel"}
     enrich.prime({"Olaf Scholz": ["Olaf Scholz", "Scholz"]})  # from the live index (incremental run)
     assert set(enrich.established()) == {"Angela Merkel", "Olaf Scholz"}
+
+
+def _worker_state() -> tuple[int, bool, str]:
+    """In a worker: entity extractors loaded already, whether the fork server is its parent, its BLAS threads."""
+    from search.engine.whoosh import forkserver
+
+    return (
+        enrich_module._extractor.cache_info().currsize,
+        forkserver.server_pid() == os.getppid(),
+        os.environ.get("OPENBLAS_NUM_THREADS", ""),
+    )
+
+
+def _fork_servers() -> set[int]:
+    """This process's children that are multiprocessing fork servers (their own children, forked, carry the
+    same command line)."""
+    out = set()
+    for pid in descendants(os.getpid()):
+        with contextlib.suppress(OSError, ValueError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+            if (
+                parent == os.getpid()
+                and b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ):
+                out.add(pid)
+    return out
+
+
+def test_workers_are_forked_with_the_model_loaded_and_the_server_stops() -> None:
+    """A reindex's workers are forks of a server that loaded the entity model once (a fresh interpreter would
+    load it again in each of them: about 3 s of CPU, 35 times in a 41,242-article reindex), with one BLAS
+    thread; the server is gone when the reindex's use of it ends."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from search.engine.whoosh.forkserver import worker_context
+
+    assert not _fork_servers()
+    with worker_context(Enricher()) as ctx, ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        loaded, forked, blas = pool.submit(_worker_state).result(timeout=300)
+        servers = _fork_servers()
+    assert (loaded, forked, blas) == (1, True, "1")
+    assert len(servers) == 1
+    deadline = time.monotonic() + 10
+    while _fork_servers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _fork_servers()
+
+
+def test_documents_changed_at_the_end_are_written_by_helpers_into_their_own_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real news (the first 260 FANG-COVID articles): the documents whose persons change once the run has
+    seen every article are written again by helper processes, each into a segment of its own, and the index
+    holds every article once, as a run writing them in the reindex process does."""
+    from benchmarks import corpora
+
+    from .conftest import shared_path
+
+    shared_path("corpora", "fang-covid")
+    articles = corpora.write_fang(tmp_path / "articles", 260).folder
+    monkeypatch.setattr(segments, "CHUNK", 4)  # chunks for both helpers
+    reindex(articles, tmp_path / "helpers", enrich=Enricher(), workers=2)
+    monkeypatch.setattr(indexer, "write_in_helpers", _write_here)
+    reindex(articles, tmp_path / "here", enrich=Enricher(), workers=2)
+    assert stored(tmp_path / "helpers") == stored(tmp_path / "here")
+    reader = IndexStore(tmp_path / "helpers").current().searcher().reader()
+    again = reader.doc_count_all() - reader.doc_count()  # first versions of the documents written again
+    assert reader.doc_count() == 260 and again > 8
+    sizes = [leaf.doc_count_all() for leaf, _ in reader.leaf_readers()]
+    assert sizes[0] == 260 and sum(sizes[1:]) == again and len(sizes) == 3, sizes
+
+
+def _write_here(docs, gen_dir: Path, helpers: int, before) -> list:
+    """The late documents written in this process, as one segment (for comparison)."""
+    from whoosh import index as whoosh_index
+
+    from search.engine.reindexing import analysed_again
+    from search.engine.whoosh.documents import add_mentions
+
+    writer = segments.segment_writer(whoosh_index.open_dir(str(gen_dir)), 64, lock=False)
+    for doc in docs:
+        before(doc)
+        analysed_again(doc)
+        add_mentions(doc)
+        writer.add_document(**doc)
+    return [writer._finalize_segment()]

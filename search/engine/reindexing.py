@@ -185,6 +185,14 @@ class LatePersons:
         else:
             yield from _analysed_by(self._resolved(), helpers)
 
+    def resolved(self) -> Iterator[dict]:
+        """The kept documents whose persons change, re-resolved, their pre-analysed values still slim
+        (:func:`analysed_again`): for a writer that has them analysed elsewhere (the Whoosh engine's helpers,
+        :func:`search.engine.whoosh.segments.write_in_helpers`)."""
+        if self._fd is None:
+            return iter(())
+        return self._resolved()
+
     def _resolved(self) -> Iterator[dict]:
         """The kept documents whose persons change, re-resolved (their pre-analysed values still slim)."""
         started = time.process_time()
@@ -252,6 +260,11 @@ def _slim(doc: dict) -> dict:
             value = seen.setdefault(id(value), (_TEXT, str(value), tuple(value.tokens)))
         out[key] = value
     return out
+
+
+def analysed_again(doc: dict) -> None:
+    """The pre-analysed values of a document of :meth:`LatePersons.resolved` analysed again, here."""
+    _analysed(doc)
 
 
 def _analysed(doc: dict, done: list[PreAnalyzed] | None = None) -> None:

@@ -66,6 +66,12 @@ def _extractor(model: str) -> EntityExtractor:
     return EntityExtractor(model or None)
 
 
+def load_model(model: str = "") -> None:
+    """Load the entity extractor of ``model`` ("" for the default) into this process, having learned nothing
+    yet: the process that forks the reindex's workers does this once for all of them."""
+    _extractor(model)
+
+
 class OverBudget(BaseException):
     """The analysis in a :func:`cpu_budget` block used up its CPU time.
 

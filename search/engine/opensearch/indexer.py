@@ -213,7 +213,8 @@ def _write(client: Client, target: str, plan, enrich: Enrich | None, progress: P
     """Bulk the plan's deletions and prepared documents into ``target``; returns the ids written."""
     lines: list[bytes] = []
     written: set[str] = set()
-    canon = PersonNames(enrich) if in_parallel(len(plan.add), workers) else None
+    parallel = in_parallel(len(plan.add), workers)
+    canon = PersonNames(enrich) if parallel else None
     late = LatePersons(enrich)
 
     def flush() -> None:
@@ -255,7 +256,9 @@ def _write(client: Client, target: str, plan, enrich: Enrich | None, progress: P
             flush()
         if progress is not None:
             progress("indexing", done, total)
-    for doc in late.changed():  # the same id again: replaces the document written before
+    # the same id again: replaces the document written before; analysed again by helper processes on the
+    # parallel path (the workers have finished by then)
+    for doc in late.changed(helpers=max(1, workers - 1) if parallel else 0):
         action("index", doc["id"], document(doc))
         if len(lines) >= 2 * BULK_DOCS:
             flush()

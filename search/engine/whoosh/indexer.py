@@ -8,13 +8,14 @@ pointer, and returns a :class:`ReindexSummary`. The live generation is never mod
 
 Many changed articles (``PARALLEL_MIN``) are prepared by worker processes
 (:mod:`search.engine.whoosh.workers`: reading, entities and dates with spaCy, text analysis). The reindex
-process itself is the only writer: it gives every person one spelling across workers (:class:`_PersonNames`),
-resolves at the end what the workers' person resolution left open (``LatePersons``: the documents that
-change are written again), and adds the documents to one plain Whoosh writer, which commits a segment
-every ``SEGMENT_DOCS`` documents, so that writing postings overlaps with the workers' extraction instead of following it. No
-Whoosh ``MpWriter``: its sub-writers were a second set of forked processes with posting buffers of their
-own (and copies of this process's memory), and one writer keeps up: with NER it needs about a sixth of the
-CPU time, without about half. The writer's posting buffer is spilled to disk beyond ``WRITER_MB``, so its
+process itself writes: it gives every person one spelling across workers (:class:`_PersonNames`), and adds
+the documents to one plain Whoosh writer, which commits a segment every ``SEGMENT_DOCS`` documents, so that
+writing postings overlaps with the workers' extraction instead of following it. No Whoosh ``MpWriter``: its
+sub-writers were a second set of forked processes with posting buffers of their own (and copies of this
+process's memory), and one writer keeps up: with NER it needs about a sixth of the CPU time, without about
+half. At the end it resolves what the workers' person resolution left open (``LatePersons``); the documents
+that change are written again, on the parallel path by helper processes into segments of their own, since
+the workers have finished by then (:mod:`search.engine.whoosh.segments`). The writer's posting buffer is spilled to disk beyond ``WRITER_MB``, so its
 memory does not grow with the archive either.
 """
 
@@ -24,16 +25,14 @@ import datetime as dt
 import errno
 import logging
 import os
-import pickle
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
 
 from whoosh import index as whoosh_index
-from whoosh.index import FileIndex
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import MERGE_SMALL
 
 from search.core.errors import ReindexError
 from search.core.models import ReindexSummary, Skipped
@@ -60,6 +59,7 @@ from search.engine.whoosh.grouping import write_groups
 from search.engine.whoosh.mapped_io import share_mapped_files
 from search.engine.whoosh.planning import Plan, scan
 from search.engine.whoosh.schema import build_schema
+from search.engine.whoosh.segments import segment_writer, write_in_helpers
 from search.engine.whoosh.workers import BATCH, Enrich, in_parallel, prepared
 from search.enrich.entities.corrections import Corrections, changed_rules
 from search.enrich.ingest import article_id
@@ -251,7 +251,7 @@ def _build(
         ix = whoosh_index.create_in(str(new_gen), build_schema())
     parallel = in_parallel(len(plan.add), workers)
     # One writer in this process, also on the parallel path (see the module docstring).
-    writer = _writer(ix, WRITER_MB if parallel else 256)
+    writer = segment_writer(ix, WRITER_MB if parallel else 256)
     written: set[str] = set()
     canon = _PersonNames(enrich) if parallel else None
     late = LatePersons(enrich, new_gen)
@@ -287,98 +287,34 @@ def _build(
             if parallel and in_segment >= SEGMENT_DOCS and done < len(plan.add):
                 # Write this segment now, while the workers go on (the generation is not live yet).
                 writer.commit(merge=False)
-                writer = _writer(ix, WRITER_MB)
+                writer = segment_writer(ix, WRITER_MB)
                 in_segment = 0
-        changed = late.changed(helpers=max(1, workers - 1) if parallel else 0)
+        changed = late.resolved() if parallel else late.changed()
         doc = next(changed, None)
+        extra: list = []  # segments the helpers wrote
         if doc is not None:  # written again: the segment must be committed for the old one to be deleted
             writer.commit(merge=False)
-            writer = _writer(ix, WRITER_MB if parallel else 256)
+            writer = segment_writer(ix, WRITER_MB if parallel else 256)
             # one searcher over the committed segments for all these deletions (Whoosh opens a new one per
             # delete_by_term otherwise: 8 % of this stage's time, measured on 10,000 FANG-COVID articles)
             with writer.searcher() as committed:
-                while doc is not None:
-                    add_mentions(doc)
-                    writer.delete_by_term("id", doc["id"], searcher=committed)
-                    writer.add_document(**doc)
-                    doc = next(changed, None)
-        writer.commit()
+
+                def delete_first_version(again: dict) -> None:
+                    writer.delete_by_term("id", again["id"], searcher=committed)
+
+                docs = chain([doc], changed)
+                if parallel:  # analysed and written by helpers, into segments of their own (segments.py)
+                    extra = write_in_helpers(docs, new_gen, workers, delete_first_version)
+                else:
+                    for again in docs:
+                        add_mentions(again)
+                        delete_first_version(again)
+                        writer.add_document(**again)
+        writer.commit(mergetype=lambda w, segments: MERGE_SMALL(w, [*segments, *extra]))
     except BaseException:
         writer.cancel()
         raise
     return written
-
-
-class _ChunkedPostingPool(PostingPool):
-    """Whoosh's posting buffer, writing its sorted runs (spilled beyond ``limitmb``) a chunk of postings per
-    pickle call instead of one posting per call: the same runs, written and read back in about a third of
-    the time (the spilling was a quarter of the writer's CPU time)."""
-
-    CHUNK = 4096
-
-    def add(self, item: tuple) -> None:
-        """Whoosh's ``add`` (the same size estimate, so the same spills) without its per-posting type asserts:
-        the items come from Whoosh's own fields."""
-        self.fieldnames.add(item[0])
-        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-    def _write_run(self, f: BinaryIO, items: Iterable[tuple]) -> None:
-        chunk: list = []
-        for item in items:
-            chunk.append(item)
-            if len(chunk) >= self.CHUNK:
-                pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
-                chunk = []
-        if chunk:
-            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-
-    def _read_run(self, path: str) -> Iterator:
-        f = self._open_run(path)
-        try:
-            while True:
-                try:
-                    chunk = pickle.load(f)
-                except EOFError:
-                    return
-                yield from chunk
-        finally:
-            f.close()
-            self._remove_run(path)
-
-
-def _writer(ix: FileIndex, limitmb: int) -> SegmentWriter:
-    """A plain Whoosh writer with :class:`_ChunkedPostingPool` as its posting buffer."""
-    writer = ix.writer(limitmb=limitmb)
-    if type(writer) is SegmentWriter and type(writer.pool) is PostingPool and not writer.pool.current:
-        writer.pool = _ChunkedPostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
-        per_document = writer.per_document_reader
-        writer.per_document_reader = lambda: _SegmentLengths(per_document())  # type: ignore[method-assign]
-    return writer
-
-
-class _SegmentLengths:
-    """The new segment's per-document reader with its field lengths read once per field: Whoosh's flush asks
-    for a document's field length once per posting (each a read of the length column), which was about a
-    tenth of the writer's CPU time."""
-
-    def __init__(self, reader: Any) -> None:
-        self._reader = reader
-        self._lengths: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self._lengths.get(fieldname)
-        if lengths is None:
-            read = self._reader.doc_field_length
-            lengths = [read(d, fieldname, 0) for d in range(self._reader.doc_count_all())]
-            self._lengths[fieldname] = lengths
-        return lengths[docnum] if docnum < len(lengths) else default
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._reader, name)
 
 
 #: The writer's pass that gives every person one spelling across workers (shared with other engines).

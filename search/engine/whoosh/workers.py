@@ -12,11 +12,12 @@ does not grow with the archive: at most ``IN_FLIGHT`` batches are submitted ahea
 returns freed memory to the system after each batch (spaCy's arrays for a batch are large, see
 :mod:`search.enrich`), and each worker is replaced by a fresh one after ``WORKER_ARTICLES`` articles,
 which bounds what its caches and spaCy's vocabulary accumulate (:class:`_Lane`; batches go to the workers
-in turn, so a run does not depend on timing). Workers are started with "spawn" (a fresh interpreter): a
-forked worker would carry a copy of the reindex process's memory (the plan, the writer's buffer) for its
-whole life; an enricher that cannot be pickled falls back to "fork". Every child dies with the reindex
-process (``PR_SET_PDEATHSIG``), also one started a moment before the reindex was killed, and uses one BLAS
-thread (there is a worker per core already).
+in turn, so a run does not depend on timing). Workers are forked from a fork server that has loaded the
+model and word lists once (:mod:`search.engine.whoosh.forkserver`), not from the reindex process: a worker
+forked from it would carry a copy of its memory (the plan, the writer's buffer) for its whole life; an
+enricher that cannot be pickled falls back to "fork". Every child dies with the reindex process
+(``PR_SET_PDEATHSIG``), also one started a moment before the reindex was killed, and uses one BLAS thread
+(there is a worker per core already).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from search.core.errors import ReindexError
 from search.core.models import Article
 from search.core.settings import settings
 from search.engine.whoosh.documents import document
+from search.engine.whoosh.forkserver import detach, server_pid, worker_context
 from search.engine.whoosh.generations import close_inherited_lock, holds_lock_descriptor, lock_holder
 from search.engine.whoosh.planning import Job
 from search.enrich.ingest import ArticleError, read_article
@@ -132,7 +134,13 @@ def prepared(jobs: list[Job], enrich: Enrich | None, workers: int) -> Iterator[P
             yield from prepare(batch, enrich)
             _release_memory()
         return
-    ctx = _worker_context(enrich)
+    with worker_context(enrich) as ctx:
+        yield from _in_workers(batches, enrich, workers, ctx)
+
+
+def _in_workers(
+    batches: list[list[Job]], enrich: Enrich | None, workers: int, ctx: mp.context.BaseContext
+) -> Iterator[Prepared]:
     count = min(workers, len(batches))
     ahead = max(1, IN_FLIGHT // count)  # batches submitted to a lane and not yet written
     lanes = [_Lane(i, count, ahead, ctx) for i in range(count)]
@@ -172,11 +180,13 @@ def _init_worker(enrich: Enrich | None, learn: bool = False, parent: int | None 
     ``learn``: teach the enricher its established persons first (:meth:`Enricher.established`: those of the
     index on an incremental run and those named in two or more articles written before the worker's
     knowledge point, see :class:`_Lane`), as the writer's spelling of them.
-    ``parent``: the reindex process (default: the holder of the lock, for a forked child).
+    ``parent``: the reindex process (default: the holder of the lock, for a forked child); a worker forked
+    by the fork server dies with that server instead, which dies with the reindex process.
     """
     global _worker_enrich
     close_inherited_lock()  # the parent's lock stays; a worker orphaned by a kill -9 must not hold it
-    _die_with_parent(parent if parent is not None else lock_holder())
+    _die_with_parent(server_pid() or (parent if parent is not None else lock_holder()))
+    detach()
     _one_blas_thread()
     _worker_enrich = enrich
     if learn and getattr(enrich, "registry", None) and hasattr(enrich, "established"):
@@ -352,15 +362,6 @@ def helper_pool(processes: int) -> ProcessPoolExecutor:
 def _init_helper(parent: int) -> None:
     _die_with_parent(parent)
     _one_blas_thread()
-
-
-def _worker_context(enrich: Enrich | None) -> mp.context.BaseContext:
-    """The "spawn" start method, or "fork" for an enricher that cannot be pickled (a class local to a test)."""
-    try:
-        pickle.dumps(enrich)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return mp.get_context("fork")
-    return mp.get_context("spawn")
 
 
 def _unpack(future: Future) -> list[Prepared]:
