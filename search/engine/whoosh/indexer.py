@@ -15,8 +15,8 @@ sub-writers were a second set of forked processes with posting buffers of their 
 process's memory), and one writer keeps up: with NER it needs about a sixth of the CPU time, without about
 half. At the end it resolves what the workers' person resolution left open (``LatePersons``); the documents
 that change are written again, on the parallel path by helper processes into segments of their own, since
-the workers have finished by then (:mod:`search.engine.whoosh.segments`). The writer's posting buffer is spilled to disk beyond ``WRITER_MB``, so its
-memory does not grow with the archive either.
+the workers have finished by then (:mod:`search.engine.whoosh.segments`). The writer's posting buffer is
+spilled to disk beyond ``WRITER_MB``, so its memory does not grow with the archive either.
 """
 
 from __future__ import annotations

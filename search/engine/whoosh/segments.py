@@ -1,10 +1,11 @@
 """Whoosh segment writers: the one of the reindex process, and helpers that write segments of their own.
 
-Why a module of its own: the reindex process is the one writer of a run (:mod:`search.engine.whoosh.indexer`),
-with a posting buffer and length reads cheaper than Whoosh's own (:func:`segment_writer`). Only at the end of a
-run, when the workers have finished, it hands work to helper processes: the documents the late person
-resolution changes (:class:`search.engine.reindexing.LatePersons`; 4,724 of the 41,242 FANG-COVID articles)
-must be analysed and written again, and the writer did that alone on one core: 157 s, a tenth of the run.
+Why a module of its own: the reindex process is the one writer of a run
+(:mod:`search.engine.whoosh.indexer`), with a posting buffer and length reads cheaper than Whoosh's own
+(:func:`segment_writer`). Only at the end of a run, when the workers have finished, it hands work to helper
+processes: the documents the late person resolution changes (:class:`search.engine.reindexing.LatePersons`;
+4,724 of the 41,242 FANG-COVID articles) must be analysed and written again, and the writer did that with one
+analysing helper: 162 s at the end of the run, on about 1.3 of its 2 cores.
 Now each helper analyses its share and writes it into a segment of its own, as Whoosh's multiprocessing
 writer does, and returns the finished segment, which the writer adds to the generation at its commit
 (:func:`write_in_helpers`). Documents go to the helpers in chunks of ``CHUNK``, in turn, so which document
