@@ -313,3 +313,44 @@ def test_a_byline_glued_to_the_sentence_before_it_loses_neither_name(ex) -> None
     )
     assert ents.persons == {"Theodor Ambrosius": 1, "Marco Pellegrini": 1, "Anna Kowalczyk-Brandt": 1}
     assert ex.extract("Mehr unter www.beispiel.von.de und bei Haus.von nebenan.").persons == {}
+
+
+def test_a_test_or_syndrome_named_after_a_person_is_not_the_person() -> None:
+    """ "Drosten-Test", "Asperger-Syndrom": the thing named after its maker (``non_person_heads.txt``), even
+    where other articles name the person in full; "Drosten-Studie" already was."""
+    ex = EntityExtractor()
+    texts = [
+        "Der Virologe Harald Wendorff sagte am Montag, die Lage sei ernst. Wendorff warnte.",
+        "Der Virologe Harald Wendorff sprach im Podcast. Wendorff lachte.",
+        "Der Wendorff-Test ist ungenau, sagen Kritiker. Labore nutzen die Wendorff-Tests dennoch.",
+        "Beim Wendorff-Syndrom hilft Ruhe, sagen Ärzte.",
+        "Wendorff warnte erneut vor dem Winter.",
+    ]
+    found = [set(e.persons) for e in ex.extract_many(texts)]
+    assert found[2] == found[3] == set(), found
+    assert found[4] == {"Harald Wendorff"}  # the name alone still is the person
+
+
+def test_fictional_characters_and_placeholders_are_no_persons(ex) -> None:
+    """``fictional_characters.txt``: no real person, also not a bare family name learned from them."""
+    text = (
+        "Die Autorin Joanne K. Rowling schrieb Harry Potter. Harry Potters Freunde Hermine Granger und Ron "
+        "Weasley helfen. Potter siegt. Das trifft Otto Normalverbraucher hart, sagte Finanzminister Olaf Scholz. "
+        "Der Schauspieler Daniel Craig spielt James Bond zum letzten Mal."
+    )
+    assert persons(ex, text) == {"Joanne K. Rowling", "Olaf Scholz", "Daniel Craig"}
+
+
+def test_an_era_name_in_a_date_is_not_the_person() -> None:
+    """ "539 vor Christus" dates something (``era_names_de.txt``); "Christus" elsewhere still names him."""
+    ex = EntityExtractor()
+    texts = [
+        "Papst Franziskus sprach über Jesus Christus. Christus sei auferstanden, sagte er.",
+        "Die Gläubigen beten zu Jesus Christus. Christus hilft, sagte der Pfarrer.",
+        "Die Stadt wurde im Jahr 539 vor Christus gegründet, im 6. Jahrhundert nach Christus zerstört.",
+        "Die Predigt über Jesus Christus endete. Die Mauer stammt aus dem Jahr 2700 vor Christus.",
+        "Das Volk betete zu Christus, sagte der Historiker.",
+    ]
+    found = [e.persons for e in ex.extract_many(texts)]
+    assert found[2] == {} and found[3] == {"Jesus Christus": 1}, found
+    assert found[4] == {"Jesus Christus": 1}

@@ -36,6 +36,7 @@ from search.enrich.entities.lexicon import (
 from search.enrich.entities.names import GENERATIONS, fold, spelling_words, strip_genitive_s
 
 FAMOUS_TXT = DATA_DIR / "famous_family_names_de.txt"
+ERA_NAMES_TXT = DATA_DIR / "era_names_de.txt"
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
@@ -249,6 +250,21 @@ def famous_namesake(word: str, spellings: Iterable[str]) -> bool:
     return bool(given) and not any((ws := spelling_words(s)) and ws[0] in given for s in spellings)
 
 
+#: A year, century or millennium and "vor"/"nach" right before an era name: "539 vor", "6. Jahrhundert nach".
+_ERA_BEFORE = re.compile(r"(?:\d\.?|Jahrhunderts?|Jahrtausends?|Jahren?)[ \t]+(?:vor|nach)[ \t]+$")
+
+
+@lru_cache(maxsize=1)
+def _era_names() -> frozenset[str]:
+    return frozenset(read_lines(ERA_NAMES_TXT))
+
+
+def era_date(text: str, s: int, e: int) -> bool:
+    """Is the word at [s, e) an era name after a year and "vor"/"nach" ("539 vor Christus";
+    ``era_names_de.txt``): part of a date, no person."""
+    return text[s:e] in _era_names() and bool(_ERA_BEFORE.search(text, max(0, s - 30), s))
+
+
 def organisation_compound(text: str, s: int) -> bool:
     """The name word at ``s`` starts a hyphenated compound with an organisation, family or document head
     ("Rockefeller-Clan", "Gates-Stiftung", "Rockefeller-Studie"; not "Merkel-Regierung")."""
@@ -315,9 +331,10 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     in full itself: ``own``), a compound with an organisation head ("Rockefeller-Clan"), or a generational
     suffix the person's known names lack ("Bush Sr." is no George W. Bush; nor, conservatively, "Bush
     Junior": "Trump Jr." beside Donald Trump is his son), or a family name cited as an author ("Lindner et
-    al.", "(Johnson, 2011)")? Other articles never turn these into the person."""
+    al.", "(Johnson, 2011)"), or an era name in a date ("539 vor Christus")? Other articles never turn these
+    into the person."""
     words = {w for v in spellings for w in v.split()}
-    if organisation_compound(text, s):
+    if organisation_compound(text, s) or era_date(text, s, e):
         return True
     if not _own_s_name(text[s:e], spellings) and family_plural(text, s, e, listed=not own):
         return True

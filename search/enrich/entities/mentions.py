@@ -50,7 +50,7 @@ from search.enrich.entities.lexicon import (
     particles,
     speech_verbs,
 )
-from search.enrich.entities.names import fold, key_tokens, person_key_cached
+from search.enrich.entities.names import fictional, fold, key_tokens, person_key_cached
 from search.enrich.entities.tokens import (
     F_CUE,
     F_FIRST,
@@ -305,7 +305,9 @@ def _person_candidates(
                     add(k, i - 1, "first")
                     break
     found.extend(_bylines(tv.text))
-    return _merge_mentions(found)
+    # a fictional character's name ("Harry Potter") is no person; merged first, so that its words are no
+    # shorter name either ("Potter" of the model's span inside it)
+    return [m for m in _merge_mentions(found) if not fictional(m.key)]
 
 
 _COORDINATORS = frozenset({"und", "sowie", "oder"})

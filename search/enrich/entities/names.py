@@ -24,6 +24,7 @@ from search.core.settings import DATA_DIR
 from search.enrich.entities.lexicon import NAME_CACHE, read_lines
 
 ALIASES_TSV = DATA_DIR / "person_aliases.tsv"
+FICTIONAL_TXT = DATA_DIR / "fictional_characters.txt"
 
 INITIAL = re.compile(r"^[A-ZÄÖÜ]\.$")  # a one-letter initial: "E."
 _APOSTROPHES = "'’`´"
@@ -217,3 +218,14 @@ def load_alias_table(paths: Iterable[Path]) -> tuple[dict[str, str], dict[str, s
                 if len(surface.split()) > 1:
                     surfaces[surface] = canonical
     return table, surfaces
+
+
+@lru_cache(maxsize=1)
+def _fictional_keys() -> frozenset[str]:
+    return frozenset(person_key(line) for line in read_lines(FICTIONAL_TXT))
+
+
+def fictional(key: str) -> bool:
+    """Is the person key that of a fictional character or a placeholder for anyone ("Harry Potter", "Max
+    Mustermann", ``fictional_characters.txt``)? Such a name is no real person, so never a person value."""
+    return key in _fictional_keys()
