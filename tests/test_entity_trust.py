@@ -354,3 +354,12 @@ def test_an_era_name_in_a_date_is_not_the_person() -> None:
     found = [e.persons for e in ex.extract_many(texts)]
     assert found[2] == {} and found[3] == {"Jesus Christus": 1}, found
     assert found[4] == {"Jesus Christus": 1}
+
+
+def test_a_hyphenated_label_before_a_given_name_is_not_part_of_the_name(ex) -> None:
+    """ "Knallhart-Corona-Warrior Markus Söder" was a display form (seen in a screenshot); a double given
+    name stays ("Hans-Jürgen", "Marie-Luise")."""
+    text = "Das kündigte Knallhart-Corona-Warrior Jonas Brenninger (CSU) am Dienstag an."
+    assert persons(ex, text) == {"Jonas Brenninger"}
+    text = "Das kündigte Hans-Jürgen Brenninger am Dienstag an. Es sprach Marie-Luise Brenninger-Kolb."
+    assert persons(ex, text) == {"Hans-Jürgen Brenninger", "Marie-Luise Brenninger-Kolb"}

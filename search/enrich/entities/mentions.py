@@ -168,6 +168,8 @@ def _person_candidates(
             j = _label_cut(texts, i, j)  # "Mark Zuckerberg von Facebook" -> "Mark Zuckerberg"
             while j - i > 1 and _leading_noun(texts[i]):
                 i += 1  # "Gaststättenverbands Dehoga", "BioNTech-Finanzvorstand Sierk Poetting"
+            while j - i > 2 and texts[i + 1] in first and _hyphenated_label(texts[i], first):
+                i += 1  # "Knallhart-Corona-Warrior Markus Söder": a label before the given name
             while j - i > 2 and texts[i + 1] in particles() and _noun_not_name(texts[i]):
                 i += 2  # "das Ansehen von Bill und Melinda Gates", "die Kampagne von Biden": a noun's "von"
             while (
@@ -421,6 +423,13 @@ def _compound_tail(before: str, token: str, pairs: set[tuple[str, str]]) -> int:
     if not (tail[:1].isupper() and (before, head) in pairs) or tail in first_names():
         return 0
     return len(tail) + 1 if everyday_word(tail) or german_common_word(tail) else 0
+
+
+def _hyphenated_label(token: str, first: frozenset[str]) -> bool:
+    """Is ``token``, right before a given name, a hyphenated label rather than a double given name: a part of
+    it is no given name ("Knallhart-Corona-Warrior", "Corona-Leugner"; "Hans-Jürgen", "Jean-Luc" are names)?"""
+    parts = HYPHEN_SPLIT.split(token)
+    return len(parts) > 1 and token not in first and not all(p in first for p in parts if p)
 
 
 def _noun_not_name(token: str) -> bool:
