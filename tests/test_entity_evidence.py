@@ -602,3 +602,14 @@ def test_a_family_name_without_the_final_s_after_another_given_name_is_someone_e
     assert named_otherwise(text, text.rindex("Queller"), "Queller", mine, {"Quellers"}, given)
     text = "Das sagte Bruno Quellers. Queller ist ein Tippfehler."
     assert not named_otherwise(text, text.rindex("Queller"), "Queller", mine, {"Quellers"}, given)
+
+
+def test_a_month_name_before_a_family_name_is_a_given_name_unless_it_dates() -> None:
+    """ "eines Eugène Atget und August Sander" gave the photographer's "Sander" to Bernie Sanders at the end of
+    a run (review seed 25): the given-name lists leave months out, yet "August", "Juli", "Mai" are given names
+    too; after a day or a preposition of time the month is the month."""
+    mine = {"Bernie", "Sanders"}
+    text = "Seine Fotografie steht in der Tradition eines Eugène Atget und August Sander."
+    assert named_otherwise(text, text.index("Sander"), "Sander", mine)
+    for text in ("Im August Sander zu folgen, war schwer.", "Am 3. August Sander zu folgen, war schwer."):
+        assert not named_otherwise(text, text.index("Sander"), "Sander", mine), text

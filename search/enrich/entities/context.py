@@ -75,6 +75,11 @@ _NAME_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]$")
 _GIVEN_BEFORE_BREAK = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]*\n[ \t]*$")  # "Gehört von Beate\nSchröder"
 _NAME_AFTER = re.compile(r"[ \t]([A-ZÄÖÜ][^\W\d_]+)")
 _NEXT_PART = re.compile(r"[ \-\u2010\u2011]([A-Z][a-z]+)")
+#: What makes a month name before a family name the month ("im August Sanders Kampagne", "3. Mai Müller"): a day,
+#: a preposition of time, a time word.
+_MONTH_CONTEXT = re.compile(
+    r"(?:\d\.?|\b(?:[Ii]m|[Ss]eit|[Bb]is|[Aa]b|[Vv]om|[Zz]um|[Aa]m|[Ii]n|[Aa]nfang|[Mm]itte|[Ee]nde|[Dd]en|[Dd]es))[ \t]+$"
+)
 _COUPLE_AFTER = re.compile(r"[ \t]+(?:und|&|sowie|oder)[ \t]+([A-ZÄÖÜ][^\W\d_]+)[ \t]+([A-ZÄÖÜ][^\W\d_]+)")
 
 
@@ -107,6 +112,7 @@ def part_of_another_name(
             or _accented_given_name(word)
             or _other_name_word(text, before.start(1), word, names)
             or _given_after_role(text, before.start(1), word)
+            or _month_as_given_name(text, before.start(1), word)
         ):
             return True
     broken = _GIVEN_BEFORE_BREAK.search(text, max(0, s - 40), s)
@@ -183,8 +189,8 @@ def _other_name_word(text: str, start: int, word: str, names: Collection[str]) -
     i = start
     while i > 0 and text[i - 1] in " \t":
         i -= 1
-    if i == start:
-        return False
+    if i == start and start > 0 and text[start - 1] not in "\n\r":
+        return False  # glued to the word before (a line's or the text's first word starts a sentence)
     if i == 0 or text[i - 1] in _SENTENCE_ENDS:
         return (
             everyday(word) < RARE_WORD
@@ -195,6 +201,23 @@ def _other_name_word(text: str, start: int, word: str, names: Collection[str]) -
     if english(word) < EVERYDAY_ENGLISH_NEXT or german_common_word(word):
         return False
     return text[i - 1].islower() or text[i - 1].isdigit() or text[i - 1] == ","
+
+
+@lru_cache(maxsize=1)
+def _months() -> frozenset[str]:
+    """German month names as written (CLDR via Babel)."""
+    from babel import Locale
+
+    return frozenset(
+        m for ctx in ("format", "stand-alone") for m in Locale("de").months[ctx]["wide"].values()
+    )
+
+
+def _month_as_given_name(text: str, start: int, word: str) -> bool:
+    """Is the month name ``word`` at ``start`` (right before a family name) a given name ("Atget und August
+    Sander", "Juli Zeh", "Mai Thi Nguyen-Kim"), not after a day or a preposition of time ("im August
+    Sanders Kampagne")? The given-name lists leave months out, since the month is far more frequent."""
+    return word in _months() and not _MONTH_CONTEXT.search(text, max(0, start - 12), start)
 
 
 def _given_after_role(text: str, start: int, word: str) -> bool:
@@ -266,10 +289,16 @@ def era_date(text: str, s: int, e: int) -> bool:
 
 
 def organisation_compound(text: str, s: int) -> bool:
-    """The name word at ``s`` starts a hyphenated compound with an organisation, family or document head
-    ("Rockefeller-Clan", "Gates-Stiftung", "Rockefeller-Studie"; not "Merkel-Regierung")."""
+    """The name word at ``s`` starts a hyphenated compound with an organisation, family, document or test head,
+    also as the head of its last part ("Rockefeller-Clan", "Gates-Stiftung", "Rockefeller-Studie",
+    "Goethe-Deutschtests"; not "Merkel-Regierung")."""
     m = _COMPOUND_AT.match(text, s)
-    return bool(m and non_person_head(m.group()))
+    if not m:
+        return False
+    last = m.group().rsplit("-", 1)[-1]
+    # also a head inside the last part, in the plural too: "Goethe-Deutschtests", "Goethe-Sprachprüfungen"
+    singulars = [last] + [last[: -len(end)] for end in ("s", "n", "en") if last.endswith(end)]
+    return non_person_head(m.group()) or any(non_person_compound(w) for w in singulars)
 
 
 def family_plural(text: str, s: int, e: int, listed: bool = True) -> bool:
