@@ -216,6 +216,9 @@ ROLES = {
     "93": "Herr Quonson äußerte sich dazu nicht.",
     "94": "Der frühere Außenminister Quonson war dabei.",
     "95": "Gewarnt hatten die Präsidenten. Quonson sagte, er sei dagegen.",
+    # a role before a list goes with each of its names (review seed 24: "Senatoren Cruz, Johnson und Cotton")
+    "96": "Der Brief der Senatoren Cruzberg, Quonson und Cottmann erreichte Berlin.",
+    "97": "Die Premierminister Draghol, Quonson und Castelle trafen sich.",
 }
 
 
@@ -228,6 +231,8 @@ def test_a_role_the_person_is_never_named_with_is_another_person(tmp_path: Path,
     assert persons["93"] == ["Boris Quonson"], persons  # "Herr" names no office
     assert persons["94"] == ["Boris Quonson"], persons  # a minister may become head of government
     assert persons["95"] == ["Boris Quonson"], persons  # "Präsidenten." ends a sentence: no role of his
+    assert "Boris Quonson" not in persons["96"], persons  # "Senatoren": not an office of his
+    assert "Boris Quonson" in persons["97"], persons
 
 
 # A given name alone that a worker completed to the one person of that given name it knew ("Wladimir und

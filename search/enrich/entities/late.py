@@ -25,6 +25,7 @@ from search.core.settings import settings
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
     WORD_CACHE,
+    cue_base,
     everyday_word,
     german_common_word,
     non_person_head,
@@ -57,6 +58,11 @@ PENDING = "_pending"
 #: How many times the run must have seen a person named in full after the role of an office before the role of
 #: another office may rule out a one-word mention of it ("Präsident Johnson" is not the Premierminister).
 ROLE_EVIDENCE = 3
+#: A role before a list of family names that the mention ends ("die Senatoren Cruz, Johnson und Cotton",
+#: "Präsidenten Nixon, Carter und Bush"): group 1 is the role word, which goes with each name of the list.
+_ROLE_BEFORE_LIST = re.compile(
+    r"([^\W\d_][\w\-\u2010\u2011]*)[ \t]+(?:[A-ZÄÖÜ][^\W\d_]*(?:,[ \t]*|[ \t]+(?:und|sowie|oder)[ \t]+)){1,4}$"
+)
 #: The capitalised tokens of :data:`WORD_TOKEN` (a name word starts with a capital letter; Latin letters).
 CAPITALISED = re.compile(r"(?<![\w'’\-\u2010\u2011])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*(?:[-\u2010\u2011][^\W_][\w'’]*)*")
 
@@ -239,8 +245,11 @@ class RunPersons:
     def role_conflict(self, text: str, s: int, person: str) -> bool:
         """Is the one-word mention at ``s`` after the role of an office that agrees with none of the roles the
         run has seen the person (a key) named in full with, seen :data:`ROLE_EVIDENCE` times or more
-        ("Präsident Johnsons Friedensverhandlungen" of 1968 is not the Premierminister Boris Johnson)?"""
+        ("Präsident Johnsons Friedensverhandlungen" of 1968 is not the Premierminister Boris Johnson), also a
+        role before a list the mention is part of ("Senatoren Cruz, Johnson und Cotton")?"""
         role = role_word_before(text, s)
+        if role is None and (listed := _ROLE_BEFORE_LIST.search(text, max(0, s - 120), s)):
+            role = cue_base(listed.group(1))  # the role of a list the mention ends
         seen = self.roles.get(self.misspelt.get(person, person))
         if role is None or office(role) is None or not seen or seen.total() < ROLE_EVIDENCE:
             return False
