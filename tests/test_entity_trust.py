@@ -325,9 +325,11 @@ def test_a_test_or_syndrome_named_after_a_person_is_not_the_person() -> None:
         "Der Wendorff-Test ist ungenau, sagen Kritiker. Labore nutzen die Wendorff-Tests dennoch.",
         "Beim Wendorff-Syndrom hilft Ruhe, sagen Ärzte.",
         "Wendorff warnte erneut vor dem Winter.",
+        # a head before the last part, and a closing quote (review seed 26)
+        "Die Rücknahme des Wendorff-PCR-Test-Papiers wird gefordert, einschließlich des ‚Wendorff-PCR-Tests’.",
     ]
     found = [set(e.persons) for e in ex.extract_many(texts)]
-    assert found[2] == found[3] == set(), found
+    assert found[2] == found[3] == found[5] == set(), found
     assert found[4] == {"Harald Wendorff"}  # the name alone still is the person
 
 
@@ -394,3 +396,18 @@ def test_a_compound_whose_last_part_has_a_thing_head_is_not_the_person() -> None
     found = [set(e.persons) for e in ex.extract_many(texts)]
     assert found[2] == set(), found
     assert found[3] == {"Konrad Wendelin Quastow"}  # "Merkel-Regierung": the person is meant
+
+
+def test_a_label_after_a_name_the_span_cut_short_is_no_name_word() -> None:
+    """The model's span "Sahin von Biontech" (without "Ugur" before it) made a person whose family name was
+    "Biontech", and 21 articles naming only the company took him (review seed 26); a noble name after a role
+    keeps its "von"."""
+    ex = EntityExtractor()
+    texts = [
+        "Mehr über die Impfstoff-Forscher Özlem Türeci und Ugur Sahin von Biontech können Sie hier lesen.",
+        "Das deutsche Pharmaunternehmen Biontech meldet Erfolge.",
+        "Der Schriftsteller Heimito von Doderer lebte in Wien.",
+    ]
+    found = [set(e.persons) for e in ex.extract_many(texts)]
+    assert not any("Biontech" in p for p in found[0]) and found[1] == set(), found
+    assert found[2] == {"Heimito von Doderer"}

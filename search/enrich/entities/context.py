@@ -15,6 +15,7 @@ from functools import lru_cache
 from search.core.settings import DATA_DIR
 from search.enrich.entities.keys import middle_initials
 from search.enrich.entities.lexicon import (
+    HYPHEN_SPLIT,
     determiner,
     english,
     english_titles,
@@ -289,16 +290,20 @@ def era_date(text: str, s: int, e: int) -> bool:
 
 
 def organisation_compound(text: str, s: int) -> bool:
-    """The name word at ``s`` starts a hyphenated compound with an organisation, family, document or test head,
-    also as the head of its last part ("Rockefeller-Clan", "Gates-Stiftung", "Rockefeller-Studie",
-    "Goethe-Deutschtests"; not "Merkel-Regierung")."""
+    """The name word at ``s`` starts a hyphenated compound with an organisation, family, document or test head
+    in a part after it, also as the head inside a part ("Rockefeller-Clan", "Gates-Stiftung",
+    "Rockefeller-Studie", "Drosten-PCR-Test-Papiers", "Goethe-Deutschtests"; not "Merkel-Regierung")."""
     m = _COMPOUND_AT.match(text, s)
     if not m:
         return False
-    last = m.group().rsplit("-", 1)[-1]
-    # also a head inside the last part, in the plural too: "Goethe-Deutschtests", "Goethe-Sprachprüfungen"
-    singulars = [last] + [last[: -len(end)] for end in ("s", "n", "en") if last.endswith(end)]
-    return non_person_head(m.group()) or any(non_person_compound(w) for w in singulars)
+    parts = HYPHEN_SPLIT.split(m.group().rstrip("'’"))[1:]  # (no closing quote: "‚Drosten-PCR-Tests’")
+    # any part after the name, also as the head inside a part, in the plural too: "Drosten-PCR-Test-Papiers",
+    # "Goethe-Deutschtests", "Goethe-Sprachprüfungen"
+    return any(
+        non_person_head(part) or non_person_compound(word)
+        for part in parts
+        for word in (part, *(part[: -len(end)] for end in ("s", "n", "en") if part.endswith(end)))
+    )
 
 
 def family_plural(text: str, s: int, e: int, listed: bool = True) -> bool:

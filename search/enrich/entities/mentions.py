@@ -41,12 +41,10 @@ from search.enrich.entities.lexicon import (
     gap_starters,
     german_common_word,
     german_compound,
-    glue_verbs,
     head_before_name,
     is_cue,
     no_name_word,
     non_person_head,
-    noun_compound,
     particles,
     speech_verbs,
 )
@@ -58,9 +56,14 @@ from search.enrich.entities.tokens import (
     TokenView,
     country_form,
     country_parts,
+    hyphenated_label,
     initial_or_particle,
     is_initial,
+    leading_noun,
+    left_out_name_word,
+    noun_not_name,
     token_flags,
+    trailing_noun,
 )
 
 if TYPE_CHECKING:
@@ -166,11 +169,11 @@ def _person_candidates(
     def add_one(i: int, j: int, source: str, canonical: str | None = None) -> None:
         if canonical is None:
             j = _label_cut(texts, i, j)  # "Mark Zuckerberg von Facebook" -> "Mark Zuckerberg"
-            while j - i > 1 and _leading_noun(texts[i]):
+            while j - i > 1 and leading_noun(texts[i]):
                 i += 1  # "Gaststättenverbands Dehoga", "BioNTech-Finanzvorstand Sierk Poetting"
-            while j - i > 2 and texts[i + 1] in first and _hyphenated_label(texts[i], first):
+            while j - i > 2 and texts[i + 1] in first and hyphenated_label(texts[i], first):
                 i += 1  # "Knallhart-Corona-Warrior Markus Söder": a label before the given name
-            while j - i > 2 and texts[i + 1] in particles() and _noun_not_name(texts[i]):
+            while j - i > 2 and texts[i + 1] in particles() and noun_not_name(texts[i]):
                 i += 2  # "das Ansehen von Bill und Melinda Gates", "die Kampagne von Biden": a noun's "von"
             while (
                 j - i > 2
@@ -182,7 +185,7 @@ def _person_candidates(
                     and not german_common_word(texts[j - 1])
                 )  # "Walther von der Vogelweide", "Jeroen van den Berg"; not "Bianca von der Arbeiterwohlfahrt",
                 # "Sundermeyer von den Demonstrationen"
-                and _trailing_noun(texts[j - 1])
+                and trailing_noun(texts[j - 1])
                 and not all(t in first or is_initial(t) for t in texts[i : j - 1])
             ):
                 # "Donald Trump Briefwählerinnen": a noun glued on at the end; but "Peter Michael Huber"
@@ -349,24 +352,6 @@ def _bylines(text: str) -> list[Mention]:
     return out
 
 
-def _leading_noun(token: str) -> bool:
-    """A common noun or a compound with a noun head before a name is a role or an organisation, not a
-    name word ("Gaststättenverbands Dehoga", "BioNTech-Finanzvorstand Sierk Poetting"); given names and
-    hyphenated names ("Karl-Josef", "Kramp-Karrenbauer") are kept."""
-    if token in first_names() or not token[:1].isupper():
-        return False
-    head = HYPHEN_SPLIT.split(token)[-1]
-    if head != token and not head[:1].isupper():
-        return False
-    if is_cue(head):
-        return True
-    if len(head) < 6:  # short words are as often a foreign name's syllable ("Sung Kim")
-        return False
-    # the noun head of a compound ("BioNTech-Finanzvorstand", "Gaststättenverbands"); not a single
-    # dictionary word (Wiktionary lists "Franziska"), an ending ("Krišjānis") nor two syllables
-    return (head != token and everyday_word(head)) or noun_compound(head)
-
-
 class _WrittenTogether:
     """Which words an article writes in a row, built when first asked (few articles ask)."""
 
@@ -425,35 +410,15 @@ def _compound_tail(before: str, token: str, pairs: set[tuple[str, str]]) -> int:
     return len(tail) + 1 if everyday_word(tail) or german_common_word(tail) else 0
 
 
-def _hyphenated_label(token: str, first: frozenset[str]) -> bool:
-    """Is ``token``, right before a given name, a hyphenated label rather than a double given name: a part of
-    it is no given name ("Knallhart-Corona-Warrior", "Corona-Leugner"; "Hans-Jürgen", "Jean-Luc" are names)?"""
-    parts = HYPHEN_SPLIT.split(token)
-    return len(parts) > 1 and token not in first and not all(p in first for p in parts if p)
-
-
-def _noun_not_name(token: str) -> bool:
-    """A common German noun that is no given name ("Ansehen", "Kampagne"), so its "von" is a preposition,
-    not a name's particle ("Beatrix von Storch"; "Ernst", "Mohr" are names too and stay)."""
-    return token not in first_names() and german_common_word(token)
-
-
-def _trailing_noun(token: str) -> bool:
-    """A noun after a full name ("Donald Trump Briefwählerinnen"), not a glued verb the registry repairs
-    ("Lee Jae Myungwerden") nor a given name."""
-    low = token.lower()
-    if token in first_names() or any(low.endswith(g) for g in glue_verbs()):
-        return False
-    return _leading_noun(token) or (len(token) >= 4 and everyday_word(token))  # "Angela Merkel Panik"
-
-
 def _label_cut(texts: list[str], i: int, j: int) -> int:
     """The end of a name before a glued label: "Jeff Bezos von Amazon" -> "Jeff Bezos".
 
     A particle after two name words that are not all given names starts a label (the person's
-    organisation), not a noble name: "Ursula von der Leyen" and "Johann Wolfgang von Goethe" keep it.
+    organisation), not a noble name: "Ursula von der Leyen" and "Johann Wolfgang von Goethe" keep it. So does
+    one such word when the span left out a name word right before it ("Ugur [Sahin von Biontech]", which made
+    "Biontech" a person's name word), but not a noble name after a role ("Raketenpionier Wernher von Braun").
     """
-    words = 0
+    words = 1 if i > 0 and left_out_name_word(texts[i - 1]) else 0
     for k in range(i, j):
         low = texts[k].lower()
         if low in ("von", "vom") and words >= 2:
@@ -502,7 +467,7 @@ def _common_noun_phrase(tokens: list[str]) -> bool:
     :func:`plausible_model_name`, which would also refuse real names after a role ("Gerd Landsberg":
     Gerd is missing from the given names, Landsberg splits like a compound)."""
     words = [t for t in tokens if not initial_or_particle(t)]
-    return len(words) >= 2 and _noun_not_name(words[0]) and everyday_word(words[-1])
+    return len(words) >= 2 and noun_not_name(words[0]) and everyday_word(words[-1])
 
 
 def _merge_mentions(found: list[Mention]) -> list[Mention]:

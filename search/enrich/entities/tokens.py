@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from search.enrich import countries as _countries
 from search.enrich.entities.lexicon import (
+    HYPHEN_SPLIT,
     PARTICLE_ARTICLES,
     WORD_CACHE,
     calendar_words,
@@ -25,8 +26,10 @@ from search.enrich.entities.lexicon import (
     everyday_word,
     first_names,
     german_common_word,
+    glue_verbs,
     is_cue,
     non_person_head,
+    noun_compound,
     particles,
     stop_words,
     time_words,
@@ -234,3 +237,59 @@ class TokenView:
         if len(real) == 1 and german_common_word(real[0]):
             return None  # "der Präsident Frieden ..." is no name
         return i, j
+
+
+# Words around a name span: labels and nouns glued to it, a name word the span left out -------------------
+
+
+def leading_noun(token: str) -> bool:
+    """A common noun or a compound with a noun head before a name is a role or an organisation, not a
+    name word ("Gaststättenverbands Dehoga", "BioNTech-Finanzvorstand Sierk Poetting"); given names and
+    hyphenated names ("Karl-Josef", "Kramp-Karrenbauer") are kept."""
+    if token in first_names() or not token[:1].isupper():
+        return False
+    head = HYPHEN_SPLIT.split(token)[-1]
+    if head != token and not head[:1].isupper():
+        return False
+    if is_cue(head):
+        return True
+    if len(head) < 6:  # short words are as often a foreign name's syllable ("Sung Kim")
+        return False
+    # the noun head of a compound ("BioNTech-Finanzvorstand", "Gaststättenverbands"); not a single
+    # dictionary word (Wiktionary lists "Franziska"), an ending ("Krišjānis") nor two syllables
+    return (head != token and everyday_word(head)) or noun_compound(head)
+
+
+def hyphenated_label(token: str, first: frozenset[str]) -> bool:
+    """Is ``token``, right before a given name, a hyphenated label rather than a double given name: a part of
+    it is no given name ("Knallhart-Corona-Warrior", "Corona-Leugner"; "Hans-Jürgen", "Jean-Luc" are names)?"""
+    parts = HYPHEN_SPLIT.split(token)
+    return len(parts) > 1 and token not in first and not all(p in first for p in parts if p)
+
+
+def noun_not_name(token: str) -> bool:
+    """A common German noun that is no given name ("Ansehen", "Kampagne"), so its "von" is a preposition,
+    not a name's particle ("Beatrix von Storch"; "Ernst", "Mohr" are names too and stay)."""
+    return token not in first_names() and german_common_word(token)
+
+
+def trailing_noun(token: str) -> bool:
+    """A noun after a full name ("Donald Trump Briefwählerinnen"), not a glued verb the registry repairs
+    ("Lee Jae Myungwerden") nor a given name."""
+    low = token.lower()
+    if token in first_names() or any(low.endswith(g) for g in glue_verbs()):
+        return False
+    return leading_noun(token) or (len(token) >= 4 and everyday_word(token))  # "Angela Merkel Panik"
+
+
+def left_out_name_word(token: str) -> bool:
+    """Could ``token``, right before a name span, be a word of that name left out of it: capitalised, no
+    title, role, particle, German or everyday word ("Ugur" before "Sahin von Biontech")?"""
+    return (
+        token[:1].isupper()
+        and token.isalpha()
+        and token.lower() not in particles()
+        and not is_cue(token)
+        and not everyday_word(token)
+        and not german_common_word(token)
+    )
