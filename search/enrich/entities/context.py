@@ -275,7 +275,7 @@ def famous_namesake(word: str, spellings: Iterable[str]) -> bool:
 
 
 #: A year, century or millennium and "vor"/"nach" right before an era name: "539 vor", "6. Jahrhundert nach".
-_ERA_BEFORE = re.compile(r"(?:\d\.?|Jahrhunderts?|Jahrtausends?|Jahren?)[ \t]+(?:vor|nach)[ \t]+$")
+_ERA_BEFORE = re.compile(r"(?:\d\.?|Jahrhunderts?|Jahrtausends?|Jahren?)\s+(?:vor|nach)\s+$")  # ("800\nnach")
 
 
 @lru_cache(maxsize=1)

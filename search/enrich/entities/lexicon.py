@@ -71,6 +71,7 @@ class _Cues:
     suffixes: frozenset[str]
     suffix_lengths: tuple[int, ...]  # distinct lengths of ``suffixes``: a suffix test is one set lookup each
     bases: dict[str, str]  # every form -> its line (lower case, without "="): the role a form is
+    titles: frozenset[str]  # the "=" lines: forms of address and titles that go with anyone's name ("herr")
 
 
 def _cue_forms(base: str) -> set[str]:
@@ -97,7 +98,8 @@ def _cues() -> _Cues:
         if not whole_only and len(line) >= 4:
             suffixes |= forms
     lengths = tuple(sorted({len(s) for s in suffixes}, reverse=True))
-    return _Cues(frozenset(exact), frozenset(suffixes), lengths, bases)
+    titles = frozenset(line.lstrip("=").lower() for line in read_lines(CUES_TXT) if line.startswith("="))
+    return _Cues(frozenset(exact), frozenset(suffixes), lengths, bases, titles)
 
 
 @lru_cache(maxsize=WORD_CACHE)
@@ -127,6 +129,13 @@ def cue_base(word: str) -> str | None:
         if n <= room and w[-n:] in suffixes:
             return cues.bases[w[-n:]]
     return None
+
+
+def own_role_before(text: str, s: int) -> bool:
+    """Is the word at ``s`` right after a role of the person's own ("Agrarministerin Klöckner"), not a form
+    of address or title that goes with anyone's name ("Herr Tönnies", "Dr. Müller")?"""
+    role = role_word_before(text, s)
+    return role is not None and role not in _cues().titles
 
 
 @lru_cache(maxsize=1)

@@ -45,6 +45,7 @@ from search.enrich.entities.lexicon import (
     german_common_word,
     non_person_head,
     noun_use,
+    own_role_before,
     role_before,
     speech_marked,
     stop_words,
@@ -316,7 +317,8 @@ class Registry:
             and not in_organisation(text, m.start, m.end)
             and not self._english_plural(text, m.start, m.end, cands[0])
             and not someone_else(text, m.start, m.end, self.variants.get(cands[0], ()), False)
-            and not eponymous_organisation(strip_genitive(m.surface))  # "laut Bloomberg", "bei Tönnies"
+            # "laut Bloomberg", "bei Tönnies", "Klöckner, Hoesch"; but "Agrarministerin Klöckner" is the person
+            and not (eponymous_organisation(strip_genitive(m.surface)) and not own_role_before(text, m.start))
             and not famous_namesake(word, self.variants.get(cands[0], ()))  # "Schuberts Lieder"
         ):
             return cands[0], cands
