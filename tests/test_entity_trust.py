@@ -437,3 +437,16 @@ def test_an_era_date_over_a_line_break_and_a_feast_are_not_the_person() -> None:
     ]
     found = [e.persons for e in ex.extract_many(texts)]
     assert found[1] == {} and found[2] == {}, found
+
+
+def test_a_family_name_quoted_alone_is_a_title_not_the_person() -> None:
+    """'Timberlake spielt in dem Drama "Palmer" einen Ex-Knacki' gave the film to Boris Palmer (review seed 28)."""
+    ex = EntityExtractor()
+    texts = [
+        "Oberbürgermeister Torsten Quelmer sagte am Montag, er bleibe. Quelmer lachte.",
+        "Oberbürgermeister Torsten Quelmer warnte. Quelmer sagte das.",
+        'Timberlake spielt in dem Drama "Quelmer" einen Ex-Knacki, sagte der Kritiker.',
+        "Quelmer sagte, die Stadt werde sparen.",
+    ]
+    found = [set(e.persons) for e in ex.extract_many(texts)]
+    assert "Torsten Quelmer" not in found[2] and found[3] == {"Torsten Quelmer"}, found

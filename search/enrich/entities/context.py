@@ -289,6 +289,15 @@ def era_date(text: str, s: int, e: int) -> bool:
     return text[s:e] in _era_names() and bool(_ERA_BEFORE.search(text, max(0, s - 30), s))
 
 
+_QUOTES = "\"'„“”‚‘’«»‹›"
+
+
+def quoted_alone(text: str, s: int, e: int) -> bool:
+    """Does the one word at [s, e) stand alone between quotation marks: a title or a nickname ('das Drama
+    "Palmer"', „Tenet“), not a mention of the person known by that word?"""
+    return s > 0 and e < len(text) and text[s - 1] in _QUOTES and text[e] in _QUOTES
+
+
 def organisation_compound(text: str, s: int) -> bool:
     """The name word at ``s`` starts a hyphenated compound with an organisation, family, document or test head
     in a part after it, also as the head inside a part ("Rockefeller-Clan", "Gates-Stiftung",
@@ -365,10 +374,10 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     in full itself: ``own``), a compound with an organisation head ("Rockefeller-Clan"), or a generational
     suffix the person's known names lack ("Bush Sr." is no George W. Bush; nor, conservatively, "Bush
     Junior": "Trump Jr." beside Donald Trump is his son), or a family name cited as an author ("Lindner et
-    al.", "(Johnson, 2011)"), or an era name in a date ("539 vor Christus")? Other articles never turn these
-    into the person."""
+    al.", "(Johnson, 2011)"), or an era name in a date ("539 vor Christus"), or a word quoted alone (a title: 'das Drama
+    "Palmer"')? Other articles never turn these into the person."""
     words = {w for v in spellings for w in v.split()}
-    if organisation_compound(text, s) or era_date(text, s, e):
+    if organisation_compound(text, s) or era_date(text, s, e) or quoted_alone(text, s, e):
         return True
     if not _own_s_name(text[s:e], spellings) and family_plural(text, s, e, listed=not own):
         return True
