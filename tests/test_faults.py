@@ -426,6 +426,23 @@ def kill_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KillS
         stop_server(proc)
 
 
+def _command(pid: int) -> str:
+    """The command line of ``pid`` (for a failure message); "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:200]
+    except OSError:
+        return ""
+
+
+def _parent(pid: int) -> str:
+    """The parent's pid and command line of ``pid`` (for a failure message)."""
+    try:
+        ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return "?"
+    return f"{ppid} {_command(ppid)!r}"
+
+
 def _holds_lock(pid: int, lock: Path) -> bool:
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
@@ -532,7 +549,10 @@ def test_kill_9_during_reindex(kill_state: tuple[KillState, Poller], path: str, 
         time.sleep(0.05)
     family |= descendants(proc.pid)
     holders = [pid for pid in family if _holds_lock(pid, lock)]
-    state.lock_holders.extend(f"{path}-{trial}: pid {pid}" for pid in holders)
+    # with what each holder runs, and its parent's: which process of the tree kept the lock (seen once)
+    state.lock_holders.extend(
+        f"{path}-{trial}: pid {pid} {_command(pid)!r} of {_parent(pid)}" for pid in holders
+    )
     finished = proc.poll() is not None
     proc.send_signal(signal.SIGKILL)
     proc.wait()
