@@ -18,6 +18,11 @@ def persons(ex: EntityExtractor, text: str) -> set[str]:
     return set(ex.extract(text).persons)
 
 
+def batch_persons(texts: list[str]) -> list[set[str]]:
+    """Each text's persons, extracted together as one batch of a reindex (names resolve across the texts)."""
+    return [set(e.persons) for e in EntityExtractor().extract_many(texts)]
+
+
 def test_capitalised_pairs_of_everyday_words_are_no_persons(ex) -> None:
     text = (
         "Kritiker sprechen von Big Pharma und Green Bonds. Die Initiative Zero Covid fordert einen Stopp. "
@@ -318,7 +323,6 @@ def test_a_byline_glued_to_the_sentence_before_it_loses_neither_name(ex) -> None
 def test_a_test_or_syndrome_named_after_a_person_is_not_the_person() -> None:
     """ "Drosten-Test", "Asperger-Syndrom": the thing named after its maker (``non_person_heads.txt``), even
     where other articles name the person in full; "Drosten-Studie" already was."""
-    ex = EntityExtractor()
     texts = [
         "Der Virologe Harald Wendorff sagte am Montag, die Lage sei ernst. Wendorff warnte.",
         "Der Virologe Harald Wendorff sprach im Podcast. Wendorff lachte.",
@@ -328,7 +332,7 @@ def test_a_test_or_syndrome_named_after_a_person_is_not_the_person() -> None:
         # a head before the last part, and a closing quote (review seed 26)
         "Die Rücknahme des Wendorff-PCR-Test-Papiers wird gefordert, einschließlich des ‚Wendorff-PCR-Tests’.",
     ]
-    found = [set(e.persons) for e in ex.extract_many(texts)]
+    found = batch_persons(texts)
     assert found[2] == found[3] == found[5] == set(), found
     assert found[4] == {"Harald Wendorff"}  # the name alone still is the person
 
@@ -370,7 +374,6 @@ def test_a_hyphenated_label_before_a_given_name_is_not_part_of_the_name(ex) -> N
 def test_a_rare_given_name_as_the_first_word_of_a_text_or_line_is_another_persons() -> None:
     """ "Schirin Kretschmann, 41, unterrichtet ..." as the first words of an article took Winfried Kretschmann
     (review seed 25): the text's and a line's first word start a sentence, as after a full stop."""
-    ex = EntityExtractor()
     known = ["Ministerpräsident Waldemar Kessbohrer sagte das. Kessbohrer lachte."] * 3
     texts = [
         *known,
@@ -378,7 +381,7 @@ def test_a_rare_given_name_as_the_first_word_of_a_text_or_line_is_another_person
         "Kunst in München\nSchirin Kessbohrer, 41, unterrichtet Malerei.",
         "Das Land wartet. Kessbohrer, sagte sein Sprecher, wird entscheiden.",
     ]
-    found = [set(e.persons) for e in ex.extract_many(texts)]
+    found = batch_persons(texts)
     assert "Waldemar Kessbohrer" not in found[3] | found[4], found
     assert found[5] == {"Waldemar Kessbohrer"}
 
@@ -386,14 +389,13 @@ def test_a_rare_given_name_as_the_first_word_of_a_text_or_line_is_another_person
 def test_a_compound_whose_last_part_has_a_thing_head_is_not_the_person() -> None:
     """ "Prüfer für Goethe-Deutschtests", "Goethe-Sprachprüfungen" gave Goethe to an article about exams
     (review seed 25): the head inside the compound's last part counts, in the plural too."""
-    ex = EntityExtractor()
     texts = [
         "Der Dichter Konrad Wendelin Quastow schrieb Romane. Quastow starb 1832.",
         "Der Dichter Konrad Wendelin Quastow schrieb Gedichte. Quastow lebte in Weimar.",
         "Er ist Prüfer für Quastow-Deutschtests und nimmt Quastow-Sprachprüfungen ab, sagte er.",
         "Die Quastow-Regierung tagt, sagte ein Sprecher.",
     ]
-    found = [set(e.persons) for e in ex.extract_many(texts)]
+    found = batch_persons(texts)
     assert found[2] == set(), found
     assert found[3] == {"Konrad Wendelin Quastow"}  # "Merkel-Regierung": the person is meant
 
@@ -402,13 +404,12 @@ def test_a_label_after_a_name_the_span_cut_short_is_no_name_word() -> None:
     """The model's span "Sahin von Biontech" (without "Ugur" before it) made a person whose family name was
     "Biontech", and 21 articles naming only the company took him (review seed 26); a noble name after a role
     keeps its "von"."""
-    ex = EntityExtractor()
     texts = [
         "Mehr über die Impfstoff-Forscher Özlem Türeci und Ugur Sahin von Biontech können Sie hier lesen.",
         "Das deutsche Pharmaunternehmen Biontech meldet Erfolge.",
         "Der Schriftsteller Heimito von Doderer lebte in Wien.",
     ]
-    found = [set(e.persons) for e in ex.extract_many(texts)]
+    found = batch_persons(texts)
     assert not any("Biontech" in p for p in found[0]) and found[1] == set(), found
     assert found[2] == {"Heimito von Doderer"}
 
@@ -423,7 +424,7 @@ def test_a_company_word_after_a_role_of_the_person_is_the_person() -> None:
         "Salzgitter, Klöckner, Hoesch und Saarstahl bauten Stahl.",
         "Die Agrarministerin Klöckner warnte vor Preisen.",
     ]
-    found = [set(e.persons) for e in EntityExtractor().extract_many(texts)]
+    found = batch_persons(texts)
     assert found[3] == set() and found[4] == {"Julia Klöckner"}, found
 
 
@@ -441,12 +442,11 @@ def test_an_era_date_over_a_line_break_and_a_feast_are_not_the_person() -> None:
 
 def test_a_family_name_quoted_alone_is_a_title_not_the_person() -> None:
     """'Timberlake spielt in dem Drama "Palmer" einen Ex-Knacki' gave the film to Boris Palmer (review seed 28)."""
-    ex = EntityExtractor()
     texts = [
         "Oberbürgermeister Torsten Quelmer sagte am Montag, er bleibe. Quelmer lachte.",
         "Oberbürgermeister Torsten Quelmer warnte. Quelmer sagte das.",
         'Timberlake spielt in dem Drama "Quelmer" einen Ex-Knacki, sagte der Kritiker.',
         "Quelmer sagte, die Stadt werde sparen.",
     ]
-    found = [set(e.persons) for e in ex.extract_many(texts)]
+    found = batch_persons(texts)
     assert "Torsten Quelmer" not in found[2] and found[3] == {"Torsten Quelmer"}, found

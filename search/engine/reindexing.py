@@ -180,7 +180,7 @@ class LatePersons:
             return
         if helpers < 1:
             for doc in self._resolved():
-                _analysed(doc)
+                analysed_again(doc)
                 yield doc
         else:
             yield from _analysed_by(self._resolved(), helpers)
@@ -251,7 +251,7 @@ _TEXT = "\x00pre-analysed"
 def _slim(doc: dict) -> dict:
     """``doc`` without the tokens of its pre-analysed values, most of a kept document's bytes (a FANG-COVID
     article: 76 KB pickled, 23 KB without them; nearly every document is kept, so a 41,242-article run kept
-    about 3 GB on disk): only the few documents that change are analysed again (:func:`_analysed`). A value
+    about 3 GB on disk): only the few documents that change are analysed again (:func:`analysed_again`). A value
     shared by several fields (body, exact, parts) stays one."""
     seen: dict[int, tuple] = {}
     out = {}
@@ -262,14 +262,10 @@ def _slim(doc: dict) -> dict:
     return out
 
 
-def analysed_again(doc: dict) -> None:
-    """The pre-analysed values of a document of :meth:`LatePersons.resolved` analysed again, here."""
-    _analysed(doc)
-
-
-def _analysed(doc: dict, done: list[PreAnalyzed] | None = None) -> None:
-    """The pre-analysed values of a :func:`_slim` document analysed again (the same tokens), or given as
-    ``done``: its :func:`_slim_values` analysed elsewhere (:func:`_analyse`), in their order."""
+def analysed_again(doc: dict, done: list[PreAnalyzed] | None = None) -> None:
+    """The pre-analysed values of a :func:`_slim` document (of :meth:`LatePersons.resolved`) analysed again
+    here (the same tokens), or given as ``done``: its :func:`_slim_values` analysed elsewhere
+    (:func:`_analyse`), in their order."""
     ready = iter(done) if done is not None else None
     seen: dict[int, PreAnalyzed] = {}
     for key, value in doc.items():
@@ -317,7 +313,7 @@ def _analysed_by(docs: Iterator[dict], helpers: int) -> Iterator[dict]:
 
 def _done(doc: dict, future: Future) -> dict:
     try:
-        _analysed(doc, future.result())
+        analysed_again(doc, future.result())
     except BrokenProcessPool as exc:
         raise ReindexError(
             "reindex failed, previous index kept: a helper process died (killed or out of memory)"

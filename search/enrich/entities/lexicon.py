@@ -88,8 +88,11 @@ def _cues() -> _Cues:
     exact: set[str] = set()
     suffixes: set[str] = set()
     bases: dict[str, str] = {}
+    titles: set[str] = set()
     for line in read_lines(CUES_TXT):
         whole_only = line.startswith("=")
+        if whole_only:
+            titles.add(line[1:].lower())
         forms = _cue_forms(line.lstrip("="))
         exact |= forms
         for form in forms:  # a form of two lines ("Anwältin": Anwalt + in, and a line of its own): the own
@@ -98,8 +101,7 @@ def _cues() -> _Cues:
         if not whole_only and len(line) >= 4:
             suffixes |= forms
     lengths = tuple(sorted({len(s) for s in suffixes}, reverse=True))
-    titles = frozenset(line.lstrip("=").lower() for line in read_lines(CUES_TXT) if line.startswith("="))
-    return _Cues(frozenset(exact), frozenset(suffixes), lengths, bases, titles)
+    return _Cues(frozenset(exact), frozenset(suffixes), lengths, bases, frozenset(titles))
 
 
 @lru_cache(maxsize=WORD_CACHE)

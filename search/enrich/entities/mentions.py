@@ -56,6 +56,7 @@ from search.enrich.entities.tokens import (
     TokenView,
     country_form,
     country_parts,
+    given_name,
     hyphenated_label,
     initial_or_particle,
     is_initial,
@@ -360,7 +361,7 @@ class _WrittenTogether:
         self.first = first
 
     def _given(self, word: str) -> bool:
-        return word in self.first or ("-" in word and all(p in self.first for p in word.split("-")))
+        return given_name(word, self.first)
 
     @cached_property
     def pairs(self) -> set[tuple[str, str]]:

@@ -260,11 +260,17 @@ def leading_noun(token: str) -> bool:
     return (head != token and everyday_word(head)) or noun_compound(head)
 
 
+def given_name(word: str, first: frozenset[str]) -> bool:
+    """A given name of ``first``, also a double one written with a hyphen ("Hans-Jürgen", "Marie-Agnes")."""
+    return word in first or (
+        bool(HYPHEN_SPLIT.search(word)) and all(p in first for p in HYPHEN_SPLIT.split(word))
+    )
+
+
 def hyphenated_label(token: str, first: frozenset[str]) -> bool:
     """Is ``token``, right before a given name, a hyphenated label rather than a double given name: a part of
     it is no given name ("Knallhart-Corona-Warrior", "Corona-Leugner"; "Hans-Jürgen", "Jean-Luc" are names)?"""
-    parts = HYPHEN_SPLIT.split(token)
-    return len(parts) > 1 and token not in first and not all(p in first for p in parts if p)
+    return bool(HYPHEN_SPLIT.search(token)) and not given_name(token, first)
 
 
 def noun_not_name(token: str) -> bool:
