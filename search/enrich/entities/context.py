@@ -34,9 +34,14 @@ from search.enrich.entities.lexicon import (
     role_word_before,
     stop_words,
 )
-from search.enrich.entities.names import GENERATIONS, fold, spelling_words, strip_genitive_s
+from search.enrich.entities.names import (
+    GENERATIONS,
+    famous_family_names,
+    fold,
+    spelling_words,
+    strip_genitive_s,
+)
 
-FAMOUS_TXT = DATA_DIR / "famous_family_names_de.txt"
 ERA_NAMES_TXT = DATA_DIR / "era_names_de.txt"
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
@@ -256,21 +261,11 @@ _DETERMINER_BEFORE = re.compile(r"(?<!\w)(?:[Dd]ie|[Dd]er|[Dd]en|[Tt]he)[ \t]+$"
 _SUFFIX_AFTER = re.compile(r",?[ \t]+([A-Za-z]+)\.?(?![\w\-])")
 
 
-@lru_cache(maxsize=1)
-def _famous() -> dict[str, frozenset[str]]:
-    """``famous_family_names_de.txt``: family name -> the given names of the figures that bear it."""
-    out: dict[str, set[str]] = {}
-    for line in read_lines(FAMOUS_TXT):
-        words = line.split()
-        out.setdefault(words[-1], set()).add(words[0])
-    return {k: frozenset(v) for k, v in out.items()}
-
-
 def famous_namesake(word: str, spellings: Iterable[str]) -> bool:
     """Is ``word`` alone the family name of a historical figure ("Schuberts letzter Zyklus", "Kant und
     Hegel") and the person of the known ``spellings`` another bearer of it (a living author Stefan Schubert
     whom other articles name in full)? Then the word names the figure, never them."""
-    given = _famous().get(word)
+    given = famous_family_names().get(word)
     return bool(given) and not any((ws := spelling_words(s)) and ws[0] in given for s in spellings)
 
 

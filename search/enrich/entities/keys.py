@@ -18,6 +18,7 @@ from search.enrich.entities.lexicon import glue_verbs, stop_words
 from search.enrich.entities.names import (
     GENERATIONS,
     family_end,
+    famous_figure,
     fold,
     key_tokens,
     person_key_cached,
@@ -211,9 +212,10 @@ def repair_key(
     longer = [k for k in prefixed if len(key_tokens(k)) == len(toks) + 1]
     if len(toks[-1]) > 3:
         # the short form of one known longer name: "Tedros Adhanom" -> "Tedros Adhanom Ghebreyesus";
-        # never a father into his son ("Donald Trump Jr.")
+        # never a father into his son ("Donald Trump Jr.") nor a historical figure into a later bearer of
+        # the name ("Martin Luther" is no "Martin Luther King")
         full = [k for k in longer if key_tokens(k)[-1] not in GENERATIONS]
-        if len(toks) == 2 and len(full) == 1 and len(longer) == 1:
+        if len(toks) == 2 and len(full) == 1 and len(longer) == 1 and not famous_figure(key):
             # only into a name as established as the short one ("Donald Trump" is no short form of a
             # one-off "Donald Trump Briefwählerinnen")
             return full[0] if weight(full[0], 0) >= max(1, weight(key, 0)) else key

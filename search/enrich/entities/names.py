@@ -25,6 +25,7 @@ from search.enrich.entities.lexicon import NAME_CACHE, read_lines
 
 ALIASES_TSV = DATA_DIR / "person_aliases.tsv"
 FICTIONAL_TXT = DATA_DIR / "fictional_characters.txt"
+FAMOUS_TXT = DATA_DIR / "famous_family_names_de.txt"
 
 INITIAL = re.compile(r"^[A-ZÄÖÜ]\.$")  # a one-letter initial: "E."
 _APOSTROPHES = "'’`´"
@@ -229,3 +230,24 @@ def fictional(key: str) -> bool:
     """Is the person key that of a fictional character or a placeholder for anyone ("Harry Potter", "Max
     Mustermann", ``fictional_characters.txt``)? Such a name is no real person, so never a person value."""
     return key in _fictional_keys()
+
+
+@lru_cache(maxsize=1)
+def famous_family_names() -> dict[str, frozenset[str]]:
+    """``famous_family_names_de.txt``: family name -> the given names of the historical figures that bear it."""
+    out: dict[str, set[str]] = {}
+    for line in read_lines(FAMOUS_TXT):
+        words = line.split()
+        out.setdefault(words[-1], set()).add(words[0])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _famous_keys() -> frozenset[str]:
+    return frozenset(person_key(f"{line.split()[0]} {line.split()[-1]}") for line in read_lines(FAMOUS_TXT))
+
+
+def famous_figure(key: str) -> bool:
+    """Is the two-word person key a historical figure's given and family name ("Martin Luther")? Such a
+    name is that figure, never the short form of a longer name ("Martin Luther King")."""
+    return key in _famous_keys()
