@@ -321,7 +321,7 @@ def test_a_byline_glued_to_the_sentence_before_it_loses_neither_name(ex) -> None
 
 
 def test_a_test_or_syndrome_named_after_a_person_is_not_the_person() -> None:
-    """ "Drosten-Test", "Asperger-Syndrom": the thing named after its maker (``non_person_heads.txt``), even
+    """ "Drosten-Test", "Asperger-Syndrom", "Epstein-Barr-Virus": the thing named after its maker (``non_person_heads.txt``), even
     where other articles name the person in full; "Drosten-Studie" already was."""
     texts = [
         "Der Virologe Harald Wendorff sagte am Montag, die Lage sei ernst. Wendorff warnte.",
@@ -331,9 +331,11 @@ def test_a_test_or_syndrome_named_after_a_person_is_not_the_person() -> None:
         "Wendorff warnte erneut vor dem Winter.",
         # a head before the last part, and a closing quote (review seed 26)
         "Die Rücknahme des Wendorff-PCR-Test-Papiers wird gefordert, einschließlich des ‚Wendorff-PCR-Tests’.",
+        # a virus (review seed 33: the Epstein-Barr-Virus was Jeffrey Epstein)
+        "Das Wendorff-Barr-Virus verursacht Fieber. Forscher fanden Wendorff-Barr-Viren im Blut.",
     ]
     found = batch_persons(texts)
-    assert found[2] == found[3] == found[5] == set(), found
+    assert found[2] == found[3] == found[5] == found[6] == set(), found
     assert found[4] == {"Harald Wendorff"}  # the name alone still is the person
 
 
@@ -450,3 +452,19 @@ def test_a_family_name_quoted_alone_is_a_title_not_the_person() -> None:
     ]
     found = batch_persons(texts)
     assert "Torsten Quelmer" not in found[2] and found[3] == {"Torsten Quelmer"}, found
+
+
+def test_a_common_family_name_that_is_a_company_needs_the_persons_own_role() -> None:
+    """ "Ihre Fraktionskollegin Ivy May Müller sagt" (a Hamburg MP) was Berlin's mayor Michael Müller, known
+    from other articles, by "Müller sagt": Müller is a drugstore chain named after its founder
+    (``eponymous_organisations.txt``), so only a role of the person's own marks the bare word as that person."""
+    texts = [
+        "Der Regierende Bürgermeister Michael Müller sagte das. Müller lachte.",
+        "Michael Müller (SPD) warnte. Müller sagte, es reiche.",
+        "Michael Müller sprach. Müller ging.",
+        "Das Gesetz sei falsch. Müller sagt, die Gebühr gehe an der Lebensrealität vorbei.",
+        "Der Regierende Bürgermeister Müller sagt, die Gebühr gehe an der Lebensrealität vorbei.",
+    ]
+    found = [set(e.persons) for e in EntityExtractor().extract_many(texts)]
+    assert found[3] == set()
+    assert found[4] == {"Michael Müller"}

@@ -43,6 +43,8 @@ from search.enrich.entities.names import (
 )
 
 ERA_NAMES_TXT = DATA_DIR / "era_names_de.txt"
+SCREEN_WORDS_TXT = DATA_DIR / "screen_words_de.txt"
+ROYAL_TITLES_TXT = DATA_DIR / "royal_titles_de.txt"
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
@@ -370,9 +372,16 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     suffix the person's known names lack ("Bush Sr." is no George W. Bush; nor, conservatively, "Bush
     Junior": "Trump Jr." beside Donald Trump is his son), or a family name cited as an author ("Lindner et
     al.", "(Johnson, 2011)"), or an era name in a date ("539 vor Christus"), or a word quoted alone (a title: 'das Drama
-    "Palmer"')? Other articles never turn these into the person."""
+    "Palmer"'), or a royal's given name that is the person's family name ("des belgischen Königs Philippe" is
+    no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor)? Other articles never
+    turn these into the person."""
     words = {w for v in spellings for w in v.split()}
-    if organisation_compound(text, s) or era_date(text, s, e) or quoted_alone(text, s, e):
+    if (
+        organisation_compound(text, s)
+        or era_date(text, s, e)
+        or quoted_alone(text, s, e)
+        or (royal_before(text, s) and _family_word(text[s:e], spellings))
+    ):
         return True
     if not _own_s_name(text[s:e], spellings) and family_plural(text, s, e, listed=not own):
         return True
@@ -432,3 +441,52 @@ def other_initials(text: str, s: int, spellings: Iterable[str]) -> bool:
         return True
     middles = {middle_initials(" ".join(ws)) for ws in full} - {()}
     return len(before) > 1 and len(middles) == 1 and tuple(before[1:]) not in middles
+
+
+@lru_cache(maxsize=1)
+def _screen_words() -> re.Pattern[str]:
+    words = "|".join(sorted(map(re.escape, read_lines(SCREEN_WORDS_TXT)), key=len, reverse=True))
+    return re.compile(rf"(?<![\w])(?:{words})\b" if words else r"(?!)")  # no list: no screen word
+
+
+#: An actor's full name in brackets right after a name: "Schiffsarzt Doktor Sander (Nick Wilder)".
+_PLAYED_BY = re.compile(
+    r"[ \t]*\([ \t]*([A-ZÄÖÜ][^\W\d_]+)(?:-[A-ZÄÖÜ][^\W\d_]+)?[ \t]+(?:[A-ZÄÖÜ][^\W\d_]*\.?[ \t]+)?"
+    r"[A-ZÄÖÜ][^\W\d_]+(?:-[A-ZÄÖÜ][^\W\d_]+)?[ \t]*\)"
+)
+
+
+def played_by(text: str, start: int, end: int) -> bool:
+    """Is the name at [start, end) followed by a full name in brackets whose first word is a given name
+    ("Doktor Sander (Nick Wilder)", "Kommissar Faber (Jörg Hartmann)")? That is how German writes a role and its
+    actor: the name before the brackets is a character of a film or series, no person of the news. Only in
+    an article with a word of the screen or stage (``screen_words_de.txt``): elsewhere the brackets hold another
+    name of the person ("Lin Dajun (Jun Dong)"). Not where the brackets repeat the name's last word: a founder
+    and the company ("Michael Dell (Dell Computer)")."""
+    m = _PLAYED_BY.match(text, end)
+    if not m or m.group(1) not in first_names() or not _screen_words().search(text):
+        return False
+    last = text[start:end].split()[-1] if text[start:end].split() else ""
+    return strip_genitive_s(last) not in m.group(0).replace("(", " ").replace(")", " ").split()
+
+
+@lru_cache(maxsize=1)
+def _royal_titles() -> frozenset[str]:
+    return frozenset(read_lines(ROYAL_TITLES_TXT))
+
+
+_WORD_BEFORE = re.compile(r"(\w+)[ \t]+$")
+
+
+def royal_before(text: str, s: int) -> bool:
+    """Is the word before ``s`` a monarch's title (``royal_titles_de.txt``: "König", "Prinz")? Then the word at
+    ``s`` is a royal's given name ("Königs Philippe"), not the family name of a person known by that word."""
+    m = _WORD_BEFORE.search(text, max(0, s - 30), s)
+    return bool(m) and m.group(1) in _royal_titles()
+
+
+def _family_word(word: str, spellings: Iterable[str]) -> bool:
+    """Is ``word`` the last word of a known spelling and the first word of none (a family name only)?"""
+    ws = [spelling_words(v) for v in spellings]
+    word = strip_genitive_s(word)
+    return any(w and w[-1] == word for w in ws) and not any(w and w[0] == word for w in ws)

@@ -29,6 +29,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from search.enrich import countries as _countries
+from search.enrich.entities.context import played_by
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
     PARTICLE_ARTICLES,
@@ -48,7 +49,7 @@ from search.enrich.entities.lexicon import (
     particles,
     speech_verbs,
 )
-from search.enrich.entities.names import fictional, fold, key_tokens, person_key_cached
+from search.enrich.entities.names import club, fictional, fold, key_tokens, person_key_cached
 from search.enrich.entities.tokens import (
     F_CUE,
     F_FIRST,
@@ -313,7 +314,16 @@ def _person_candidates(
     found.extend(_bylines(tv.text))
     # a fictional character's name ("Harry Potter") is no person; merged first, so that its words are no
     # shorter name either ("Potter" of the model's span inside it)
-    return [m for m in _merge_mentions(found) if not fictional(m.key)]
+    # nor is a sports club named like a person ("Alba Berlin", "Carl Zeiss" of "Carl Zeiss Jena"), nor a role
+    # before its actor's name ("Doktor Sander (Nick Wilder)")
+    text = tv.text
+    return [
+        m
+        for m in _merge_mentions(found)
+        if not fictional(m.key)
+        and not club(m.key, text[m.end : m.end + 40])
+        and not played_by(text, m.start, m.end)
+    ]
 
 
 _COORDINATORS = frozenset({"und", "sowie", "oder"})

@@ -26,6 +26,7 @@ from search.enrich.entities.lexicon import NAME_CACHE, read_lines
 ALIASES_TSV = DATA_DIR / "person_aliases.tsv"
 FICTIONAL_TXT = DATA_DIR / "fictional_characters.txt"
 FAMOUS_TXT = DATA_DIR / "famous_family_names_de.txt"
+CLUBS_TXT = DATA_DIR / "sports_clubs_de.txt"
 
 INITIAL = re.compile(r"^[A-ZÄÖÜ]\.$")  # a one-letter initial: "E."
 _APOSTROPHES = "'’`´"
@@ -224,6 +225,20 @@ def load_alias_table(paths: Iterable[Path]) -> tuple[dict[str, str], dict[str, s
 @lru_cache(maxsize=1)
 def _fictional_keys() -> frozenset[str]:
     return frozenset(person_key(line) for line in read_lines(FICTIONAL_TXT))
+
+
+@lru_cache(maxsize=1)
+def _club_keys() -> frozenset[str]:
+    return frozenset(person_key(line) for line in read_lines(CLUBS_TXT))
+
+
+def club(key: str, after: str = "") -> bool:
+    """Is the person key a sports club's name (``sports_clubs_de.txt``: "Alba Berlin"), or its first words
+    with the rest of the name at the start of ``after``, the text right after the mention ("Carl Zeiss" +
+    " Jena")? A club is no person, however much its name looks like one."""
+    keys = _club_keys()
+    rest = after.split()[:2]
+    return any(person_key(" ".join([key, *rest[:n]])) in keys for n in range(len(rest) + 1))
 
 
 def fictional(key: str) -> bool:

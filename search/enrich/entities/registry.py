@@ -32,6 +32,7 @@ from search.enrich.entities.context import (
     in_organisation,
     named_otherwise,
     part_of_another_name,
+    played_by,
     someone_else,
 )
 from search.enrich.entities.keys import InitialSplits, KeyIndex, closest, joined_keys, repair_key
@@ -441,8 +442,7 @@ class Registry:
         persons and the article has no person of its own with that word."""
         taken = SpanIndex((m.start, m.end) for m, _ in found)
         named = {p for m, p in found if is_full(m.surface)} | {p for p, c in local.items() if c}
-        # hits come in text order, each after the last (a bisection for the found mentions, a comparison
-        # with the last hit for the new ones: it was a scan of all of them, quadratic in the mentions)
+        # hits come in text order, each after the last (a bisection for the found, a comparison for the new)
         last_end = -1
         words: dict[str, set[str]] = {}  # spelling or name word -> persons
         for person, counts in local.items():
@@ -529,6 +529,7 @@ class Registry:
                     not taken.overlaps(s, e)
                     and not last_end > s
                     and not in_organisation(text, s, e)
+                    and not played_by(text, s, e)  # "Kommissar Faber (Jörg Hartmann)": a role and its actor
                     and not (n == 1 and english_phrase_after(text, e))
                     and (person in local or not self._english_plural(text, s, e, person))
                     and not (n == 1 and self._part_of_another_name(text, s, e, person))
@@ -556,9 +557,8 @@ class Registry:
                     if len(ws) < 2:
                         continue
                     table.setdefault(" ".join(ws), set()).add(person)
-                    # a last name alone only when the alias table knows the person or two articles use it so;
-                    # an everyday word ("Alter") only where marked (_may_complete); never a company named
-                    # after its founder ("Bloomberg") nor a living namesake of a historical figure ("Kant")
+                    # a last name alone only for the alias table's persons or when two articles use it so; an
+                    # everyday word ("Alter") only where marked; never "Bloomberg" (a company) nor "Kant"
                     if eponymous_organisation(ws[-1]) or famous_namesake(ws[-1], (spelling,)):
                         continue
                     if person in curated or (
