@@ -532,7 +532,13 @@ def test_a_shop_named_by_its_trade_and_owner_is_no_person_from_elsewhere() -> No
     assert found[4] == {"Christian Quindner": 1}, found
     # seed-19 review: "Dem Weingut Sander aus Rheinhessen" was Bernie Sanders (resolved at the end of a run,
     # through the same test of the words around a one-word name)
-    for text in ("Dem Weingut Quander aus Rheinhessen fehlen Helfer.", "Die Brauerei Quander braut Bier."):
+    # seed-34 review: "im Café Mozart" (a Viennese café) was the composer
+    for text in (
+        "Dem Weingut Quander aus Rheinhessen fehlen Helfer.",
+        "Die Brauerei Quander braut Bier.",
+        "Wir trafen uns im Café Quander in Wien.",
+        "Das Restaurant Quander hat geschlossen.",
+    ):
         s = text.index("Quander")
         assert in_organisation(text, s, s + len("Quander")), text
     text = "Am Abend traf Quander die Winzer."
