@@ -320,9 +320,7 @@ def _person_candidates(
     return [
         m
         for m in _merge_mentions(found)
-        if not fictional(m.key)
-        and not club(m.key, text[m.end : m.end + 40])
-        and not played_by(text, m.start, m.end)
+        if not fictional(m.key) and not club(m.key, text, m.end) and not played_by(text, m.start, m.end)
     ]
 
 

@@ -228,17 +228,25 @@ def _fictional_keys() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _club_keys() -> frozenset[str]:
-    return frozenset(person_key(line) for line in read_lines(CLUBS_TXT))
+def _clubs() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """Club keys, and the clubs' names as written by the first word of their key."""
+    names = read_lines(CLUBS_TXT)
+    by_first: dict[str, list[str]] = {}
+    for name in names:
+        by_first.setdefault(person_key(name).split()[0], []).append(name)
+    return frozenset(person_key(n) for n in names), {k: tuple(v) for k, v in by_first.items()}
 
 
-def club(key: str, after: str = "") -> bool:
+def club(key: str, text: str = "", end: int = 0) -> bool:
     """Is the person key a sports club's name (``sports_clubs_de.txt``: "Alba Berlin"), or its first words
-    with the rest of the name at the start of ``after``, the text right after the mention ("Carl Zeiss" +
-    " Jena")? A club is no person, however much its name looks like one."""
-    keys = _club_keys()
-    rest = after.split()[:2]
-    return any(person_key(" ".join([key, *rest[:n]])) in keys for n in range(len(rest) + 1))
+    with the rest of the name right after the mention at ``end`` of ``text`` ("Carl Zeiss" + " Jena"), or a
+    span that starts with a club of the article ("Alba Berlin das Kitaprojekt", "Alba Tabellenvierter" where
+    the text writes "Alba Berlin")? A club is no person, however much its name looks like one."""
+    keys, by_first = _clubs()
+    rest = text[end : end + 40].split()[:2]
+    if any(person_key(" ".join([key, *rest[:n]])) in keys for n in range(len(rest) + 1)):
+        return True
+    return any(name in text for name in by_first.get(key.split(" ")[0], ()))
 
 
 def fictional(key: str) -> bool:
