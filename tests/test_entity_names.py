@@ -159,6 +159,9 @@ def test_a_role_compound_before_a_name_at_a_sentence_start_marks_the_name() -> N
     assert set(ex.extract(text).persons) == {"Sierk Bollmeyer"}
     text = "Landesrabbiner Schmuel Oyrech schrieb auf Twitter, er sei entsetzt."
     assert set(ex.extract(text).persons) == {"Schmuel Oyrech"}
+    # a role that is a family name too is no cue ("blickt Christoph Stürmer vom Beratungsunternehmen")
+    text = "Das Jahr wird schwach, blickt Christoph Stürmer vom Beratungsunternehmen voraus."
+    assert set(ex.extract(text).persons) == {"Christoph Stürmer"}
 
 
 def test_a_sports_club_named_like_a_person_is_no_person() -> None:
