@@ -74,6 +74,9 @@ def test_a_family_name_before_a_building_word_is_the_building() -> None:
     assert spans == []
     spans = with_known("Marxheimer", "Die Messe findet statt, sagte Marxheimer in der Halle.")
     assert spans == [("Marxheimer", "Lorna Marxheimer")]
+    # a hospital named after a person, given name and all (seed 29: "im Martin Luther Krankenhaus")
+    spans = with_known("Marxheimer", "Sie liegt im Evangelischen Lorna Marxheimer Krankenhaus in Spandau.")
+    assert spans == []
     # a building word that is a given name too makes no name a thing where it starts it
     actress = "Catwoman 2004 mit Halle Bernardi und Elektra 2005 mit Jennifer Garner."
     assert set(EntityExtractor().extract(actress).persons) == {"Halle Bernardi", "Jennifer Garner"}

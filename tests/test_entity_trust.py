@@ -321,8 +321,9 @@ def test_a_byline_glued_to_the_sentence_before_it_loses_neither_name(ex) -> None
 
 
 def test_a_test_or_syndrome_named_after_a_person_is_not_the_person() -> None:
-    """ "Drosten-Test", "Asperger-Syndrom", "Epstein-Barr-Virus": the thing named after its maker (``non_person_heads.txt``), even
-    where other articles name the person in full; "Drosten-Studie" already was."""
+    """ "Drosten-Test", "Asperger-Syndrom", "Epstein-Barr-Virus": the thing named after its maker
+    (``non_person_heads.txt``), even where other articles name the person in full; "Drosten-Studie" already
+    was."""
     texts = [
         "Der Virologe Harald Wendorff sagte am Montag, die Lage sei ernst. Wendorff warnte.",
         "Der Virologe Harald Wendorff sprach im Podcast. Wendorff lachte.",

@@ -371,10 +371,10 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     in full itself: ``own``), a compound with an organisation head ("Rockefeller-Clan"), or a generational
     suffix the person's known names lack ("Bush Sr." is no George W. Bush; nor, conservatively, "Bush
     Junior": "Trump Jr." beside Donald Trump is his son), or a family name cited as an author ("Lindner et
-    al.", "(Johnson, 2011)"), or an era name in a date ("539 vor Christus"), or a word quoted alone (a title: 'das Drama
-    "Palmer"'), or a royal's given name that is the person's family name ("des belgischen Königs Philippe" is
-    no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor)? Other articles never
-    turn these into the person."""
+    al.", "(Johnson, 2011)"), or an era name in a date ("539 vor Christus"), or a word quoted alone (a
+    title: 'das Drama "Palmer"'), or a royal's given name that is the person's family name ("des belgischen
+    Königs Philippe" is no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor)?
+    Other articles never turn these into the person."""
     words = {w for v in spellings for w in v.split()}
     if (
         organisation_compound(text, s)
@@ -466,8 +466,8 @@ def played_by(text: str, start: int, end: int) -> bool:
     m = _PLAYED_BY.match(text, end)
     if not m or m.group(1) not in first_names() or not _screen_words().search(text):
         return False
-    last = text[start:end].split()[-1] if text[start:end].split() else ""
-    return strip_genitive_s(last) not in m.group(0).replace("(", " ").replace(")", " ").split()
+    words = text[start:end].split()
+    return not words or strip_genitive_s(words[-1]) not in m.group(0).strip(" \t()").split()
 
 
 @lru_cache(maxsize=1)

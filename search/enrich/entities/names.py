@@ -243,10 +243,13 @@ def club(key: str, text: str = "", end: int = 0) -> bool:
     span that starts with a club of the article ("Alba Berlin das Kitaprojekt", "Alba Tabellenvierter" where
     the text writes "Alba Berlin")? A club is no person, however much its name looks like one."""
     keys, by_first = _clubs()
+    names = by_first.get(key.split(" ")[0])
+    if names is None:  # every club key starts with its first word: most mentions stop here
+        return False
     rest = text[end : end + 40].split()[:2]
     if any(person_key(" ".join([key, *rest[:n]])) in keys for n in range(len(rest) + 1)):
         return True
-    return any(name in text for name in by_first.get(key.split(" ")[0], ()))
+    return any(name in text for name in names)
 
 
 def fictional(key: str) -> bool:
@@ -267,7 +270,7 @@ def famous_family_names() -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=1)
 def _famous_keys() -> frozenset[str]:
-    return frozenset(person_key(f"{line.split()[0]} {line.split()[-1]}") for line in read_lines(FAMOUS_TXT))
+    return frozenset(person_key(f"{g} {f}") for f, given in famous_family_names().items() for g in given)
 
 
 def famous_figure(key: str) -> bool:
