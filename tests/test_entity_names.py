@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from search.enrich.entities.context import part_of_another_name
 from search.enrich.entities.extractor import EntityExtractor
+from search.enrich.entities.late import RunPersons
 from search.enrich.entities.mentions import Draft, Mention
 from search.enrich.entities.registry import Registry
 
@@ -44,6 +45,53 @@ def test_other_middle_initials_are_another_person() -> None:
     assert set(found[0].persons) == {"Harold W. Brennecke"}
 
 
+def test_a_name_without_initials_is_nobody_where_two_sets_of_initials_are_known() -> None:
+    """Seeds 30 and 35: "Präsidenten wie Ronald Reagan oder George Bush" became George W. Bush, the son, in a run
+    that knew the father as "George H. W. Bush" too. Without initials the name is either; it names neither,
+    nor does its bare family name in that article. Where only one set is known, it is that person."""
+    son = "Präsident Harold W. Brennecke sagte am Montag, er bleibe. Brennecke lachte."
+    father = "Sein Vater, Präsident Harold K. W. Brennecke, regierte früher."
+    plain = (
+        "Wähler, die mit Präsidenten wie Ronald Reagan oder Harold Brennecke aufwuchsen. Brennecke siegte."
+    )
+    found = list(EntityExtractor().extract_many([son, son, father, plain]))
+    assert [n for _, n in per_spans(plain, found[3]) if "Brennecke" in n] == []
+    assert set(found[2].persons) == {"Harold K. W. Brennecke"}
+    found = list(EntityExtractor().extract_many([son, son, plain]))
+    (son_name,) = found[0].persons  # (its display spelling is the run's choice)
+    assert per_spans(plain, found[2])[-2:] == [("Harold Brennecke", son_name), ("Brennecke", son_name)]
+
+
+def test_the_end_of_a_run_takes_a_name_without_initials_from_a_worker_that_knew_one_set() -> None:
+    """A worker that met only the son took "Harold Brennecke" (and its "Brennecke") for him; at the end of
+    the run, which has met the father too, the article names neither. One set of initials that starts the
+    other ("John P." and "John P. A.") or a typo beside hundreds of the main set is no second person."""
+    son = "Präsident Harold W. Brennecke sagte am Montag, er bleibe. Brennecke lachte."
+    plain = (
+        "Wähler, die mit Präsidenten wie Ronald Reagan oder Harold Brennecke aufwuchsen. Brennecke siegte."
+    )
+    worker = list(EntityExtractor().extract_many([son, son, plain]))[-1]
+    ents = {
+        "persons": worker.persons,
+        "aliases": worker.person_aliases,
+        "spans": [list(x) for x in worker.spans],
+    }
+    (name,) = [p for p in worker.persons if "Brennecke" in p]
+    assert worker.persons[name] == 2
+
+    def brennecke_at_the_end(*others: str, sons: int = 2) -> dict[str, int]:
+        run = RunPersons()
+        for spelling in ["Harold W. Brennecke"] * sons + list(others):
+            run.learn({spelling: [spelling]})
+        ents_now = run.resolve(ents, plain, {}) or ents
+        return {p: n for p, n in ents_now["persons"].items() if "Brennecke" in p}
+
+    assert brennecke_at_the_end("Harold K. W. Brennecke") == {}
+    assert brennecke_at_the_end() == {name: 2}
+    assert brennecke_at_the_end("Harold W. A. Brennecke") == {name: 2}
+    assert brennecke_at_the_end("Harold K. W. Brennecke", sons=30) == {name: 2}
+
+
 def test_the_writer_keeps_other_middle_initials_apart() -> None:
     """Workers give each article's persons; the writer's one spelling per person key must not fold the father
     back into the son (nor a spelling without initials away from the person)."""
@@ -77,6 +125,10 @@ def test_a_family_name_before_a_building_word_is_the_building() -> None:
     # a hospital named after a person, given name and all (seed 29: "im Martin Luther Krankenhaus")
     spans = with_known("Marxheimer", "Sie liegt im Evangelischen Lorna Marxheimer Krankenhaus in Spandau.")
     assert spans == []
+    # a genitive of the building word (seed 37: "Präsident des Beethoven-Hauses Bonn")
+    assert with_known("Marxheimer", "Er ist Präsident des Marxheimer-Hauses in Bonn.") == []
+    # a Latin word before it (seed 37: the film and the song "Corpus Christi")
+    assert with_known("Marxheimer", "Im Kino lief das Drama „Corpus Marxheimer“ vor vollem Saal.") == []
     # a building word that is a given name too makes no name a thing where it starts it
     actress = "Catwoman 2004 mit Halle Bernardi und Elektra 2005 mit Jennifer Garner."
     assert set(EntityExtractor().extract(actress).persons) == {"Halle Bernardi", "Jennifer Garner"}
@@ -225,3 +277,35 @@ def test_a_newspaper_named_like_a_person_is_no_person() -> None:
     text = "Das berichtete der Sunday Telegraph am Freitag. Die Chicago Tribune schrieb das auch."
     assert set(ex.extract(text).persons) == set()
     assert set(ex.extract("Der Journalist Boris Herald schrieb das.").persons) == {"Boris Herald"}
+
+
+def test_a_family_name_in_a_list_with_a_head_of_state_of_the_past_is_of_that_past() -> None:
+    """Seeds 35 and 37: "unter Kennedy und Johnson", "Truman, Kennedy, Johnson, Carter und Clinton" and
+    "Johnson, Bush, Nixon haben gelogen" were Boris Johnson, known from other articles; they are Lyndon B.
+    Johnson. "Trump und Johnson" is the Johnson of today, and so is a name beside "Kennedy Jr."."""
+    assert with_known("Quastler", "Er diente unter Kennedy und Quastler als Berater.") == []
+    assert with_known("Quastler", "Die Präsidenten Truman, Kennedy, Quastler und Carter logen.") == []
+    assert with_known("Quastler", "Quastler, Bush, Nixon haben gelogen, sagte er.") == []
+    today = ("Quastler", "Lorna Quastler")
+    assert with_known("Quastler", "Lieber von Merkel als von Trump und Quastler regiert.") == [today]
+    assert with_known("Quastler", "Schmeißt doch Quastler und Kennedy Jr. aus Berlin raus!") == [today]
+
+
+def test_a_womans_role_before_a_family_name_is_no_man_known_from_elsewhere() -> None:
+    """Seed 37: "Konzernchefin Merz" (Martina Merz of Thyssenkrupp) was Friedrich Merz, known from other
+    articles. A role in its feminine form never goes before a man's name; a woman of the name takes it."""
+    known = [
+        "Der Minister Friedrich Quastberg sprach im Bundestag. Quastberg sagte, er sei dagegen.",
+        "Friedrich Quastberg traf Unternehmer. Quastberg fordert Entlastungen.",
+    ]
+
+    def spans(text: str) -> list[tuple[str, str]]:
+        return per_spans(text, list(EntityExtractor().extract_many([*known, text]))[-1])
+
+    assert spans("Die Konzernchefin Quastberg legte am Montag Zahlen vor.") == []
+    assert spans("Der Minister Quastberg legte am Montag Zahlen vor.") == [
+        ("Quastberg", "Friedrich Quastberg")
+    ]
+    assert with_known("Quastberg", "Die Ministerin Quastberg legte Zahlen vor.") == [
+        ("Quastberg", "Lorna Quastberg")
+    ]

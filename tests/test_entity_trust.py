@@ -126,6 +126,12 @@ def test_a_family_name_in_a_title_is_the_person_the_text_names(tmp_path) -> None
     *_, b = enrich_articles([*tims, jens])
     assert b["person"] == "Jens Quastberg"
     assert b["entities"]["persons"] == {"Jens Quastberg": 3}  # two in the text, one in the title
+    # a text that names two Quastbergs: the title's one is one of them, never the run's Tim (seed 37: a title
+    # "gegen Obama, Gates, Clinton" over a text of Hillary and "Hilary" Clinton counted as Bill Clinton)
+    text = "Beklagte sind Jens Quastberg und Anna Quastberg. Anna Quastberg schwieg dazu."
+    two = Article("c", "c.txt", text, "Klage gegen Obama, Quastberg und andere", "hc", title_derived=False)
+    *_, c = enrich_articles([*tims, two])
+    assert "Tim Quastberg" not in c["entities"]["persons"]
 
 
 def test_names_after_a_verb_of_saying_beside_another_name_and_in_bylines(ex) -> None:

@@ -307,7 +307,8 @@ def _with_titles(extractor: EntityExtractor, articles: list[Article]) -> list:
 def _title_in_text(title: ArticleEntities, text: ArticleEntities) -> ArticleEntities:
     """The title's persons, where a one-word mention is the family name of exactly one person of the text
     counted as that person: the headline "Entwicklungsminister Müller fordert ..." names the text's "Gerd
-    Müller", not the Müller whom the run's other articles mean most (the title alone cannot tell)."""
+    Müller", not the Müller whom the run's other articles mean most (the title alone cannot tell); where the
+    text names several persons of that family name, none of them for sure, so nobody."""
     persons: dict[str, int] = {}
     aliases: dict[str, set[str]] = {}
     for name, count in title.persons.items():
@@ -316,7 +317,9 @@ def _title_in_text(title: ArticleEntities, text: ArticleEntities) -> ArticleEnti
         words = {strip_genitive_s(strip_genitive(s)) for s in surfaces}
         if name not in text.persons and len(words) == 1 and " " not in (word := words.pop()):
             own = [p for p in text.persons if p != name and p.split()[-1] == word]
-            target = own[0] if len(own) == 1 else name
+            if len(own) > 1:  # "Clinton" over a text of Hillary and "Hilary" Clinton: one of them, not Bill
+                continue
+            target = own[0] if own else name
         persons[target] = persons.get(target, 0) + count
         aliases.setdefault(target, set()).update(surfaces)
     return dataclasses.replace(

@@ -16,6 +16,7 @@ from search.core.settings import DATA_DIR
 from search.enrich.entities.keys import middle_initials
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
+    cue_base,
     determiner,
     english,
     english_titles,
@@ -45,6 +46,8 @@ from search.enrich.entities.names import (
 ERA_NAMES_TXT = DATA_DIR / "era_names_de.txt"
 SCREEN_WORDS_TXT = DATA_DIR / "screen_words_de.txt"
 ROYAL_TITLES_TXT = DATA_DIR / "royal_titles_de.txt"
+HISTORICAL_LEADERS_TXT = DATA_DIR / "historical_leaders_de.txt"
+MALE_GIVEN_NAMES_TXT = DATA_DIR / "male_given_names.txt"
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
@@ -166,8 +169,8 @@ def named_otherwise(
     of the name words ``mine``: after a given name that is not one of ``mine`` anywhere in the text (the
     article's own "Peter Michael Huber" beside "so Huber"), after the English article "The" ("The
     Lancet": a title, no person), or for a private person whose name the article changed ("Mark Schröder
-    (Name geändert)")?"""
-    if text[max(0, s - 4) : s] == "The ":
+    (Name geändert)"), or in a list with a head of state of the past ("unter Kennedy und Johnson")?"""
+    if text[max(0, s - 4) : s] == "The " or listed_with_history(text, s, s + len(word)):
         return True
     if "geändert" in text and re.search(r"(?<!\w)" + re.escape(word) + _PSEUDONYM, text):
         return True
@@ -177,6 +180,48 @@ def named_otherwise(
     return any(
         part_of_another_name(text, o.start(), o.end(), mine, names, given) for o in pattern.finditer(text)
     )
+
+
+# one item of a list of names before or after another: "Truman, Kennedy, Johnson, Carter und Clinton"
+_LIST_JOIN = r"(?:[ \t]*,[ \t]*|[ \t]+(?:und|oder|sowie)[ \t]+)"
+_ITEM_BEFORE = re.compile(r"(?<![\w\-])([A-ZÄÖÜ][\w'’]*)" + _LIST_JOIN + "$")
+_ITEM_AFTER = re.compile(_LIST_JOIN + r"([A-ZÄÖÜ][\w'’]*)(?![\w\-])")
+MAX_LIST_ITEMS = 5  # items looked at on either side
+
+
+@lru_cache(maxsize=1)
+def _historical_leaders() -> frozenset[str]:
+    return frozenset(read_lines(HISTORICAL_LEADERS_TXT))
+
+
+def listed_with_history(text: str, s: int, e: int) -> bool:
+    """Is the name word at [s, e) an item of a list of names with a head of state or government of the past
+    (``historical_leaders_de.txt``): "unter Kennedy und Johnson", "Johnson, Bush, Nixon haben gelogen"? Then
+    it is a figure of that history too (Lyndon B. Johnson, seen in 5 of 5 such lists in two reviews), never a
+    person of today known from other articles (Boris Johnson); "Trump und Johnson" is no such list, nor is
+    "Kennedy Jr.", and a historical figure itself ("unter Hitler und Honecker") is that figure."""
+    leaders = _historical_leaders()
+    word = strip_genitive_s(text[s:e])
+    if word in leaders or word in famous_family_names():
+        return False
+
+    def leader(m: re.Match[str]) -> bool:
+        return strip_genitive_s(m.group(1)) in leaders and generation_after(text, m.end(1)) is None
+
+    i = s
+    for _ in range(MAX_LIST_ITEMS):
+        if (m := _ITEM_BEFORE.search(text, max(0, i - 40), i)) is None:
+            break
+        if leader(m):
+            return True
+        i = m.start()
+    for _ in range(MAX_LIST_ITEMS):
+        if (m := _ITEM_AFTER.match(text, e)) is None:
+            break
+        if leader(m):
+            return True
+        e = m.end()
+    return False
 
 
 def _other_name_word(text: str, start: int, word: str, names: Collection[str]) -> bool:
@@ -373,14 +418,16 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     Junior": "Trump Jr." beside Donald Trump is his son), or a family name cited as an author ("Lindner et
     al.", "(Johnson, 2011)"), or an era name in a date ("539 vor Christus"), or a word quoted alone (a
     title: 'das Drama "Palmer"'), or a royal's given name that is the person's family name ("des belgischen
-    Königs Philippe" is no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor)?
-    Other articles never turn these into the person."""
+    Königs Philippe" is no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor),
+    or a woman's role before a man's name ("Konzernchefin Merz" is no Friedrich Merz)? Other articles never
+    turn these into the person."""
     words = {w for v in spellings for w in v.split()}
     if (
         organisation_compound(text, s)
         or era_date(text, s, e)
         or quoted_alone(text, s, e)
         or (royal_before(text, s) and _family_word(text[s:e], spellings))
+        or (feminine_role_before(text, s) and _men_only(spellings))
     ):
         return True
     if not _own_s_name(text[s:e], spellings) and family_plural(text, s, e, listed=not own):
@@ -490,3 +537,26 @@ def _family_word(word: str, spellings: Iterable[str]) -> bool:
     ws = [spelling_words(v) for v in spellings]
     word = strip_genitive_s(word)
     return any(w and w[-1] == word for w in ws) and not any(w and w[0] == word for w in ws)
+
+
+#: The capitalised word right before a name ("Konzernchefin Merz").
+_ROLE_WORD_BEFORE = re.compile(r"(?<![\w\-])([A-ZÄÖÜ][\w\-\u2010\u2011]*)[ \t]+$")
+
+
+def feminine_role_before(text: str, s: int) -> bool:
+    """Is the word right before ``s`` a role in its feminine form, the masculine one with -in ("Konzernchefin",
+    "Bundeskanzlerin", "Professorin")? German never uses it for a man."""
+    m = _ROLE_WORD_BEFORE.search(text, max(0, s - 40), s)
+    base = cue_base(m.group(1)) if m else None
+    return base is not None and m.group(1).lower().endswith(base + "in")
+
+
+@lru_cache(maxsize=1)
+def _male_given_names() -> frozenset[str]:
+    return frozenset(read_lines(MALE_GIVEN_NAMES_TXT))
+
+
+def _men_only(spellings: Iterable[str]) -> bool:
+    """Are the given names of these full spellings all men's (``male_given_names.txt``)?"""
+    given = {ws[0] for v in spellings if len(ws := spelling_words(v)) >= 2}
+    return bool(given) and given <= _male_given_names()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from search.core.settings import settings
+from search.enrich.entities.keys import middle_initials
 from search.enrich.entities.lexicon import (
     HYPHEN_SPLIT,
     WORD_CACHE,
@@ -161,6 +162,20 @@ def from_elsewhere(ents: dict, text: str) -> list[list]:
     return [[s, e, v] for s, e, v in per if v not in full and " " in v]  # not a one-word person of its own
 
 
+def ambiguous_plain(reg: Registry, ents: dict, text: str) -> tuple[set[tuple[int, int]], set[str]]:
+    """The person spans of an article that writes a person in full only without middle initials that are two
+    persons of the run ("George Bush": the father George H. W. or the son George W. Bush, seen in every third
+    review of a sample; :meth:`.keys.InitialSplits.ambiguous`), and the words of those names. A worker that
+    had not met both took it for the one it knew; the whole run tells."""
+    per = [(s, e, v) for s, e, kind, v in ents.get("spans", ()) if kind == "PER"]
+    plain = {v for s, e, v in per if " " in text[s:e].strip() and reg.splits.ambiguous(text[s:e])}
+    if not plain:
+        return set(), set()
+    plain -= {v for s, e, v in per if middle_initials(text[s:e])}  # "George W. Bush ... George Bush": the son
+    names = {strip_genitive(text[s:e]) for s, e, v in per if v in plain and " " in text[s:e].strip()}
+    return {(s, e) for s, e, v in per if v in plain}, names | {w for name in names for w in name.split()}
+
+
 def renamed(ents: dict, names: Mapping[str, str]) -> dict | None:
     """``ents`` (an article's entity detail) with the persons of ``names`` renamed to the person each names
     (counts, aliases and spans merged: a misspelling, :func:`.keys.misspellings`); None when none is there."""
@@ -296,6 +311,8 @@ class RunPersons:
             # a given name alone that the whole run knows as several persons' ("Wladimir und Estragon")
             or reg._given_name_alone(strip_genitive_s(strip_genitive(text[s:e])), role_before(text, s))
         }
+        plain, blocked = ambiguous_plain(reg, ents, text)
+        dropped |= plain
         # a company the run writes as one word ("Astra Zeneca"): workers know only the counts of their start
         dropped |= {
             (s, e)
@@ -330,7 +347,7 @@ class RunPersons:
         named = {p for m, p in found if " " in m.surface.strip()}
         more = [
             (m, p)
-            for m, p in reg._propagate(Draft(text), found, local)
+            for m, p in reg._propagate(Draft(text), found, local, blocked)
             if " " not in m.surface
             and (
                 p in named or not (self._ambiguous(reg, m.surface, p) or self.role_conflict(text, m.start, p))

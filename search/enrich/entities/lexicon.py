@@ -387,13 +387,14 @@ def eponymous_organisation(word: str) -> bool:
 @lru_cache(maxsize=WORD_CACHE)
 def non_person_head(word: str) -> bool:
     """Is ``word`` (or its last hyphenated part, or that without a plural -s; a compound's part also without a
-    German plural -n/-en: "Clinton-Gruppen") the head of a non-person name?"""
+    German plural -n/-en: "Clinton-Gruppen", or a genitive -es: "des Beethoven-Hauses") the head of a
+    non-person name?"""
     parts = HYPHEN_SPLIT.split(word.lower())
     last = parts[-1]
     heads = _non_person_heads()
     if last in heads or (last.endswith("s") and last[:-1] in heads):
         return True
-    return len(parts) > 1 and last.endswith("n") and (last[:-1] in heads or last[:-2] in heads)
+    return len(parts) > 1 and last.endswith(("n", "es")) and (last[:-1] in heads or last[:-2] in heads)
 
 
 def non_person_compound(word: str) -> bool:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 
 from search.enrich.entities.context import (
     english_phrase_after,
@@ -86,6 +86,7 @@ INITIAL_WORD = re.compile(
 )  # articles that must use a last name alone before other articles may, too
 
 
+Resolved = list[tuple[Mention, str]]  # mentions and the person (key) each names
 _MISSING = object()  # in Registry._propagate: "no word of this article", unlike None ("ambiguous")
 
 
@@ -166,7 +167,7 @@ class Registry:
             for m in d.mentions:
                 if is_full(m.surface):
                     target = repair(reg.splits.key(m.surface))
-                    if target is not None:
+                    if target is not None and not reg.splits.ambiguous(m.surface):
                         persons.add(reg.person_of(target))
             for person in persons:
                 if person not in last_words:
@@ -230,6 +231,7 @@ class Registry:
         # keys of this article that count as known besides the index: its full names and local_full
         key_of = self.splits.key
         extra = {key_of(mm.surface) for mm in draft.mentions if is_full(mm.surface)}
+        blocked: set[str] = set()  # name words of an ambiguous full name: nobody known from elsewhere
         for m in draft.mentions:
             if m.canonical:
                 person = person_key_cached(m.canonical)
@@ -243,6 +245,9 @@ class Registry:
             if self._written_joined(m.surface):
                 continue
             key = key_of(m.surface)
+            if self.splits.ambiguous(m.surface):  # "George Bush": the father or the son; so is its "Bush"
+                blocked.update([bare := strip_genitive(m.surface), *bare.split()])
+                continue
             target = repair_key(key, index, self._curated(), extra, strip_genitive(m.surface))
             if target is None:
                 continue
@@ -270,7 +275,7 @@ class Registry:
             elif not cands:
                 unresolved.append(m)
         # a bare name no full name in this article explains: the one known person with that name, if any
-        for m in unresolved:
+        for m in (m for m in unresolved if strip_genitive_s(strip_genitive(m.surface)) not in blocked):
             marked = m.source == "cue" or speech_marked(draft.text, m.start, m.end)
             person, cands = self.known_person(m, marked, draft.text)
             if person is not None:
@@ -290,7 +295,7 @@ class Registry:
             elif left is not None and self._may_name_someone(m, marked):
                 left.append((m, marked, False))
 
-        out.extend(self._propagate(draft, out, local_full))
+        out.extend(self._propagate(draft, out, local_full, blocked))
         out.sort(key=lambda x: x[0].start)
         result = []
         displays = {p: self.display(p, local_full.get(p)) for p in {p for _, p in out}}
@@ -355,11 +360,7 @@ class Registry:
         ("Präsident Trump", "sagte Winter"), or the word is neither an everyday word (:func:`everyday_word`:
         "Spahn" is none; "Alter", "Corona", "Bayern" are, even where the model reads a name) nor a given name
         alone ("Amy" is no Amy Coney Barrett): another article's "Steve Alter" says nothing about this one."""
-        if person in self._curated() or marked:
-            return True
-        word = strip_genitive_s(strip_genitive(m.surface))
-        # "Corona" (even where the model reads a name) or "Amy" alone: nobody known from elsewhere
-        return not (everyday_word(word) or word in first_names())
+        return person in self._curated() or self._may_name_someone(m, marked)  # (no cue with an initial here)
 
     def _established(self, m: Mention, person: str) -> bool:
         """Is ``person`` the one other articles mean by this word alone: in the alias table, called so
@@ -419,11 +420,8 @@ class Registry:
 
     def _refs_of(self, person: str) -> set[str]:
         """Name words and full spellings of a known person's variants (see :func:`spelling_refs`)."""
-        refs = self._person_refs.get(person)
-        if refs is None:
-            refs = set()
-            for spelling in self.variants.get(person, ()):
-                refs |= spelling_refs(spelling)
+        if (refs := self._person_refs.get(person)) is None:
+            refs = {w for spelling in self.variants.get(person, ()) for w in spelling_refs(spelling)}
             self._person_refs[person] = refs
         return refs
 
@@ -435,11 +433,11 @@ class Registry:
         )
 
     def _propagate(
-        self, draft: Draft, found: list[tuple[Mention, str]], local: dict[str, Counter]
-    ) -> list[tuple[Mention, str]]:
+        self, draft: Draft, found: Resolved, local: dict[str, Counter], blocked: Set[str] = frozenset()
+    ) -> Resolved:
         """Further mentions of the article's persons: full spellings and unique first/last name words. In a
         batch, also the last name of a known person (from another article) when it is unique among all known
-        persons and the article has no person of its own with that word."""
+        persons and the article has no person of its own with that word, nor an ambiguous name (``blocked``)."""
         taken = SpanIndex((m.start, m.end) for m, _ in found)
         named = {p for m, p in found if is_full(m.surface)} | {p for p, c in local.items() if c}
         # hits come in text order, each after the last (a bisection for the found, a comparison for the new)
@@ -474,7 +472,7 @@ class Registry:
             person = local_get(phrase, _MISSING)
             if person is not _MISSING:
                 return person
-            if phrase in marked_only and not speech_marked(text, s, s + len(phrase)):
+            if phrase in blocked or (phrase in marked_only and not speech_marked(text, s, s + len(phrase))):
                 return None  # another article's "Thomas Winter" is not this article's "Winter"
             person = corpus_get(phrase)
             if person is not None and self._given_name_alone(phrase, role_before(text, s)):
