@@ -176,6 +176,9 @@ TYPOS = {
     },
     "28": "Der Präsident des Instituts, Lothar Qieler, warnte vor Lockerungen.",
     "29": "Die Trainerin Daniela Quandtberg lobte ihr Team.",
+    # a name written in full three times is the article's deliberate spelling, no slip (the review of seed 38:
+    # "Christian Seufert", an internist, was the DFL chief Christian Seifert)
+    "27": "Der Internist Lothar Quiemer warnte. Lothar Quiemer leitet die Praxis. So Lothar Quiemer weiter.",
 }
 
 
@@ -184,6 +187,7 @@ def test_a_name_one_letter_off_a_frequent_one_is_its_misspelling(tmp_path: Path,
     assert persons["30"] == ["Lothar Quieler"] and persons["40"] == ["Daniel Quandtberg"], persons
     assert persons["28"] == ["Lothar Quieler"], persons
     assert persons["29"] == ["Daniela Quandtberg"], persons
+    assert persons["27"] == ["Lothar Quiemer"], persons
 
 
 # A person whose first article writes the name in the genitive ("Maybrit Illners Talkshow") was shown so in

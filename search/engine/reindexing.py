@@ -16,7 +16,7 @@ import pickle
 import tempfile
 import time
 import weakref
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -126,6 +126,7 @@ class LatePersons:
         if self.persons is not None and isinstance(getattr(enrich, "word_counts", None), dict):
             self.persons.word_counts = enrich.word_counts  # one count, which new workers get a copy of
         self.count: dict[str, int] = {}  # documents of this run naming each person (as written)
+        self.in_full: dict[str, int] = {}  # the most full spellings of each person in one document
         self.spill_dir = spill_dir
         self._fd: int | None = None  # the temporary file (unlinked) of the kept documents
         self._kept: list[tuple[int, int]] = []  # (offset, length) of each kept document in it
@@ -151,6 +152,11 @@ class LatePersons:
         self.persons.learn_roles(ents, text)
         for name in ents.get("persons") or ():
             self.count[name] = self.count.get(name, 0) + 1
+        full = Counter(
+            v for s, e, kind, v in ents.get("spans", ()) if kind == "PER" and " " in text[s:e].strip()
+        )
+        for name, n in full.items():
+            self.in_full[name] = max(self.in_full.get(name, 0), n)
         recheck = from_elsewhere(ents, text)
         if recheck:
             pending = {**(pending or {}), "recheck": recheck}
@@ -197,7 +203,9 @@ class LatePersons:
         """The kept documents whose persons change, re-resolved (their pre-analysed values still slim)."""
         started = time.process_time()
         changed = 0
-        typos = misspellings(self.count, alias_table().values())  # this run's articles per person
+        typos = misspellings(
+            self.count, alias_table().values(), self.in_full
+        )  # this run's articles per person
         self.persons.misspelt = {person_key(rare): person_key(name) for rare, name in typos.items()}
         typos.update(self.persons.genitive_displays(self.count))
         try:

@@ -257,9 +257,14 @@ def repair_key(
 #: letter off, is what that spelling means ("Lothar Zieler" in 1 article beside Lothar Wieler in 39).
 MISSPELT_MIN = 5
 MISSPELT_RATIO = 3
+#: Full spellings of a name in one article that make it the article's deliberate spelling, no typo: a slip is
+#: seldom repeated in full (the review of seed 38: "Christian Seufert" 4 times was the DFL chief's "typo").
+DELIBERATE = 3
 
 
-def misspellings(counts: Mapping[str, int], keep: Iterable[str] = ()) -> dict[str, str]:
+def misspellings(
+    counts: Mapping[str, int], keep: Iterable[str] = (), written: Mapping[str, int] | None = None
+) -> dict[str, str]:
     """Persons of a run that are a misspelling of another: name -> the name it misspells.
 
     ``counts``: articles per person of the run. A name is a misspelling when it has as many words as a far
@@ -267,7 +272,9 @@ def misspellings(counts: Mapping[str, int], keep: Iterable[str] = ()) -> dict[st
     letter (words of four letters or more, compared without case and diacritics): "Emanuel Macron", "Christian
     Linder", "Melanie Trump", "Victor Orban" (typos of real articles). Not a feminine form ("Karla", "Daniela"
     beside "Karl", "Daniel": a letter added at the end), not a name of ``keep`` (the alias table's persons),
-    and not when two names fit equally."""
+    not one that an article writes in full :data:`DELIBERATE` times or more (``written``: the most full
+    spellings of the name in one article; "Christian Seufert", an internist, four times in full, is no slip
+    for Christian Seifert), and not when two names fit equally."""
     from rapidfuzz.distance import Levenshtein
 
     groups: dict[tuple[int, tuple[str, ...]], list[str]] = {}
@@ -282,7 +289,7 @@ def misspellings(counts: Mapping[str, int], keep: Iterable[str] = ()) -> dict[st
         if len(names) < 2:
             continue
         for rare in names:
-            if rare in keep:
+            if rare in keep or (written is not None and written.get(rare, 0) >= DELIBERATE):
                 continue
             for often in names:
                 if counts[often] < max(MISSPELT_MIN, MISSPELT_RATIO * counts[rare]):
