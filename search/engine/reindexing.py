@@ -203,9 +203,8 @@ class LatePersons:
         """The kept documents whose persons change, re-resolved (their pre-analysed values still slim)."""
         started = time.process_time()
         changed = 0
-        typos = misspellings(
-            self.count, alias_table().values(), self.in_full
-        )  # this run's articles per person
+        # this run's articles per person, and the most full spellings of each in one article
+        typos = misspellings(self.count, alias_table().values(), self.in_full)
         self.persons.misspelt = {person_key(rare): person_key(name) for rare, name in typos.items()}
         typos.update(self.persons.genitive_displays(self.count))
         try:

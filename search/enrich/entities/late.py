@@ -164,8 +164,8 @@ def from_elsewhere(ents: dict, text: str) -> list[list]:
 
 def ambiguous_plain(reg: Registry, ents: dict, text: str) -> tuple[set[tuple[int, int]], set[str]]:
     """The person spans of an article that writes a person in full only without middle initials that are two
-    persons of the run ("George Bush": the father George H. W. or the son George W. Bush, seen in every third
-    review of a sample; :meth:`.keys.InitialSplits.ambiguous`), and the words of those names. A worker that
+    persons of the run ("George Bush": the father George H. W. or the son George W. Bush, in the reviews of
+    seeds 30 and 35; :meth:`.keys.InitialSplits.ambiguous`), and the words of those names. A worker that
     had not met both took it for the one it knew; the whole run tells."""
     per = [(s, e, v) for s, e, kind, v in ents.get("spans", ()) if kind == "PER"]
     plain = {v for s, e, v in per if " " in text[s:e].strip() and reg.splits.ambiguous(text[s:e])}
