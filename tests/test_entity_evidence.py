@@ -543,6 +543,9 @@ def test_a_shop_named_by_its_trade_and_owner_is_no_person_from_elsewhere() -> No
         assert in_organisation(text, s, s + len("Quander")), text
     text = "Am Abend traf Quander die Winzer."
     assert not in_organisation(text, text.index("Quander"), text.index("Quander") + 7)
+    # seed-40 review: "die Bewerbung von Johnson & \nJohnson" (a line break after the ampersand)
+    text = "Sie begrüße die Bewerbung von Quander & \nQuander, schrieb sie."
+    assert in_organisation(text, text.rindex("Quander"), text.rindex("Quander") + 7)
 
 
 def test_a_namesake_after_a_role_and_another_given_name_or_in_a_youth_is_someone_else() -> None:

@@ -309,3 +309,31 @@ def test_a_womans_role_before_a_family_name_is_no_man_known_from_elsewhere() -> 
     assert with_known("Quastberg", "Die Ministerin Quastberg legte Zahlen vor.") == [
         ("Quastberg", "Lorna Quastberg")
     ]
+
+
+def test_a_family_name_several_persons_of_the_news_share_names_nobody_alone() -> None:
+    """Seed 39: "Clinton war sich bewusst" and "in der Clinton-Regierung" (Bill Clinton's) were Hillary
+    Clinton, whom the run's other articles name more often. "Clinton" alone names no person known from
+    elsewhere (``shared_family_names.txt``); the article's own full name still takes it."""
+    assert with_known("Clinton", "Unter der Regierung war sich Clinton der Lage bewusst.") == []
+    own = "Die Polizistin Lorna Clinton kam. Dann sagte Clinton, sie sei zufrieden."
+    assert with_known("Clinton", own) == [("Lorna Clinton", "Lorna Clinton"), ("Clinton", "Lorna Clinton")]
+
+
+def test_a_name_before_a_top_level_domain_is_a_web_site() -> None:
+    """Seed 39: "das Portal „Heise.de“" was Norman Heise, known from other articles."""
+    assert with_known("Quastler", "Das berichtet das Portal Quastler.de am Montag.") == []
+    assert with_known("Quastler", "Das berichtet Quastler. De facto stimmt es.") == [
+        ("Quastler", "Lorna Quastler")
+    ]
+
+
+def test_a_musicians_role_marks_the_word_after_it_as_a_given_name() -> None:
+    """Seed 39: "Songwriter Rivers Cuomo" (of the band Weezer) was Andrew Cuomo: "Rivers" is in no given-name
+    list and a family name of the run (Joan Rivers), so only a role before it shows it is a given name here,
+    and "Songwriter" was no role."""
+    from search.enrich.entities.context import named_otherwise
+
+    text = "Die Band um den entscheidungsschwachen Songwriter Rivers Quastler hat ihr Album fertig."
+    s = text.index("Quastler")
+    assert named_otherwise(text, s, "Quastler", {"Lorna", "Quastler"}, {"Quastler", "Rivers"}, {"Lorna"})

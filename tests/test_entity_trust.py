@@ -260,7 +260,9 @@ def test_a_family_name_alone_names_the_person_with_a_suffix_in_its_article() -> 
     assert spans == [("Robert F. Kennedy Jr.", "Robert F. Kennedy Jr."), ("Kennedy", "Robert F. Kennedy Jr.")]
 
 
-@pytest.mark.parametrize(("company", "other"), [("Bloomberg", "Blumenkamp"), ("Tönnies", "Wönnies")])
+@pytest.mark.parametrize(
+    ("company", "other"), [("Bloomberg", "Blumenkamp"), ("Tönnies", "Wönnies"), ("Heise", "Heiske")]
+)
 def test_a_company_named_after_its_founder_is_not_the_founder_known_from_elsewhere(company, other) -> None:
     """A company or news service named after its founder ("laut Bloomberg", "Herr Tönnies" of a meat company
     article): other articles calling the founder so alone are no evidence (``eponymous_organisations.txt``);

@@ -48,6 +48,7 @@ SCREEN_WORDS_TXT = DATA_DIR / "screen_words_de.txt"
 ROYAL_TITLES_TXT = DATA_DIR / "royal_titles_de.txt"
 HISTORICAL_LEADERS_TXT = DATA_DIR / "historical_leaders_de.txt"
 MALE_GIVEN_NAMES_TXT = DATA_DIR / "male_given_names.txt"
+SHARED_FAMILY_NAMES_TXT = DATA_DIR / "shared_family_names.txt"
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
@@ -67,7 +68,8 @@ def in_organisation(text: str, s: int, e: int) -> bool:
     right after it ("Gates Foundation", "Hopkins University"), a shop's trade right before it ("vor Butter
     Lindner"), or a truncated compound part that shares the organisation head of the compound coordinated
     with it ("Bush- und Clinton-Gruppen")."""
-    if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 3) : s].rstrip(" \t-").endswith(("&", "+")):
+    # (also across a line break: "die Bewerbung von Johnson & \nJohnson", seed 40)
+    if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 4) : s].rstrip(" \t\r\n-").endswith(("&", "+")):
         return True
     same = _SAME_AFTER.match(text, e) or _SAME_BEFORE.search(text, max(0, s - 40), s)
     if same and strip_genitive_s(same.group(1)) == strip_genitive_s(text[s:e]):  # "Johnson and Johnsons"
@@ -311,9 +313,18 @@ _SUFFIX_AFTER = re.compile(r",?[ \t]+([A-Za-z]+)\.?(?![\w\-])")
 def famous_namesake(word: str, spellings: Iterable[str]) -> bool:
     """Is ``word`` alone the family name of a historical figure ("Schuberts letzter Zyklus", "Kant und
     Hegel") and the person of the known ``spellings`` another bearer of it (a living author Stefan Schubert
-    whom other articles name in full)? Then the word names the figure, never them."""
+    whom other articles name in full)? Then the word names the figure, never them. Also a family name that
+    several persons of today's news share (``shared_family_names.txt``: "Clinton"): it names none of them
+    alone."""
+    if word in _shared_family_names():  # "Clinton": Bill or Hillary, whoever other articles mean most
+        return True
     given = famous_family_names().get(word)
     return bool(given) and not any((ws := spelling_words(s)) and ws[0] in given for s in spellings)
+
+
+@lru_cache(maxsize=1)
+def _shared_family_names() -> frozenset[str]:
+    return frozenset(read_lines(SHARED_FAMILY_NAMES_TXT))
 
 
 #: A year, century or millennium and "vor"/"nach" right before an era name: "539 vor", "6. Jahrhundert nach".
@@ -419,7 +430,8 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     al.", "(Johnson, 2011)"), or an era name in a date ("539 vor Christus"), or a word quoted alone (a
     title: 'das Drama "Palmer"'), or a royal's given name that is the person's family name ("des belgischen
     Königs Philippe" is no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor),
-    or a woman's role before a man's name ("Konzernchefin Merz" is no Friedrich Merz)? Other articles never
+    or a woman's role before a man's name ("Konzernchefin Merz" is no Friedrich Merz), or a web address
+    ("Heise.de")? Other articles never
     turn these into the person."""
     words = {w for v in spellings for w in v.split()}
     if (
@@ -428,6 +440,7 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
         or quoted_alone(text, s, e)
         or (royal_before(text, s) and _family_word(text[s:e], spellings))
         or (feminine_role_before(text, s) and _men_only(spellings))
+        or _DOMAIN_AFTER.match(text, e) is not None
     ):
         return True
     if not _own_s_name(text[s:e], spellings) and family_plural(text, s, e, listed=not own):
@@ -538,6 +551,9 @@ def _family_word(word: str, spellings: Iterable[str]) -> bool:
     word = strip_genitive_s(word)
     return any(w and w[-1] == word for w in ws) and not any(w and w[0] == word for w in ws)
 
+
+#: A web address's top-level domain right after a name: "das Portal Heise.de" is a site, no person.
+_DOMAIN_AFTER = re.compile(r"\.(?:de|com|org|net|at|ch|eu|info|tv|io)(?![\w.])", re.IGNORECASE)
 
 #: The capitalised word right before a name ("Konzernchefin Merz").
 _ROLE_WORD_BEFORE = re.compile(r"(?<![\w\-])([A-ZÄÖÜ][\w\-\u2010\u2011]*)[ \t]+$")
