@@ -337,3 +337,14 @@ def test_a_musicians_role_marks_the_word_after_it_as_a_given_name() -> None:
     text = "Die Band um den entscheidungsschwachen Songwriter Rivers Quastler hat ihr Album fertig."
     s = text.index("Quastler")
     assert named_otherwise(text, s, "Quastler", {"Lorna", "Quastler"}, {"Quastler", "Rivers"}, {"Lorna"})
+
+
+def test_a_given_name_before_a_nickname_in_quotes_is_another_persons() -> None:
+    """Seed 41: 'Earvin "Magic" Johnson' (the basketball player), later "schrieb Johnson", was Boris Johnson,
+    known from other articles: a given name and a quoted nickname before the family name make it another
+    person's, also a given name the lists miss; a role in front does not ("Premierminister „Boris“")."""
+    assert (
+        with_known("Quastler", 'Earvin "Magic" Quastler wechselt. Dann schrieb Quastler auf Twitter.') == []
+    )
+    spans = with_known("Quastler", "Die Ministerin „Lorna“ Quastler kam. Dann sagte Quastler etwas.")
+    assert ("Quastler", "Lorna Quastler") in spans

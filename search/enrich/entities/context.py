@@ -86,6 +86,10 @@ def in_organisation(text: str, s: int, e: int) -> bool:
 
 _NAME_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]$")
 _GIVEN_BEFORE_BREAK = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]*\n[ \t]*$")  # "Gehört von Beate\nSchröder"
+#: A given name and a nickname in quotation marks before the family name: 'Earvin "Magic" Johnson'.
+_GIVEN_BEFORE_NICKNAME = re.compile(
+    r"([A-ZÄÖÜ][^\W\d_]+)[ \t]+[\"'„“”‚‘’»«][^\"'„“”‚‘’»«\n]{1,25}[\"'„“”‚‘’»«][ \t]+$"
+)
 _NAME_AFTER = re.compile(r"[ \t]([A-ZÄÖÜ][^\W\d_]+)")
 _NEXT_PART = re.compile(r"[ \-\u2010\u2011]([A-Z][a-z]+)")
 #: What makes a month name before a family name the month ("im August Sanders Kampagne", "3. Mai Müller"): a day,
@@ -116,7 +120,8 @@ def part_of_another_name(
     "Alexander und Margarete Mitscherlich"; only for one of the person's ``given`` names: "Epstein, Clinton
     und Bill Gates" is no couple)? Also after another name's first word that is none of the known
     persons' ``names`` (:func:`_other_name_word`: "Pink Floyd", "Schirin Kretschmann"). A given name at the
-    end of the line before counts too: a byline's name broken over two lines ("Gehört von Beate\nSchröder")."""
+    end of the line before counts too: a byline's name broken over two lines ("Gehört von Beate\nSchröder"), and
+    one before a nickname in quotation marks ('Earvin "Magic" Johnson')."""
     before = _NAME_BEFORE.search(text, max(0, s - 40), s)
     if before and before.group(1) not in mine:
         word = before.group(1)
@@ -131,6 +136,9 @@ def part_of_another_name(
     broken = _GIVEN_BEFORE_BREAK.search(text, max(0, s - 40), s)
     if broken and broken.group(1) not in mine and broken.group(1) in first_names():
         return True
+    nick = _GIVEN_BEFORE_NICKNAME.search(text, max(0, s - 60), s)
+    if nick and (word := nick.group(1)) not in mine and not (is_cue(word) or everyday_word(word)):
+        return True  # (a given name the lists miss, too: "Earvin")
     if strip_genitive_s(text[s:e]) not in first_names():
         return False
     after = _NAME_AFTER.match(text, e)
