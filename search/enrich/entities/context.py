@@ -439,8 +439,7 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     title: 'das Drama "Palmer"'), or a royal's given name that is the person's family name ("des belgischen
     Königs Philippe" is no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor),
     or a woman's role before a man's name ("Konzernchefin Merz" is no Friedrich Merz), or a web address
-    ("Heise.de")? Other articles never
-    turn these into the person."""
+    ("Heise.de")? Other articles never turn these into the person."""
     words = {w for v in spellings for w in v.split()}
     if (
         organisation_compound(text, s)
@@ -563,14 +562,11 @@ def _family_word(word: str, spellings: Iterable[str]) -> bool:
 #: A web address's top-level domain right after a name: "das Portal Heise.de" is a site, no person.
 _DOMAIN_AFTER = re.compile(r"\.(?:de|com|org|net|at|ch|eu|info|tv|io)(?![\w.])", re.IGNORECASE)
 
-#: The capitalised word right before a name ("Konzernchefin Merz").
-_ROLE_WORD_BEFORE = re.compile(r"(?<![\w\-])([A-ZÄÖÜ][\w\-\u2010\u2011]*)[ \t]+$")
-
 
 def feminine_role_before(text: str, s: int) -> bool:
     """Is the word right before ``s`` a role in its feminine form, the masculine one with -in ("Konzernchefin",
     "Bundeskanzlerin", "Professorin")? German never uses it for a man."""
-    m = _ROLE_WORD_BEFORE.search(text, max(0, s - 40), s)
+    m = _WORD_BEFORE.search(text, max(0, s - 30), s)  # (of a compound, its last part: "Thyssenkrupp-Chefin")
     base = cue_base(m.group(1)) if m else None
     return base is not None and m.group(1).lower().endswith(base + "in")
 
