@@ -205,6 +205,22 @@ def test_a_name_first_seen_in_the_genitive_is_shown_without_it(tmp_path: Path, p
     assert persons == {aid: ["Hanna Quertel"] for aid in GENITIVE}, persons
 
 
+# As often in the genitive as without it in full ("Adolf Hitlers" and "Adolf Hitler" in three articles each of a
+# sample, shown as "Adolf Hitlers"): the family name the run writes alone decides.
+TIE = {
+    "60": "Die Politik Gustav Kernbichlers führte in den Krieg. Historiker streiten bis heute.",
+    "61": "Gustav Kernbichler kam 1933 an die Macht. Kernbichler regierte zwölf Jahre.",
+    "62": "Der Diktator Kernbichler ließ Millionen ermorden.",
+    "63": "Über Kernbichler gibt es viele Bücher.",
+    "64": "Kernbichler starb 1945 in Berlin.",
+}
+
+
+def test_a_name_as_often_in_the_genitive_goes_by_the_family_name_alone(tmp_path: Path, path: str) -> None:
+    persons = persons_after_reindex(tmp_path, TIE)
+    assert persons["60"] == ["Gustav Kernbichler"] and persons["61"] == ["Gustav Kernbichler"], persons
+
+
 # A one-word name after the role of an office that none of the run's full mentions of the person known from
 # elsewhere has is another person ("Präsident Johnsons Friedensverhandlungen" of 1968 is not the
 # Premierminister Boris Johnson, in a real FANG-COVID article); a role of the same office, of no office
@@ -258,3 +274,34 @@ def test_a_given_name_the_run_knows_of_several_persons_names_none_alone(tmp_path
     persons = persons_after_reindex(tmp_path, GIVEN)
     assert persons["01"] == ["Wladimir Quitschko"] and persons["02"] == ["Wladimir Putin"], persons
     assert persons["00"] == [], persons
+
+
+# An academic title before a family name alone is another person's when the run names the person known from
+# elsewhere in full after other roles only ("Professor Schwab", a lawyer, was Klaus Schwab, the "WEF-Gründer",
+# in two reviews); a person the run calls "Professorin" or "Prof. Dr." in full keeps it.
+TITLES = {
+    **{
+        f"3{i}": f"WEF-Gründer Klaus Quabbe sprach am {day} in Davos. Quabbe sagte, die Welt ändere sich."
+        for i, day in enumerate(["Montag", "Dienstag", "Mittwoch", "Donnerstag"])
+    },
+    "40": "Das Gutachten schrieb Professor Quabbe von der Universität Bonn. Es ging um Masken.",
+    "41": "Die Virologin Professorin Lena Ostrowa warnte. Ostrowa sagte, es werde ernst.",
+    "42": "Lena Ostrowa sprach im Fernsehen. Ostrowa blieb bei ihrer Warnung.",
+    "43": "Das Gutachten schrieb Professorin Ostrowa, es ging um Schulen.",
+    **{
+        f"5{i}": f"RKI-Präsident Lothar Wiebe warnte am {day}. Wiebe sagte, die Lage sei ernst."
+        for i, day in enumerate(["Montag", "Dienstag", "Mittwoch"])
+    },
+    "54": "Prof. Dr. Lothar Wiebe leitet das Institut. Wiebe ist Tierarzt.",
+    "55": "Die Zahlen nannte Professor Wiebe am Abend.",
+}
+
+
+def test_an_academic_title_the_person_is_never_named_with_is_another_person(
+    tmp_path: Path, path: str
+) -> None:
+    persons = persons_after_reindex(tmp_path, TITLES)
+    assert persons["30"] == ["Klaus Quabbe"], persons
+    assert "Klaus Quabbe" not in persons["40"], persons
+    assert persons["43"] == ["Lena Ostrowa"], persons
+    assert persons["55"] == ["Lothar Wiebe"], persons  # "Prof. Dr. Lothar Wiebe" in the run

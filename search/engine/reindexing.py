@@ -42,6 +42,7 @@ from search.enrich.entities.late import (
     written_forms,
 )
 from search.enrich.entities.names import person_key
+from search.enrich.entities.namesakes import Namesakes
 from search.text.analysis import PreAnalyzed, pre_analyzed
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ class LatePersons:
             self.persons.word_counts = enrich.word_counts  # one count, which new workers get a copy of
         self.count: dict[str, int] = {}  # documents of this run naming each person (as written)
         self.in_full: dict[str, int] = {}  # the most full spellings of each person in one document
+        self.namesakes = Namesakes()  # how the run describes each full name (namesakes of common names)
         self.spill_dir = spill_dir
         self._fd: int | None = None  # the temporary file (unlinked) of the kept documents
         self._kept: list[tuple[int, int]] = []  # (offset, length) of each kept document in it
@@ -150,6 +152,7 @@ class LatePersons:
             return
         self.persons.learn(written_forms(ents, text))
         self.persons.learn_roles(ents, text)
+        self.namesakes.learn(ents, text)
         for name in ents.get("persons") or ():
             self.count[name] = self.count.get(name, 0) + 1
         full = Counter(
@@ -207,11 +210,14 @@ class LatePersons:
         typos = misspellings(self.count, alias_table().values(), self.in_full)
         self.persons.misspelt = {person_key(rare): person_key(name) for rare, name in typos.items()}
         typos.update(self.persons.genitive_displays(self.count))
+        self.namesakes.settle(self.count)
         try:
             for offset, length in self._kept:
                 pending, doc = pickle.loads(os.pread(self._fd, length, offset))
-                ents = self.persons.resolve(doc["entities"], doc.get("_stored_body") or "", pending or {})
+                text = doc.get("_stored_body") or ""
+                ents = self.persons.resolve(doc["entities"], text, pending or {})
                 ents = renamed(ents or doc["entities"], typos) or ents
+                ents = self.namesakes.without(ents or doc["entities"], text, _text(doc.get("title"))) or ents
                 if ents is None:
                     continue
                 self._register(doc["entities"], ents)
@@ -253,6 +259,13 @@ class LatePersons:
 
 #: How a kept document holds a pre-analysed field value: its text and flavours, not its tokens.
 _TEXT = "\x00pre-analysed"
+
+
+def _text(value: Any) -> str:
+    """The text of a field value of a :func:`_slim` document (pre-analysed or not)."""
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == _TEXT:
+        return value[1]
+    return str(value or "")
 
 
 def _slim(doc: dict) -> dict:

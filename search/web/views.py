@@ -432,6 +432,7 @@ def _entity_page(facet: str, value: str, display: str) -> ResponseReturnValue:
         resp=resp,
         aliases=data.aliases,
         corrections=data.corrections,
+        not_counted=_not_counted(facet, value, lang),
         chart=bar_chart(series),
         series=series,
         related_persons=related_persons[:12],
@@ -440,6 +441,20 @@ def _entity_page(facet: str, value: str, display: str) -> ResponseReturnValue:
         pager=pagination(resp.total, resp.page, resp.per_page, MAX_PAGE),
         q="",
     )
+
+
+def _not_counted(facet: str, value: str, lang: str) -> tuple[int, str] | None:
+    """How many articles write a person's full name but are not counted for the person, and a search for
+    them: articles about a namesake of a common name (:mod:`search.enrich.entities.namesakes`) or a mention
+    the engine took for no one. Why: a facet that leaves articles out should say so, not hide it."""
+    if facet != "person" or " " not in value or '"' in value:
+        return None
+    q = f'"{value}" -person:"{value}"'
+    try:
+        total = _engine().snapshot().search(search_request({"q": q}, lang=lang)).total
+    except InvalidParameter:  # a name the person filter finds several persons for: no note
+        return None
+    return (total, _base_args().set("q", q).href(_search_path())) if total else None
 
 
 @bp.get("/person/<path:name>")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 from search.core.settings import DATA_DIR
 from search.enrich.entities.keys import middle_initials
@@ -33,6 +34,7 @@ from search.enrich.entities.lexicon import (
     noun_compound,
     read_lines,
     role_word_before,
+    speech_verbs,
     stop_words,
 )
 from search.enrich.entities.names import (
@@ -49,6 +51,14 @@ ROYAL_TITLES_TXT = DATA_DIR / "royal_titles_de.txt"
 HISTORICAL_LEADERS_TXT = DATA_DIR / "historical_leaders_de.txt"
 MALE_GIVEN_NAMES_TXT = DATA_DIR / "male_given_names.txt"
 SHARED_FAMILY_NAMES_TXT = DATA_DIR / "shared_family_names.txt"
+WORD_GIVEN_NAMES_TXT = DATA_DIR / "word_given_names.txt"
+
+
+@cache
+def _listed(path: Path) -> frozenset[str]:
+    """The lines of one of the word lists above."""
+    return frozenset(read_lines(path))
+
 
 _AMPERSAND_AFTER = re.compile(r"[\s\-\u2010\u2011]*[&+]")  # also "Johnson-&-Johnson-Impfstoff"
 _WORD_AFTER = re.compile(r"[ \t]*([^\W\d_][\w\-]*)")
@@ -90,6 +100,7 @@ _GIVEN_BEFORE_BREAK = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]*\n[ \t]*$")  # "G
 _GIVEN_BEFORE_NICKNAME = re.compile(
     r"([A-ZÄÖÜ][^\W\d_]+)[ \t]+[\"'„“”‚‘’»«][^\"'„“”‚‘’»«\n]{1,25}[\"'„“”‚‘’»«][ \t]+$"
 )
+_MAIDEN_BEFORE = re.compile(r"(?<!\w)(?:geb\.|geborene[rn]?|née)[ \t]*$")  # "Christine Strobl, geb. Schäuble"
 _NAME_AFTER = re.compile(r"[ \t]([A-ZÄÖÜ][^\W\d_]+)")
 _NEXT_PART = re.compile(r"[ \-\u2010\u2011]([A-Z][a-z]+)")
 #: What makes a month name before a family name the month ("im August Sanders Kampagne", "3. Mai Müller"): a day,
@@ -131,6 +142,7 @@ def part_of_another_name(
             or _other_name_word(text, before.start(1), word, names)
             or _given_after_role(text, before.start(1), word)
             or _month_as_given_name(text, before.start(1), word)
+            or _word_given_after_speech(text, before.start(1), word)
         ):
             return True
     broken = _GIVEN_BEFORE_BREAK.search(text, max(0, s - 40), s)
@@ -199,18 +211,13 @@ _ITEM_AFTER = re.compile(_LIST_JOIN + r"([A-ZÄÖÜ][\w'’]*)(?![\w\-])")
 MAX_LIST_ITEMS = 5  # items looked at on either side
 
 
-@lru_cache(maxsize=1)
-def _historical_leaders() -> frozenset[str]:
-    return frozenset(read_lines(HISTORICAL_LEADERS_TXT))
-
-
 def listed_with_history(text: str, s: int, e: int) -> bool:
     """Is the name word at [s, e) an item of a list of names with a head of state or government of the past
     (``historical_leaders_de.txt``): "unter Kennedy und Johnson", "Johnson, Bush, Nixon haben gelogen"? Then
     it is a figure of that history too (Lyndon B. Johnson, seen in 5 of 5 such lists in two reviews), never a
     person of today known from other articles (Boris Johnson); "Trump und Johnson" is no such list, nor is
     "Kennedy Jr.", and a historical figure itself ("unter Hitler und Honecker") is that figure."""
-    leaders = _historical_leaders()
+    leaders = _listed(HISTORICAL_LEADERS_TXT)
     word = strip_genitive_s(text[s:e])
     if word in leaders or word in famous_family_names():
         return False
@@ -283,6 +290,13 @@ def _month_as_given_name(text: str, start: int, word: str) -> bool:
     return word in _months() and not _MONTH_CONTEXT.search(text, max(0, start - 12), start)
 
 
+def _word_given_after_speech(text: str, start: int, word: str) -> bool:
+    """Is the given name that is also a word (``word_given_names.txt``: "Mark", "Ernst") at ``start`` right
+    after a verb of saying ("sagt Mark Sanders, Marketingchef"), so a given name?"""
+    verb = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    return word in _listed(WORD_GIVEN_NAMES_TXT) and bool(verb and verb.group(1).lower() in speech_verbs())
+
+
 def _given_after_role(text: str, start: int, word: str) -> bool:
     """Is the capitalised ``word`` at ``start`` (right before a family name) a given name because a role stands
     right before it, in the same sentence ("Zivilisationshistoriker Lee Harris": "Lee" is in no given-name
@@ -324,30 +338,20 @@ def famous_namesake(word: str, spellings: Iterable[str]) -> bool:
     whom other articles name in full)? Then the word names the figure, never them. Also a family name that
     several persons of today's news share (``shared_family_names.txt``: "Clinton"): it names none of them
     alone."""
-    if word in _shared_family_names():  # "Clinton": Bill or Hillary, whoever other articles mean most
+    if word in _listed(SHARED_FAMILY_NAMES_TXT):  # "Clinton": Bill or Hillary, whoever articles mean most
         return True
     given = famous_family_names().get(word)
     return bool(given) and not any((ws := spelling_words(s)) and ws[0] in given for s in spellings)
-
-
-@lru_cache(maxsize=1)
-def _shared_family_names() -> frozenset[str]:
-    return frozenset(read_lines(SHARED_FAMILY_NAMES_TXT))
 
 
 #: A year, century or millennium and "vor"/"nach" right before an era name: "539 vor", "6. Jahrhundert nach".
 _ERA_BEFORE = re.compile(r"(?:\d\.?|Jahrhunderts?|Jahrtausends?|Jahren?)\s+(?:vor|nach)\s+$")  # ("800\nnach")
 
 
-@lru_cache(maxsize=1)
-def _era_names() -> frozenset[str]:
-    return frozenset(read_lines(ERA_NAMES_TXT))
-
-
 def era_date(text: str, s: int, e: int) -> bool:
     """Is the word at [s, e) an era name after a year and "vor"/"nach" ("539 vor Christus";
     ``era_names_de.txt``): part of a date, no person."""
-    return text[s:e] in _era_names() and bool(_ERA_BEFORE.search(text, max(0, s - 30), s))
+    return text[s:e] in _listed(ERA_NAMES_TXT) and bool(_ERA_BEFORE.search(text, max(0, s - 30), s))
 
 
 _QUOTES = "\"'„“”‚‘’«»‹›"
@@ -439,7 +443,8 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     title: 'das Drama "Palmer"'), or a royal's given name that is the person's family name ("des belgischen
     Königs Philippe" is no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor),
     or a woman's role before a man's name ("Konzernchefin Merz" is no Friedrich Merz), or a web address
-    ("Heise.de")? Other articles never turn these into the person."""
+    ("Heise.de"), or a maiden name ("Christine Strobl, geb. Schäuble": the word alone, not every "Schäuble" of
+    the article)? Other articles never turn these into the person."""
     words = {w for v in spellings for w in v.split()}
     if (
         organisation_compound(text, s)
@@ -448,6 +453,7 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
         or (royal_before(text, s) and _family_word(text[s:e], spellings))
         or (feminine_role_before(text, s) and _men_only(spellings))
         or _DOMAIN_AFTER.match(text, e) is not None
+        or _MAIDEN_BEFORE.search(text, max(0, s - 12), s) is not None
     ):
         return True
     if not _own_s_name(text[s:e], spellings) and family_plural(text, s, e, listed=not own):
@@ -537,11 +543,6 @@ def played_by(text: str, start: int, end: int) -> bool:
     return not words or strip_genitive_s(words[-1]) not in m.group(0).strip(" \t()").split()
 
 
-@lru_cache(maxsize=1)
-def _royal_titles() -> frozenset[str]:
-    return frozenset(read_lines(ROYAL_TITLES_TXT))
-
-
 _WORD_BEFORE = re.compile(r"(\w+)[ \t]+$")
 
 
@@ -549,7 +550,7 @@ def royal_before(text: str, s: int) -> bool:
     """Is the word before ``s`` a monarch's title (``royal_titles_de.txt``: "König", "Prinz")? Then the word at
     ``s`` is a royal's given name ("Königs Philippe"), not the family name of a person known by that word."""
     m = _WORD_BEFORE.search(text, max(0, s - 30), s)
-    return bool(m) and m.group(1) in _royal_titles()
+    return bool(m) and m.group(1) in _listed(ROYAL_TITLES_TXT)
 
 
 def _family_word(word: str, spellings: Iterable[str]) -> bool:
@@ -571,12 +572,7 @@ def feminine_role_before(text: str, s: int) -> bool:
     return base is not None and m.group(1).lower().endswith(base + "in")
 
 
-@lru_cache(maxsize=1)
-def _male_given_names() -> frozenset[str]:
-    return frozenset(read_lines(MALE_GIVEN_NAMES_TXT))
-
-
 def _men_only(spellings: Iterable[str]) -> bool:
     """Are the given names of these full spellings all men's (``male_given_names.txt``)?"""
     given = {ws[0] for v in spellings if len(ws := spelling_words(v)) >= 2}
-    return bool(given) and given <= _male_given_names()
+    return bool(given) and given <= _listed(MALE_GIVEN_NAMES_TXT)

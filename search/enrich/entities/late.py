@@ -59,6 +59,14 @@ PENDING = "_pending"
 #: How many times the run must have seen a person named in full after the role of an office before the role of
 #: another office may rule out a one-word mention of it ("Präsident Johnson" is not the Premierminister).
 ROLE_EVIDENCE = 3
+#: Academic titles (:func:`cue_base` forms): a one-word name right after one of them names a person from elsewhere
+#: only when the run has seen that person named in full after one ("Prof. Dr. Lothar Wieler" counts), or seen
+#: other roles before its full name fewer than :data:`ROLE_EVIDENCE` times ("Professor Schwab", a lawyer, was
+#: Klaus Schwab, "WEF-Gründer" in the run).
+ACADEMIC = frozenset({"professor", "doktor"})
+_ACADEMIC_BEFORE = re.compile(
+    r"(?<!\w)(?:Prof|Dr|Professor(?:in)?|Doktor)\.?(?:[ \t]+(?:Dr|med|rer|nat)\.)*[ \t]+$"
+)
 #: A role before a list of family names that the mention ends ("die Senatoren Cruz, Johnson und Cotton",
 #: "Präsidenten Nixon, Carter und Bush"): group 1 is the role word, which goes with each name of the list.
 _ROLE_BEFORE_LIST = re.compile(
@@ -237,6 +245,9 @@ class RunPersons:
         self.misspelt: dict[str, str] = {}  # person key -> the key it misspells (set by the writer)
         self._ranked: dict[str, list[tuple[int, str]]] = {}  # word -> its persons by weight (_ambiguous)
         self.roles: dict[str, Counter] = {}  # person key -> the roles before its full name (learn_roles)
+        self.titles: dict[
+            str, Counter
+        ] = {}  # person key -> {academic: n, other role: n} before its full name
         if primed:  # the index's persons, taught as a worker is taught them (Enricher.prime)
             self.learn(primed, weights)
 
@@ -256,13 +267,20 @@ class RunPersons:
             role = role_word_before(text, s) if v in full else None
             if role is not None and office(role) is not None:
                 self.roles.setdefault(person_key_cached(v), Counter())[role] += 1
+            academic = v in full and _ACADEMIC_BEFORE.search(text, max(0, s - 20), s) is not None
+            if role is not None or academic:  # any title or role, the academic ones apart ("Prof. Dr." too)
+                self.titles.setdefault(person_key_cached(v), Counter())[academic] += 1
 
     def role_conflict(self, text: str, s: int, person: str) -> bool:
         """Is the one-word mention at ``s`` after the role of an office that agrees with none of the roles the
         run has seen the person (a key) named in full with, seen :data:`ROLE_EVIDENCE` times or more
         ("Präsident Johnsons Friedensverhandlungen" of 1968 is not the Premierminister Boris Johnson), also a
-        role before a list the mention is part of ("Senatoren Cruz, Johnson und Cotton")?"""
+        role before a list the mention is part of ("Senatoren Cruz, Johnson und Cotton")? Or after an academic
+        title (:data:`ACADEMIC`) the run never saw before the person's full name, though other roles?"""
         role = role_word_before(text, s)
+        titles = self.titles.get(self.misspelt.get(person, person), Counter())
+        if role in ACADEMIC and titles[False] >= ROLE_EVIDENCE and not titles[True]:
+            return True  # "Professor Schwab" (a lawyer) for Klaus Schwab, never a professor in the run
         if role is None and (listed := _ROLE_BEFORE_LIST.search(text, max(0, s - 120), s)):
             role = cue_base(listed.group(1))  # the role of a list the mention ends
         seen = self.roles.get(self.misspelt.get(person, person))
@@ -277,12 +295,20 @@ class RunPersons:
     def genitive_displays(self, names: Iterable[str]) -> dict[str, str]:
         """Persons of ``names`` shown in the genitive ("Maybrit Illners", the first spelling the writer saw of
         the key) whose run writes them without it more often ("Maybrit Illner"; but "Bill Gates" is
-        no genitive of the "Bill Gate" of a few articles): display -> that spelling."""
+        no genitive of the "Bill Gate" of a few articles; as many of each: the family name the run writes
+        alone more often, "Hitler" not "Hitlers"): display -> that spelling."""
         out = {}
         for name in names:
             if name.endswith("s") and " " in name:
                 spellings = self.known.get(person_key_cached(name), Counter())
-                if spellings.get(name[:-1], 0) > spellings.get(name, 0):
+                plain, genitive = spellings.get(name[:-1], 0), spellings.get(name, 0)
+                # a tie goes by the family name alone, written twice as often without the -s ("Hitler" in 25
+                # articles, "Hitlers" in 5; not "Wood" and "Woods": James Woods)
+                alone = self.word_counts.get(name.rsplit(" ", 1)[-1][:-1], 0)
+                if plain > genitive or (
+                    plain == genitive > 0
+                    and alone >= 2 * max(1, self.word_counts.get(name.rsplit(" ", 1)[-1], 0))
+                ):
                     out[name] = name[:-1]
         return out
 

@@ -193,6 +193,8 @@ def _person_candidates(
                 # "Donald Trump Briefwählerinnen": a noun glued on at the end; but "Peter Michael Huber"
                 # keeps its family name (given names alone are no name)
                 j -= 1
+            while j - i > 1 and (texts[j - 1].lower() in particles() or texts[j - 1] in PARTICLE_ARTICLES):
+                j -= 1  # a name never ends in a particle: "Antje Arndt von der Mobilen Opferberatung"
             if j - i >= 2 and _genitive_noun(texts[j - 2], texts[j - 1], written, together):
                 j -= 1  # "Spahns Ministerium" where the article writes "Spahn": the noun is his, not a name
             cut = 0  # "Gunnar Kaiser-Fan" where the article writes "Gunnar Kaiser"
@@ -237,10 +239,15 @@ def _person_candidates(
     for label, start, end, _, _, ent_id in ents:
         if label == "PER" and ent_id:
             add(start, end, "alias", ent_id)
+    # one-word places of the model right after its person ("Ruth Bader" + "Ginsburg"): a name word ending
+    # like a place ("-burg", "-berg") that no place list knows is the person's last name word
+    places_after = {e.start for e in model_ents if e.label_ in {"LOC", "GPE"} and e.end - e.start == 1}
     for ent in model_ents:
         if ent.label_ not in {"PER", "PERSON"}:
             continue
         i, j = ent.start, ent.end
+        if j in places_after and tv.space[j - 1] and tv.namey(j, True) and not german_common_word(texts[j]):
+            j += 1
         # a role right before the span vouches for its first word ("Staatsepidemiologe Anders Tegnell")
         vouched = i > 0 and j - i >= 2 and bool(flags[i - 1] & F_CUE) and texts[i][:1].isupper()
         while i < j and not (tv.namey(i, False) or (vouched and i == ent.start)):
@@ -357,7 +364,11 @@ def _bylines(text: str) -> list[Mention]:
             continue
         if everyday_phrase(words):
             continue
-        out.append(Mention(m.start(1), m.end(1), m.group(1), "cue"))
+        start = m.start(1)
+        while len(words) > 2 and is_cue(words[0]):  # "der Ära von Bundeskanzlerin Angela Merkel\nbetont"
+            start = text.index(words[1], start + len(words[0]))
+            words = words[1:]
+        out.append(Mention(start, m.end(1), text[start : m.end(1)], "cue"))
     return out
 
 

@@ -27,6 +27,7 @@ ALIASES_TSV = DATA_DIR / "person_aliases.tsv"
 FICTIONAL_TXT = DATA_DIR / "fictional_characters.txt"
 FAMOUS_TXT = DATA_DIR / "famous_family_names_de.txt"
 CLUBS_TXT = DATA_DIR / "sports_clubs_de.txt"
+PARTIES_TXT = DATA_DIR / "parties_de.txt"
 
 INITIAL = re.compile(r"^[A-ZÄÖÜ]\.$")  # a one-letter initial: "E."
 _APOSTROPHES = "'’`´"
@@ -277,3 +278,15 @@ def famous_figure(key: str) -> bool:
     """Is the two-word person key a historical figure's given and family name ("Martin Luther")? Such a
     name is that figure, never the short form of a longer name ("Martin Luther King")."""
     return key in _famous_keys()
+
+
+@lru_cache(maxsize=1)
+def parties() -> dict[str, str]:
+    """Every way of writing a party (``parties_de.txt``) -> the party (lower case)."""
+    out = {}
+    for line in read_lines(PARTIES_TXT):
+        name, _, forms = line.partition(":")
+        for form in [name, *forms.split(",")]:
+            if form.strip():
+                out[form.strip()] = name.strip().lower()
+    return out

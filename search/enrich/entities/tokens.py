@@ -34,7 +34,7 @@ from search.enrich.entities.lexicon import (
     stop_words,
     time_words,
 )
-from search.enrich.entities.names import INITIAL
+from search.enrich.entities.names import INITIAL, parties
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -205,9 +205,19 @@ class TokenView:
                 if _genitive_like(t, n - 1) and j < n_tok and texts[j][:1].isupper():
                     break
                 continue
+            # the particles that are German words ("von", "zu", "das") go on a name after given names
+            # ("Karl-Theodor zu Guttenberg", "Maria das Dores") or one word the lists may miss ("Heimito von
+            # Doderer"; but "zu" after one word is the preposition: "sagt Trump zu Attkisson"); never after a
+            # family name: "Emmanuel Macron zu den Karikaturen", "Antje Arndt von der Opferberatung", "Jens
+            # Spahn das Coronavirus" end before them (other particles do: "Abdel Fattah al-Sisi")
+            noble = n > 0 and (
+                t not in ("von", "zu", "das")
+                or all(INITIAL.match(w) or all(p in first for p in w.split("-")) for w in texts[i:j])
+                or (n == 1 and t != "zu")
+            )
             # "Ursula von der Leyen", "Alexander Van der Bellen": a particle, an article, one last name word
             if (
-                n > 0
+                noble
                 and t.lower() in particles()
                 and j + 2 < n_tok
                 and texts[j + 1] in PARTICLE_ARTICLES
@@ -218,7 +228,7 @@ class TokenView:
                 continue
             # "Otto von Bismarck", "Ludwig van Beethoven": a particle and one last name word, nothing more
             if (
-                n > 0
+                noble
                 and t.lower() in particles()
                 and j + 1 < n_tok
                 and self.namey(j + 1, True)
@@ -251,7 +261,7 @@ def leading_noun(token: str) -> bool:
     head = HYPHEN_SPLIT.split(token)[-1]
     if head != token and not head[:1].isupper():
         return False
-    if is_cue(head):
+    if is_cue(head) or head in parties():  # "Der nordrhein-westfälische Grüne Norwich Rüße"
         return True
     if len(head) < 6:  # short words are as often a foreign name's syllable ("Sung Kim")
         return False
