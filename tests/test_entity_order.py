@@ -179,6 +179,8 @@ TYPOS = {
     # a name written in full three times is the article's deliberate spelling, no slip (the review of seed 38:
     # "Christian Seufert", an internist, was the DFL chief Christian Seifert)
     "27": "Der Internist Lothar Quiemer warnte. Lothar Quiemer leitet die Praxis. So Lothar Quiemer weiter.",
+    # a slip keeps the first letter (the review of seed 43: "Klaus Meinhardt", a doctor, was Klaus Reinhardt)
+    "26": "Der Arzt Daniel Ruandtberg warnte vor Lockerungen.",
 }
 
 
@@ -188,6 +190,7 @@ def test_a_name_one_letter_off_a_frequent_one_is_its_misspelling(tmp_path: Path,
     assert persons["28"] == ["Lothar Quieler"], persons
     assert persons["29"] == ["Daniela Quandtberg"], persons
     assert persons["27"] == ["Lothar Quiemer"], persons
+    assert persons["26"] == ["Daniel Ruandtberg"], persons
 
 
 # A person whose first article writes the name in the genitive ("Maybrit Illners Talkshow") was shown so in

@@ -568,3 +568,19 @@ def test_a_maiden_name_is_the_married_persons() -> None:
     found = batch_persons(texts)
     assert found[2] == {"Christine Strobl"}, found
     assert found[3] == {"Christine Strobl", "Wolfgang Schäuble"}, found  # the father, named by his office
+
+
+def test_undotted_initials_and_a_church_are_not_the_person_known_from_elsewhere() -> None:
+    """The review of seed 43: "George HW Bush" (the father, initials without dots) was George W. Bush, and "die
+    Freikirche Jesu Christi" in Herford was Jesus Christus (an alias, which skipped the check for a place or
+    organisation word before the name)."""
+    texts = [
+        "Der frühere Präsident George W. Bush sprach in Texas. Bush sagte, die Lage sei ernst.",
+        "George W. Bush reiste nach Berlin. Bush traf dort den Minister.",
+        "Unter George HW Bush begann der Golfkrieg. Bush wollte Kuwait befreien.",
+        "In Herford lädt die Freikirche Jesu Christi zum Gottesdienst.",
+        "Jesus Christus ist auferstanden, sagt der Pfarrer.",
+    ]
+    found = batch_persons(texts)
+    assert found[0] == {"George W. Bush"} and found[2] == set(), found
+    assert found[3] == set() and found[4] == {"Jesus Christus"}, found

@@ -96,6 +96,8 @@ def in_organisation(text: str, s: int, e: int) -> bool:
 
 _NAME_BEFORE = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]$")
 _GIVEN_BEFORE_BREAK = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]*\n[ \t]*$")  # "Gehört von Beate\nSchröder"
+#: A given name and initials without dots before the family name: "George HW Bush".
+_GIVEN_BEFORE_UNDOTTED = re.compile(r"([A-ZÄÖÜ][^\W\d_]+)[ \t]+([A-Z]{2,3})[ \t]+$")
 #: A given name and a nickname in quotation marks before the family name: 'Earvin "Magic" Johnson'.
 _GIVEN_BEFORE_NICKNAME = re.compile(
     r"([A-ZÄÖÜ][^\W\d_]+)[ \t]+[\"'„“”‚‘’»«][^\"'„“”‚‘’»«\n]{1,25}[\"'„“”‚‘’»«][ \t]+$"
@@ -145,6 +147,10 @@ def part_of_another_name(
             or _word_given_after_speech(text, before.start(1), word)
         ):
             return True
+    undotted = _GIVEN_BEFORE_UNDOTTED.search(text, max(0, s - 40), s)  # "George HW Bush" is no George W. Bush
+    initials = {w[0] for w in mine if len(w) == 2 and w.endswith(".")}
+    if undotted and undotted.group(1) in first_names() and set(undotted.group(2)) != initials:
+        return True
     broken = _GIVEN_BEFORE_BREAK.search(text, max(0, s - 40), s)
     if broken and broken.group(1) not in mine and broken.group(1) in first_names():
         return True

@@ -299,5 +299,7 @@ def misspellings(
                     continue
                 if a.startswith(b) or b.startswith(a):  # "Karla" / "Karl": a letter added at the end
                     continue
+                if a[0] != b[0]:  # a slip keeps the first letter: "Klaus Meinhardt" is no Klaus Reinhardt
+                    continue
                 found.setdefault(rare, set()).add(often)
     return {rare: next(iter(often)) for rare, often in found.items() if len(often) == 1}

@@ -223,6 +223,8 @@ def _person_candidates(
                 j, cut = j + 1, 0
                 if j < n_tok and texts[j] == "." and not tv.space[j - 1]:
                     j += 1
+        elif _organisation_around(tv, i, j):
+            return  # an alias too: "die Freikirche Jesu Christi", "Flughafen John F. Kennedy"
         else:
             cut = 0
         start, end, surface = tv.char_span(i, j)
