@@ -14,8 +14,8 @@ Gerd Müller's). Names that are not common keep every article: "Angela Merkel" w
 in an article is still Angela Merkel.
 
 What is left: the namesake gets no person of its own (a facet value would need a name that tells the two
-apart); a one-word "Müller" is judged by :mod:`.registry`; the profile is learned from the run, so an
-incremental reindex of a few articles judges nothing (a full reindex does).
+apart); an article that writes a profile word for another reason stays the person's; the profile is learned
+from the run, so an incremental reindex of a few articles judges nothing (a full reindex does).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ PROFILE_ARTICLES = 10
 #: A word describes the person when at least this share of those articles use it next to the full name.
 PROFILE_SHARE = 0.1
 #: The person has one description when its most frequent word (or party) is used next to the full name in at
-#: least this share of its articles (the Berlin mayor's "Bürgermeister": 0.51 to 0.71 in twelve samples).
+#: least this share of its articles (the Berlin mayor's "Bürgermeister": 0.50 to 0.71 in twelve samples).
 PROFILE_LEAD = 0.4
 
 # up to three capitalised words right before the name ("Berlins Regierender Bürgermeister"), on its line
@@ -71,6 +71,17 @@ def describe(text: str, s: int, e: int) -> tuple[set[str], set[str]]:
     return {w for w in words if len(w) > 2 and w not in stop}, found
 
 
+def _described(text: str, spans: Iterable[tuple[int, int]]) -> tuple[set[str], set[str]]:
+    """:func:`describe` over every full-name span of one person in an article."""
+    words: set[str] = set()
+    found: set[str] = set()
+    for s, e in spans:
+        w, p = describe(text, s, e)
+        words |= w
+        found |= p
+    return words, found
+
+
 def _full_names(ents: dict, text: str) -> dict[str, list[tuple[int, int]]]:
     """The persons an article names in full, with the spans that do."""
     out: dict[str, list[tuple[int, int]]] = {}
@@ -91,7 +102,7 @@ class Profile:
         said = sorted(words | ({party} if party else set()))
         self.pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, said)) + r")\b")
 
-    def other_person(self, described: set[str], parties_given: set[str], text: str) -> bool:
+    def other_person(self, parties_given: set[str], text: str) -> bool:
         """Is an article with this text, and these parties next to the full name, about a namesake?"""
         if self.party and parties_given and self.party not in parties_given:
             return True
@@ -111,11 +122,7 @@ class Namesakes:
     def learn(self, ents: dict, text: str) -> None:
         """Count how one written article describes the persons it names in full."""
         for person, spans in _full_names(ents, text).items():
-            words, found = set(), set()
-            for s, e in spans:
-                w, p = describe(text, s, e)
-                words |= w
-                found |= p
+            words, found = _described(text, spans)
             self.articles[person] += 1
             self.words.setdefault(person, Counter()).update(words)
             self.parties.setdefault(person, Counter()).update(found)
@@ -157,12 +164,8 @@ class Namesakes:
             profile = self.profiles.get(person)
             if profile is None:
                 continue
-            words, found = set(), set()
-            for s, e in full.get(person, ()):  # none when only one-word mentions name the person
-                w, p = describe(text, s, e)
-                words |= w
-                found |= p
-            if profile.other_person(words, found, f"{title}\n{text}"):
+            found = _described(text, full.get(person, ()))[1]  # none when one-word mentions name the person
+            if profile.other_person(found, f"{title}\n{text}"):
                 gone.add(person)
         if not gone:
             return None
