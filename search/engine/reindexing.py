@@ -261,11 +261,14 @@ class LatePersons:
 _TEXT = "\x00pre-analysed"
 
 
+def _slimmed(value: Any) -> bool:
+    """Is ``value`` a pre-analysed value as a :func:`_slim` document holds it (text and flavours)?"""
+    return isinstance(value, tuple) and len(value) == 3 and value[0] == _TEXT
+
+
 def _text(value: Any) -> str:
     """The text of a field value of a :func:`_slim` document (pre-analysed or not)."""
-    if isinstance(value, tuple) and len(value) == 3 and value[0] == _TEXT:
-        return value[1]
-    return str(value or "")
+    return value[1] if _slimmed(value) else str(value or "")
 
 
 def _slim(doc: dict) -> dict:
@@ -289,7 +292,7 @@ def analysed_again(doc: dict, done: list[PreAnalyzed] | None = None) -> None:
     ready = iter(done) if done is not None else None
     seen: dict[int, PreAnalyzed] = {}
     for key, value in doc.items():
-        if isinstance(value, tuple) and len(value) == 3 and value[0] == _TEXT:
+        if _slimmed(value):
             if id(value) not in seen:
                 seen[id(value)] = next(ready) if ready is not None else pre_analyzed(value[1], value[2])
             doc[key] = seen[id(value)]
@@ -299,7 +302,7 @@ def _slim_values(doc: dict) -> list[tuple[str, tuple[str, ...]]]:
     """``(text, flavours)`` of each distinct pre-analysed value of a :func:`_slim` document, in order."""
     seen: dict[int, tuple[str, tuple[str, ...]]] = {}
     for value in doc.values():
-        if isinstance(value, tuple) and len(value) == 3 and value[0] == _TEXT:
+        if _slimmed(value):
             seen.setdefault(id(value), (value[1], value[2]))
     return list(seen.values())
 

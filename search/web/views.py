@@ -52,7 +52,7 @@ from search.core.params import (
     clean_text,
     search_request,
 )
-from search.engine.base import Engine
+from search.engine.base import Engine, Snapshot
 from search.engine.relax import relaxations
 from search.web import feeds, results
 from search.web.feeds import FEED_ENTRIES
@@ -411,7 +411,8 @@ def _entity_value_url(endpoint: str, value: str) -> str:
 def _entity_page(facet: str, value: str, display: str) -> ResponseReturnValue:
     lang = current_lang()
     page = search_request({"page": request.args.get("page") or "1"}, lang=lang).page
-    data = _engine().snapshot().entity_page(facet, value, page, lang)
+    snap = _engine().snapshot()  # one state for the page and its note
+    data = snap.entity_page(facet, value, page, lang)
     if data is None:
         if facet == "person":
             message = _("No article mentions the person “%(name)s”.", name=display)
@@ -432,7 +433,7 @@ def _entity_page(facet: str, value: str, display: str) -> ResponseReturnValue:
         resp=resp,
         aliases=data.aliases,
         corrections=data.corrections,
-        not_counted=_not_counted(facet, value, lang),
+        not_counted=_not_counted(snap, facet, value, lang),
         chart=bar_chart(series),
         series=series,
         related_persons=related_persons[:12],
@@ -443,7 +444,7 @@ def _entity_page(facet: str, value: str, display: str) -> ResponseReturnValue:
     )
 
 
-def _not_counted(facet: str, value: str, lang: str) -> tuple[int, str] | None:
+def _not_counted(snap: Snapshot, facet: str, value: str, lang: str) -> tuple[int, str] | None:
     """How many articles write a person's full name but are not counted for the person, and a search for
     them: articles about a namesake of a common name (:mod:`search.enrich.entities.namesakes`) or a mention
     the engine took for no one. Why: a facet that leaves articles out should say so, not hide it."""
@@ -451,7 +452,7 @@ def _not_counted(facet: str, value: str, lang: str) -> tuple[int, str] | None:
         return None
     q = f'"{value}" -person:"{value}"'
     try:
-        total = _engine().snapshot().search(search_request({"q": q}, lang=lang)).total
+        total = snap.search(search_request({"q": q}, lang=lang)).total
     except InvalidParameter:  # a name the person filter finds several persons for: no note
         return None
     return (total, _base_args().set("q", q).href(_search_path())) if total else None

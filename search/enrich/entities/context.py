@@ -148,8 +148,11 @@ def part_of_another_name(
         ):
             return True
     undotted = _GIVEN_BEFORE_UNDOTTED.search(text, max(0, s - 40), s)  # "George HW Bush" is no George W. Bush
-    initials = {w[0] for w in mine if len(w) == 2 and w.endswith(".")}
-    if undotted and undotted.group(1) in first_names() and set(undotted.group(2)) != initials:
+    if (
+        undotted
+        and undotted.group(1) in first_names()
+        and set(undotted.group(2)) != {w[0] for w in mine if len(w) == 2 and w.endswith(".")}
+    ):
         return True
     broken = _GIVEN_BEFORE_BREAK.search(text, max(0, s - 40), s)
     if broken and broken.group(1) not in mine and broken.group(1) in first_names():
@@ -299,8 +302,10 @@ def _month_as_given_name(text: str, start: int, word: str) -> bool:
 def _word_given_after_speech(text: str, start: int, word: str) -> bool:
     """Is the given name that is also a word (``word_given_names.txt``: "Mark", "Ernst") at ``start`` right
     after a verb of saying ("sagt Mark Sanders, Marketingchef"), so a given name?"""
+    if word not in _listed(WORD_GIVEN_NAMES_TXT):
+        return False
     verb = _WORD_BEFORE.search(text, max(0, start - 30), start)
-    return word in _listed(WORD_GIVEN_NAMES_TXT) and bool(verb and verb.group(1).lower() in speech_verbs())
+    return bool(verb and verb.group(1).lower() in speech_verbs())
 
 
 def _given_after_role(text: str, start: int, word: str) -> bool:

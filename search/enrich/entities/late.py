@@ -245,9 +245,8 @@ class RunPersons:
         self.misspelt: dict[str, str] = {}  # person key -> the key it misspells (set by the writer)
         self._ranked: dict[str, list[tuple[int, str]]] = {}  # word -> its persons by weight (_ambiguous)
         self.roles: dict[str, Counter] = {}  # person key -> the roles before its full name (learn_roles)
-        self.titles: dict[
-            str, Counter
-        ] = {}  # person key -> {academic: n, other role: n} before its full name
+        # person key -> {True: academic titles, False: other roles} before its full name (learn_roles)
+        self.titles: dict[str, Counter] = {}
         if primed:  # the index's persons, taught as a worker is taught them (Enricher.prime)
             self.learn(primed, weights)
 
@@ -304,11 +303,9 @@ class RunPersons:
                 plain, genitive = spellings.get(name[:-1], 0), spellings.get(name, 0)
                 # a tie goes by the family name alone, written twice as often without the -s ("Hitler" in 25
                 # articles, "Hitlers" in 5; not "Wood" and "Woods": James Woods)
-                alone = self.word_counts.get(name.rsplit(" ", 1)[-1][:-1], 0)
-                if plain > genitive or (
-                    plain == genitive > 0
-                    and alone >= 2 * max(1, self.word_counts.get(name.rsplit(" ", 1)[-1], 0))
-                ):
+                last = name.rsplit(" ", 1)[-1]
+                alone, with_s = self.word_counts.get(last[:-1], 0), self.word_counts.get(last, 0)
+                if plain > genitive or (plain == genitive > 0 and alone >= 2 * max(1, with_s)):
                     out[name] = name[:-1]
         return out
 

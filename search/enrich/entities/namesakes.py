@@ -131,10 +131,10 @@ class Namesakes:
         """Profiles for the common full names of ``persons`` (every person of the run) named in full in
         :data:`PROFILE_ARTICLES` articles or more and described by one word in :data:`PROFILE_LEAD` of those."""
         names = [p.split() for p in persons if " " in p]
-        family = Counter(w[-1] for w in names)
-        given = Counter(w[0] for w in names)
         if not names:
             return
+        family = Counter(w[-1] for w in names)
+        given = Counter(w[0] for w in names)
         top_family, top_given = max(family.values()), max(given.values())
         for person, n in self.articles.items():
             parts = person.split()

@@ -205,20 +205,11 @@ class TokenView:
                 if _genitive_like(t, n - 1) and j < n_tok and texts[j][:1].isupper():
                     break
                 continue
-            # the particles that are German words ("von", "zu", "das") go on a name after given names
-            # ("Karl-Theodor zu Guttenberg", "Maria das Dores") or one word the lists may miss ("Heimito von
-            # Doderer"; but "zu" after one word is the preposition: "sagt Trump zu Attkisson"); never after a
-            # family name: "Emmanuel Macron zu den Karikaturen", "Antje Arndt von der Opferberatung", "Jens
-            # Spahn das Coronavirus" end before them (other particles do: "Abdel Fattah al-Sisi")
-            noble = n > 0 and (
-                t not in ("von", "zu", "das")
-                or all(INITIAL.match(w) or all(p in first for p in w.split("-")) for w in texts[i:j])
-                or (n == 1 and t != "zu")
-            )
+            # a particle goes on a name (:func:`_particle_goes_on`)
+            particle = n > 0 and t.lower() in particles() and _particle_goes_on(t, texts[i:j], first)
             # "Ursula von der Leyen", "Alexander Van der Bellen": a particle, an article, one last name word
             if (
-                noble
-                and t.lower() in particles()
+                particle
                 and j + 2 < n_tok
                 and texts[j + 1] in PARTICLE_ARTICLES
                 and self.namey(j + 2, True)
@@ -228,8 +219,7 @@ class TokenView:
                 continue
             # "Otto von Bismarck", "Ludwig van Beethoven": a particle and one last name word, nothing more
             if (
-                noble
-                and t.lower() in particles()
+                particle
                 and j + 1 < n_tok
                 and self.namey(j + 1, True)
                 and not (j + 2 < n_tok and self.namey(j + 2, True))
@@ -250,6 +240,19 @@ class TokenView:
 
 
 # Words around a name span: labels and nouns glued to it, a name word the span left out -------------------
+
+
+def _particle_goes_on(particle: str, before: list[str], first: frozenset[str]) -> bool:
+    """May the name words ``before`` go on with ``particle``? The particles that are German words ("von", "zu",
+    "das") do after given names and initials ("Karl-Theodor zu Guttenberg", "Maria das Dores") or after one word
+    the lists may miss ("Heimito von Doderer"; but "zu" after one word is the preposition: "sagt Trump zu
+    Attkisson"), never after a family name: "Emmanuel Macron zu den Karikaturen", "Antje Arndt von der
+    Opferberatung", "Jens Spahn das Coronavirus" end before them. Other particles do ("Abdel Fattah al-Sisi")."""
+    if particle not in ("von", "zu", "das"):
+        return True
+    if all(INITIAL.match(w) or all(p in first for p in w.split("-")) for w in before):
+        return True
+    return len(before) == 1 and particle != "zu"
 
 
 def leading_noun(token: str) -> bool:
