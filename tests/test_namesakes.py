@@ -126,3 +126,55 @@ def test_a_party_is_read_after_the_name_before_a_role_and_after_a_pair() -> None
     assert describe(text, s, s + len("Paul Ried")) == ({"spd-landrat"}, {"spd"})
     text = "Jonas Hefterich und Werner Weindl (CSU) widersprachen."  # the party is Weindl's alone
     assert describe(text, 0, len("Jonas Hefterich"))[1] == set()
+
+
+FOOTBALL_WORDS = [
+    "Stürmer",
+    "Kapitän",
+    "Nationalspieler",
+    "Angreifer",
+    "Torjäger",
+    "Routinier",
+    "Spielmacher",
+]
+TEAMMATES = ["Karim Oduya", "Lukas Brennecke", "Timo Saalfeld", "Milan Kovacevic"]
+
+
+def _footballer(i: int) -> str:
+    return (
+        f"Der {FOOTBALL_WORDS[i % 7]} Jonas Hefterich erzielte am {DAYS[i % 7]} im Stadion das Tor zum "
+        f"{i % 3 + 1}:0, {TEAMMATES[i % 4]} bereitete vor. Die Mannschaft von Trainer Ralf Gödecke führt die "
+        "Tabelle der Bundesliga an. Nach der Halbzeit hielt die Abwehr, die Fans feierten den Sieg der Saison."
+    )
+
+
+FOOTBALL = {
+    **{f"F{i:02d}": _footballer(i) for i in range(11)},
+    # the rest of the archive: a name's topic is what its articles write far more often than the others
+    **{
+        f"W{i:02d}": f"Die Ringstraße war am {DAYS[i % 7]} voll. Der Verkehr staute sich in Woche {i + 1}."
+        for i in range(60)
+    },
+    **{k: TEXTS[k] for k in ("M00", "M01", "M02", "M03", "O1", "O2", "O3", "O4")},
+    # a Landrat of that name among Thuringian politicians: no person and no word of the footballer's articles
+    "T1": (
+        "Landrat Jonas Hefterich ruft seit Tagen in Erfurt bei der Landesregierung an. Die Inzidenz im Kreis "
+        "steige, sagte er am Dienstag; Ministerpräsident Bodo Reinhold wollte sich nicht äußern."
+    ),
+    # the footballer with none of his teammates, but in his articles' words
+    "T2": "Jonas Hefterich twitterte nach dem Spiel, die Bundesliga brauche Fans im Stadion und die Saison sei lang.",
+    # the footballer beside a teammate, in other words
+    "T3": "Auf der Hochzeit von Lukas Brennecke tanzte auch Jonas Hefterich bis in den Morgen.",
+}
+
+
+def test_a_common_name_without_one_description_is_told_apart_by_what_its_articles_are_about(
+    tmp_path: Path,
+) -> None:
+    """No word describes the footballer in 40 % of his articles (no profile); his articles share persons and
+    words, and an article naming a Landrat of his name shares neither."""
+    persons = persons_after_reindex(tmp_path, FOOTBALL)
+    assert all("Jonas Hefterich" in persons[f"F{i:02d}"] for i in range(11)), persons
+    assert "Jonas Hefterich" not in persons["T1"] and "Bodo Reinhold" in persons["T1"], persons
+    assert "Jonas Hefterich" in persons["T2"], persons  # his articles' words
+    assert "Jonas Hefterich" in persons["T3"], persons  # a person of his articles

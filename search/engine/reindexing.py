@@ -135,6 +135,7 @@ class LatePersons:
         self._size = 0
         self._close: Any = None
         self.kept = 0  # documents in the temporary file
+        self.texts = 0  # documents whose capitalised words were counted (RunPersons.count_words)
         self.seconds = 0.0  # CPU time of the late resolution (learning and keeping included), for the log
 
     def keep(self, doc: dict) -> None:
@@ -147,12 +148,13 @@ class LatePersons:
         started = time.process_time()
         text = doc.get("_stored_body") or ""
         self.persons.count_words(text)
+        self.texts += 1
         if not ents:
             self.seconds += time.process_time() - started
             return
         self.persons.learn(written_forms(ents, text))
         self.persons.learn_roles(ents, text)
-        self.namesakes.learn(ents, text)
+        self.namesakes.learn(ents, text, at=len(self._kept))  # naming a person, it is kept below
         for name in ents.get("persons") or ():
             self.count[name] = self.count.get(name, 0) + 1
         full = Counter(
@@ -210,14 +212,15 @@ class LatePersons:
         typos = misspellings(self.count, alias_table().values(), self.in_full)
         self.persons.misspelt = {person_key(rare): person_key(name) for rare, name in typos.items()}
         typos.update(self.persons.genitive_displays(self.count))
-        self.namesakes.settle(self.count)
+        self.namesakes.settle(self.count, self._read, self.persons.word_counts, self.texts)
         try:
-            for offset, length in self._kept:
-                pending, doc = pickle.loads(os.pread(self._fd, length, offset))
+            for at in range(len(self._kept)):
+                pending, doc = self._read_kept(at)
                 text = doc.get("_stored_body") or ""
                 ents = self.persons.resolve(doc["entities"], text, pending or {})
                 ents = renamed(ents or doc["entities"], typos) or ents
-                ents = self.namesakes.without(ents or doc["entities"], text, _text(doc.get("title"))) or ents
+                title = _text(doc.get("title"))
+                ents = self.namesakes.without(ents or doc["entities"], text, title, at) or ents
                 if ents is None:
                     continue
                 self._register(doc["entities"], ents)
@@ -237,6 +240,16 @@ class LatePersons:
                 changed,
                 self.seconds,
             )
+
+    def _read_kept(self, at: int) -> tuple[dict | None, dict]:
+        """The open part and the document kept ``at`` (the ``at``-th kept by :meth:`keep`)."""
+        offset, length = self._kept[at]
+        return pickle.loads(os.pread(self._fd, length, offset))
+
+    def _read(self, at: int) -> tuple[dict, str]:
+        """The entities and the text of the document kept ``at``, as written (for :meth:`Namesakes.settle`)."""
+        doc = self._read_kept(at)[1]
+        return doc["entities"], doc.get("_stored_body") or ""
 
     def _register(self, old: dict, new: dict) -> None:
         """The run's registry and article counts after an article's persons changed from ``old`` to ``new``."""

@@ -75,8 +75,8 @@ _TRUNCATED_AFTER = re.compile(
 def in_organisation(text: str, s: int, e: int) -> bool:
     """A name word of a company or institution: "&" beside it ("Johnson & Johnson"), the same word on the other
     side of "and" ("Johnson and Johnson"), an organisation word
-    right after it ("Gates Foundation", "Hopkins University"), a shop's trade right before it ("vor Butter
-    Lindner"), or a truncated compound part that shares the organisation head of the compound coordinated
+    right after it ("Gates Foundation", "Hopkins University"), a shop's trade or a monument right before it
+    ("vor Butter Lindner", also before a quotation mark), or a truncated compound part that shares the organisation head of the compound coordinated
     with it ("Bush- und Clinton-Gruppen")."""
     # (also across a line break: "die Bewerbung von Johnson & \nJohnson", seed 40)
     if _AMPERSAND_AFTER.match(text, e) or text[max(0, s - 4) : s].rstrip(" \t\r\n-").endswith(("&", "+")):
@@ -87,7 +87,8 @@ def in_organisation(text: str, s: int, e: int) -> bool:
     truncated = _TRUNCATED_AFTER.match(text, e)  # "dem Goethe- und dem Rathenauplatz": also written as one
     if truncated and (non_person_head(truncated.group(1)) or non_person_compound(truncated.group(1))):
         return True
-    before = _NAME_BEFORE.search(text, max(0, s - 40), s)  # "vor Butter Lindner": a shop
+    q = s - 1 if s > 0 and text[s - 1] in _QUOTES else s  # "das Denkmal „Christus, der Erlöser“"
+    before = _NAME_BEFORE.search(text, max(0, q - 40), q)  # "vor Butter Lindner": a shop
     if before and head_before_name(before.group(1)):
         return True
     m = _WORD_AFTER.match(text, e)
@@ -455,7 +456,8 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
     Königs Philippe" is no Édouard Philippe; "Königin Elisabeth" may be the article's Elisabeth von Windsor),
     or a woman's role before a man's name ("Konzernchefin Merz" is no Friedrich Merz), or a web address
     ("Heise.de"), or a maiden name ("Christine Strobl, geb. Schäuble": the word alone, not every "Schäuble" of
-    the article)? Other articles never turn these into the person."""
+    the article), or a given name before an initial none of the person's names starts with (a defendant
+    "Markus H." is no Markus Söder)? Other articles never turn these into the person."""
     words = {w for v in spellings for w in v.split()}
     if (
         organisation_compound(text, s)
@@ -469,7 +471,7 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
         return True
     if not _own_s_name(text[s:e], spellings) and family_plural(text, s, e, listed=not own):
         return True
-    if other_initials(text, s, spellings) or (" " not in text[s:e] and cited_initials(text, e, spellings)):
+    if other_initials(text, s, e, spellings) or (" " not in text[s:e] and cited_initials(text, e, spellings)):
         return True
     if not own and " " not in text[s:e] and cited_author(text, s, e):
         return True  # (the article's own "Ping Liu" is its "Liu et al.")
@@ -480,6 +482,7 @@ def someone_else(text: str, s: int, e: int, spellings: Iterable[str], own: bool)
 
 
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])((?:[A-ZÄÖÜ]\.[ \t]?)+)$")
+_INITIAL_AFTER = re.compile(r"[ \t]([A-ZÄÖÜ])\.(?![\w.])")  # "Markus H."
 
 
 #: Initials after a family name and a comma, before the next author or the title of a reference list
@@ -511,10 +514,14 @@ def cited_initials(text: str, e: int, spellings: Iterable[str]) -> bool:
     return bool(firsts) and m.group(1)[0] not in firsts
 
 
-def other_initials(text: str, s: int, spellings: Iterable[str]) -> bool:
+def other_initials(text: str, s: int, e: int, spellings: Iterable[str]) -> bool:
     """Do initials right before the family name at ``s`` contradict the person of the known ``spellings``:
     another first initial ("H. Bush" is no George W. Bush), or other middle initials than the person's one
-    set ("G.H.W. Bush": the father of George W. Bush)? Initials the spellings cannot check tell nothing."""
+    set ("G.H.W. Bush": the father of George W. Bush)? Or is the word at [s, e) a given name shortened with an
+    initial none of the person's further names starts with, as the press names a defendant ("Markus H." is no
+    Markus Söder; "George W." may be George W. Bush)? Initials the spellings cannot check tell nothing."""
+    if " " not in text[s:e] and (after := _INITIAL_AFTER.match(text, e)):
+        return not any(after.group(1) == w[:1] for v in spellings for w in v.split()[1:])
     m = _INITIALS_BEFORE.search(text, max(0, s - 16), s)
     if not m:
         return False

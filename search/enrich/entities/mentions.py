@@ -24,7 +24,6 @@ import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -55,9 +54,9 @@ from search.enrich.entities.tokens import (
     F_FIRST,
     F_HYPHEN,
     TokenView,
+    WrittenTogether,
     country_form,
     country_parts,
-    given_name,
     hyphenated_label,
     initial_or_particle,
     is_initial,
@@ -152,7 +151,8 @@ def _person_candidates(
     ranges: list[tuple[int, int]] = []  # token ranges of the full names found, for coordinations
     first = first_names()
     written = set(texts)  # the article's tokens: a genitive's bare form among them (see below)
-    together = _WrittenTogether(texts, first)  # words the article writes in a row (asked for rarely)
+    together = WrittenTogether(texts, first)  # words the article writes in a row (asked for rarely)
+    surnames = {texts[e.end - 1] for e in model_ents if e.label_ in {"PER", "PERSON"} and e.end - e.start > 1}
 
     def add(i: int, j: int, source: str, canonical: str | None = None) -> None:
         if (
@@ -165,6 +165,10 @@ def _person_candidates(
             # "lobte Lindner Strack-Zimmermann": two persons the article names in full, one span of the model
             add_one(i, i + 1, source)
             add_one(i + 1, j, source)
+        elif canonical is None and j - i == 2 and texts[i] not in first and together.glued_after(i, surnames):
+            add_one(
+                i, i + 1, source
+            )  # "machte Sbai TikTok zu seinem Beruf": Adil Sbai, and the app after him
         else:
             add_one(i, j, source, canonical)
 
@@ -374,34 +378,7 @@ def _bylines(text: str) -> list[Mention]:
     return out
 
 
-class _WrittenTogether:
-    """Which words an article writes in a row, built when first asked (few articles ask)."""
-
-    def __init__(self, texts: list[str], first: frozenset[str]) -> None:
-        self.texts = texts
-        self.first = first
-
-    def _given(self, word: str) -> bool:
-        return given_name(word, self.first)
-
-    @cached_property
-    def pairs(self) -> set[tuple[str, str]]:
-        """Consecutive tokens (a name written whole: "Gunnar Kaiser")."""
-        return set(zip(self.texts, self.texts[1:], strict=False))
-
-    @cached_property
-    def family(self) -> set[str]:
-        """Words written right after a given name ("Marie-Agnes" of two counts)."""
-        return {b for a, b in self.pairs if self._given(a)}
-
-    @cached_property
-    def whole(self) -> set[tuple[str, str]]:
-        """Pairs of words written right after a given name: a name of two family names ("Isabel Díaz Ayuso")."""
-        t = self.texts
-        return {(b, c) for a, b, c in zip(t, t[1:], t[2:], strict=False) if self._given(a)}
-
-
-def _genitive_noun(name: str, noun: str, written: set[str], together: _WrittenTogether) -> bool:
+def _genitive_noun(name: str, noun: str, written: set[str], together: WrittenTogether) -> bool:
     """A name in the genitive before a common noun ("Spahns Ministerium", "Noltes Thesen"): the article
     writes the name without its "s" too, and the noun is no given name. Before any noun ("Salvinis Lega",
     "Orbans Fidesz": a party, no German word) when the article writes the bare name after a given name
@@ -452,15 +429,22 @@ def _label_cut(texts: list[str], i: int, j: int) -> int:
     return j
 
 
+#: Quotation marks that open a name after its head word ("das Denkmal „Christus, der Erlöser“").
+_OPENING_QUOTES = frozenset("\"'„“”‚‘«»")
+
+
 def _organisation_around(tv: TokenView, i: int, j: int) -> bool:
     """Is the name [i, j) part of an organisation's or place's name: "&" beside it ("Johnson & Johnson", "Bill &
-    Melinda Gates"), a place word right before it ("Flughafen John F. Kennedy") or an organisation word right
-    after it ("Johns Hopkins University", "Gates Foundation", "Robert Koch Institut")?"""
+    Melinda Gates"), a place word right before it, also before a quotation mark ("Flughafen John F. Kennedy") or
+    an organisation word right after it ("Johns Hopkins University", "Gates Foundation", "Robert Koch Institut")?"""
     texts, n = tv.texts, tv.n
     if (i > 0 and texts[i - 1] in ("&", "+")) or (j < n and texts[j] in ("&", "+")):
         return True
-    if i > 0 and head_before_name(texts[i - 1]):
-        return True  # "am Flughafen John F. Kennedy": a place named after the person
+    before = i - 1 if i < 2 or texts[i - 1] not in _OPENING_QUOTES else i - 2
+    if before >= 0 and head_before_name(texts[before]):
+        return (
+            True  # "am Flughafen John F. Kennedy", "das Denkmal „Christus, der Erlöser“": named after someone
+        )
     return j < n and texts[j][:1].isupper() and non_person_head(texts[j])
 
 

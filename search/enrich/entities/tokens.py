@@ -13,7 +13,7 @@ repeats its vocabulary endlessly.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from search.enrich import countries as _countries
@@ -312,3 +312,39 @@ def left_out_name_word(token: str) -> bool:
         and not everyday_word(token)
         and not german_common_word(token)
     )
+
+
+class WrittenTogether:
+    """Which words an article writes in a row, built when first asked (few articles ask)."""
+
+    def __init__(self, texts: list[str], first: frozenset[str]) -> None:
+        self.texts = texts
+        self.first = first
+
+    def _given(self, word: str) -> bool:
+        return given_name(word, self.first)
+
+    @cached_property
+    def pairs(self) -> set[tuple[str, str]]:
+        """Consecutive tokens (a name written whole: "Gunnar Kaiser")."""
+        return set(zip(self.texts, self.texts[1:], strict=False))
+
+    @cached_property
+    def family(self) -> set[str]:
+        """Words written right after a given name ("Marie-Agnes" of two counts)."""
+        return {b for a, b in self.pairs if self._given(a)}
+
+    @cached_property
+    def whole(self) -> set[tuple[str, str]]:
+        """Pairs of words written right after a given name: a name of two family names ("Isabel Díaz Ayuso")."""
+        t = self.texts
+        return {(b, c) for a, b, c in zip(t, t[1:], t[2:], strict=False) if self._given(a)}
+
+    def glued_after(self, i: int, surnames: set[str]) -> bool:
+        """Is the name of two words at ``i`` another name's last word (``surnames``) and a word the article
+        writes elsewhere without it ("Adil Sbai ... machte Sbai TikTok zu seinem Beruf ... TikTok wächst"), and
+        never the two after a given name ("Isabel Ferrer Montalvo" beside "Carmen Ferrer")?"""
+        t = self.texts
+        if t[i] not in surnames or (t[i], t[i + 1]) in self.whole:
+            return False
+        return any(w == t[i + 1] and t[k - 1] != t[i] for k, w in enumerate(t) if k)
