@@ -154,7 +154,8 @@ class LatePersons:
             return
         self.persons.learn(written_forms(ents, text))
         self.persons.learn_roles(ents, text)
-        self.namesakes.learn(ents, text, at=len(self._kept))  # naming a person, it is kept below
+        # where it will be kept (below: every document naming a person is), for the namesakes' second read
+        self.namesakes.learn(ents, text, at=len(self._kept) if ents.get("persons") else None)
         for name in ents.get("persons") or ():
             self.count[name] = self.count.get(name, 0) + 1
         full = Counter(
