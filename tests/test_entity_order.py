@@ -224,6 +224,38 @@ def test_a_name_as_often_in_the_genitive_goes_by_the_family_name_alone(tmp_path:
     assert persons["60"] == ["Gustav Kernbichler"] and persons["61"] == ["Gustav Kernbichler"], persons
 
 
+# More often in the genitive than without it: on all 41,242 FANG-COVID articles the talk-show host was "Anne
+# Wills" (16 articles write "Anne Wills", 15 "Anne Will"; "Will" alone is in 582, "Wills" in 20), so were "Thomas
+# Manns", "Michael Endes", "Til Schweigers". Written without it at all, the family name alone decides; never
+# written without it, the family name alone mostly with the -s, or a given name with an -s ("Serena Williams",
+# whose "William" many articles write), the -s stays.
+MORE_GENITIVE = {
+    "65": "Lina Quenfangs Film gewann den Preis. Kritiker lobten ihn.",
+    "66": "Der Erfolg von Lina Quenfangs Film überraschte.",
+    "67": "Lina Quenfang wurde in Peking geboren. Quenfang lebt in Kalifornien.",
+    "68": "Die Regisseurin Quenfang sprach über ihre Arbeit.",
+    "6c": "Quenfang drehte den Film in Nevada.",
+    "6d": "Über Quenfang wurde viel geschrieben.",
+    "69": "Der Unternehmer Jonas Quietes spendete. Quietes sagte, das helfe.",
+    "6a": "Der Gründer Jonas Quietes warnte. Quietes selbst blieb bescheiden.",
+    "6b": "Jonas Quiete stand auf der Liste.",
+    "6e": "Die Tennisspielerin Mara Roberts gewann. Roberts jubelte.",
+    "6f": "Mara Roberts Aufschlag war stark. Roberts siegte.",
+    "6g": "Auch Mara Robert spielte.",
+    **{
+        f"6{c}": f"Der Arzt Robert Quandel warnte am {day}."
+        for c, day in zip("hijk", ["Montag", "Dienstag", "Mittwoch", "Freitag"], strict=True)
+    },
+}
+
+
+def test_a_name_more_often_in_the_genitive_goes_by_the_family_name_alone(tmp_path: Path, path: str) -> None:
+    persons = persons_after_reindex(tmp_path, MORE_GENITIVE)
+    assert persons["65"] == ["Lina Quenfang"] and persons["67"] == ["Lina Quenfang"], persons
+    assert persons["69"] == ["Jonas Quietes"], persons  # "Quietes" alone in two articles, "Quiete" in none
+    assert persons["6e"] == ["Mara Roberts"], persons  # "Robert" alone in 5 articles, but a given name
+
+
 # A one-word name after the role of an office that none of the run's full mentions of the person known from
 # elsewhere has is another person ("Präsident Johnsons Friedensverhandlungen" of 1968 is not the
 # Premierminister Boris Johnson, in a real FANG-COVID article); a role of the same office, of no office
