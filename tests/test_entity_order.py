@@ -242,6 +242,12 @@ MORE_GENITIVE = {
     "6e": "Die Tennisspielerin Mara Roberts gewann. Roberts jubelte.",
     "6f": "Mara Roberts Aufschlag war stark. Roberts siegte.",
     "6g": "Auch Mara Robert spielte.",
+    # as often in the genitive as without it, a given name and an -s goes by the family name alone (the swimmer
+    # Sun Yang)
+    "6m": "Mia Yangs Trainer lobte sie. Kritiker staunten.",
+    "6n": "Die Schwimmerin Mia Yang gewann Gold. Yang jubelte.",
+    "6o": "Yang trainiert in Hangzhou.",
+    "6p": "Über Yang wird gestritten.",
     **{
         f"6{c}": f"Der Arzt Robert Quandel warnte am {day}."
         for c, day in zip("hijk", ["Montag", "Dienstag", "Mittwoch", "Freitag"], strict=True)
@@ -254,6 +260,7 @@ def test_a_name_more_often_in_the_genitive_goes_by_the_family_name_alone(tmp_pat
     assert persons["65"] == ["Lina Quenfang"] and persons["67"] == ["Lina Quenfang"], persons
     assert persons["69"] == ["Jonas Quietes"], persons  # "Quietes" alone in two articles, "Quiete" in none
     assert persons["6e"] == ["Mara Roberts"], persons  # "Robert" alone in 5 articles, but a given name
+    assert persons["6m"] == ["Mia Yang"], persons
 
 
 # A one-word name after the role of an office that none of the run's full mentions of the person known from

@@ -305,11 +305,12 @@ class RunPersons:
                 plain, genitive = spellings.get(name[:-1], 0), spellings.get(name, 0)
                 # otherwise, when written without it at all, the family name alone decides, written twice as
                 # often without the -s ("Hitler" in 25 articles, "Hitlers" in 5; not "Wood" and "Woods":
-                # James Woods; "Anne Wills Talkshow" is as common as "Anne Will"), unless it is a given name
-                # and an -s: a family name of its own (Serena Williams, whose "William" many articles write)
+                # James Woods; "Anne Wills Talkshow" is as common as "Anne Will"); where the genitive is the
+                # more frequent spelling, not for a given name and an -s: a family name of its own (Serena
+                # Williams, whose "William" many articles write; in a tie the family name decides: "Sun Yang")
                 last = name.rsplit(" ", 1)[-1]
                 alone, with_s = self.word_counts.get(last[:-1], 0), self.word_counts.get(last, 0)
-                patronymic = last[:-1] in first_names()
+                patronymic = plain < genitive and last[:-1] in first_names()
                 if plain > genitive or (plain > 0 and not patronymic and alone >= 2 * max(1, with_s)):
                     out[name] = name[:-1]
         return out
